@@ -1,0 +1,60 @@
+using Huiqi.Backend.Services;
+using Huiqi.Storage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Huiqi.Backend;
+
+public static class BackendExtensions
+{
+    /// <summary>The backend's services: gRPC, reflection, health, storage.</summary>
+    public static IHostApplicationBuilder AddHuiqiBackend(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = 16 * 1024 * 1024;
+            options.MaxSendMessageSize = 16 * 1024 * 1024;
+            options.EnableDetailedErrors = builder.Environment.IsDevelopment();
+        });
+        services.AddGrpcReflection();
+        services.AddHuiqiStorage(builder.Configuration);
+
+        var redisConfigured = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis"));
+        services.AddGrpcHealthChecks(options =>
+        {
+            options.Services.Map("", result => result.Tags.Contains("ready"));
+            options.Services.Map(BackendHealth.Store, result => result.Name == StorageServiceCollectionExtensions.StoreCheck);
+            if (redisConfigured)
+            {
+                options.Services.Map(BackendHealth.Redis, result => result.Name == StorageServiceCollectionExtensions.RedisCheck);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>The four services of the contract, health and reflection.</summary>
+    public static IEndpointRouteBuilder MapHuiqiBackend(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<PolicyGrpcService>();
+        endpoints.MapGrpcService<EnterpriseGrpcService>();
+        endpoints.MapGrpcService<EligibilityGrpcService>();
+        endpoints.MapGrpcService<EntitlementGrpcService>();
+        endpoints.MapGrpcHealthChecksService();
+        endpoints.MapGrpcReflectionService();
+        return endpoints;
+    }
+
+    /// <summary>gRPC over cleartext HTTP/2 (h2c) on the given address, e.g. http://127.0.0.1:5001.</summary>
+    public static void ListenForGrpc(this KestrelServerOptions kestrel, Uri address)
+    {
+        void Http2(ListenOptions listen) => listen.Protocols = HttpProtocols.Http2;
+        if (address.Host is "localhost")
+        {
+            kestrel.ListenLocalhost(address.Port, Http2);
+        }
+        else
+        {
+            kestrel.Listen(System.Net.IPAddress.Parse(address.Host), address.Port, Http2);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Huiqi.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,19 @@
+namespace Huiqi.Storage;
+
+/// <summary>Where the truth lives. Bound from the <c>Huiqi</c> configuration section and <c>ConnectionStrings</c>.</summary>
+public sealed record StorageOptions
+{
+    /// <summary><c>sqlite</c> (the embedded default) or <c>postgres</c>.</summary>
+    public string Provider { get; init; } = "sqlite";
+
+    /// <summary>Folder of the embedded SQLite file (<c>Huiqi:DataDir</c>), ignored by git.</summary>
+    public string DataDir { get; init; } = "./data";
+
+    /// <summary>Npgsql connection string (<c>ConnectionStrings:Postgres</c>); required when Provider is postgres.</summary>
+    public string? PostgresConnectionString { get; init; }
+
+    /// <summary>StackExchange.Redis configuration (<c>ConnectionStrings:Redis</c>); null means no Redis.</summary>
+    public string? RedisConfiguration { get; init; }
+
+    public bool UsesPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase);
+}

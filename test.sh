@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every Huiqi test on this machine: installs what the tests need (redis-server, PostgreSQL) when it is
+# missing, builds the solution, runs every test project, and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build Gateway.sln -c Release
+
+log=$(mktemp)
+status=0
+dotnet test Gateway.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
+
+# One plain closing line over every test project, e.g. "12 passed, 0 failed, 0 skipped".
+awk '/(Passed|Failed)!  - Failed:/ {
+       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s; if (p == 0) exit 1 }' "$log" || status=1
+rm -f "$log"
+exit $status

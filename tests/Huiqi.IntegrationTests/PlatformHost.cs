@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Huiqi.Gateway;
+using Huiqi.Gateway.Backend;
+
+namespace Huiqi.IntegrationTests;
+
+/// <summary>
+/// The real platform as `dotnet run --project src/Huiqi.Gateway` starts it (gateway + embedded backend), on
+/// OS-chosen loopback ports, with a private data folder and the given configuration on top.
+/// </summary>
+public sealed class PlatformHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string _dataDir;
+
+    private PlatformHost(WebApplication app, string dataDir)
+    {
+        _app = app;
+        _dataDir = dataDir;
+        GatewayAddress = new Uri(app.Urls.First());
+        Http = new HttpClient { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri GatewayAddress { get; }
+
+    public Uri BackendAddress => _app.Services.GetRequiredService<BackendEndpoint>().Address;
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<PlatformHost> StartAsync(IDictionary<string, string?>? settings = null, string environment = "Development")
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), $"huiqi-test-{Guid.NewGuid():N}");
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:Listen"] = "http://127.0.0.1:0",
+            ["Gateway:EmbeddedBackendListen"] = "http://127.0.0.1:0",
+            ["Huiqi:DataDir"] = dataDir,
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        builder.AddHuiqiGateway();
+        var app = builder.Build();
+        app.MapHuiqiGateway();
+        await app.StartAsync();
+        return new PlatformHost(app, dataDir);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+    }
+}
