@@ -1,0 +1,50 @@
+using System.Collections;
+
+namespace Huiqi.Domain.Common;
+
+/// <summary>
+/// An immutable array with value equality, so that records holding lists (criteria trees, operands) compare by
+/// content: <c>parse(print(c)) == c</c> is a plain equality.
+/// </summary>
+public readonly struct EquatableArray<T>(T[]? items) : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
+{
+    private readonly T[] _items = items ?? [];
+
+    public static readonly EquatableArray<T> Empty = new([]);
+
+    public int Count => _items.Length;
+
+    public T this[int index] => _items[index];
+
+    public ReadOnlySpan<T> AsSpan() => _items;
+
+    public bool Equals(EquatableArray<T> other) => _items.AsSpan().SequenceEqual(other._items, EqualityComparer<T>.Default);
+
+    public override bool Equals(object? obj) => obj is EquatableArray<T> other && Equals(other);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var item in _items)
+        {
+            hash.Add(item);
+        }
+
+        return hash.ToHashCode();
+    }
+
+    public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)_items).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => _items.GetEnumerator();
+
+    public static bool operator ==(EquatableArray<T> left, EquatableArray<T> right) => left.Equals(right);
+
+    public static bool operator !=(EquatableArray<T> left, EquatableArray<T> right) => !left.Equals(right);
+
+    public override string ToString() => $"[{string.Join(", ", _items)}]";
+}
+
+public static class EquatableArray
+{
+    public static EquatableArray<T> ToEquatableArray<T>(this IEnumerable<T> items) => new([.. items]);
+}

@@ -1,0 +1,513 @@
+using System.Text;
+using Huiqi.Domain.Evaluation;
+
+namespace Huiqi.Domain.Matching;
+
+/// <summary>Something that holds one value per slot and grows with the index.</summary>
+internal interface IColumn
+{
+    void Grow(int slots);
+
+    long Bytes { get; }
+}
+
+/// <summary>
+/// A dictionary-encoded column (region, zone, industry, scale, …): one code per slot and one bitset per distinct
+/// value, so eq / in / under are ORs of ready bitsets.
+/// </summary>
+internal sealed class CategoryColumn(string field) : IColumn
+{
+    private const int Absent = -1;
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly List<string> _values = [];
+    private readonly List<ulong[]> _bits = [];
+    private int[] _codes = [];
+
+    public string Field { get; } = field;
+
+    public ulong[] Present { get; private set; } = [];
+
+    public IReadOnlyList<string> Values => _values;
+
+    public void Grow(int slots)
+    {
+        var old = _codes.Length;
+        Array.Resize(ref _codes, slots);
+        Array.Fill(_codes, Absent, old, slots - old);
+        var words = Bits.WordsFor(slots);
+        Present = Resized(Present, words);
+        for (var i = 0; i < _bits.Count; i++)
+        {
+            _bits[i] = Resized(_bits[i], words);
+        }
+    }
+
+    public void Set(int slot, string? value)
+    {
+        var old = _codes[slot];
+        if (old != Absent)
+        {
+            Bits.Clear(_bits[old], slot);
+        }
+
+        if (value is null)
+        {
+            _codes[slot] = Absent;
+            Bits.Clear(Present, slot);
+            return;
+        }
+
+        if (!_ids.TryGetValue(value, out var id))
+        {
+            id = _values.Count;
+            _ids.Add(value, id);
+            _values.Add(value);
+            _bits.Add(new ulong[Present.Length]);
+        }
+
+        _codes[slot] = id;
+        Bits.Set(_bits[id], slot);
+        Bits.Set(Present, slot);
+    }
+
+    public string? Get(int slot) => _codes[slot] is var code and >= 0 ? _values[code] : null;
+
+    /// <summary>The slots holding <paramref name="value"/>, or null when no slot ever held it.</summary>
+    public ulong[]? BitsOf(string value) => _ids.TryGetValue(value, out var id) ? _bits[id] : null;
+
+    public ulong[] BitsAt(int valueIndex) => _bits[valueIndex];
+
+    public long Bytes => _codes.Length * 4L + (Present.Length + _bits.Sum(b => (long)b.Length)) * 8L + _values.Sum(v => 40L + v.Length * 2);
+
+    internal static ulong[] Resized(ulong[] bits, int words)
+    {
+        Array.Resize(ref bits, words);
+        return bits;
+    }
+}
+
+/// <summary>A set-valued column (tech_domains, tags): one bitset per distinct member.</summary>
+internal sealed class SetColumn(string field) : IColumn
+{
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly List<string> _values = [];
+    private readonly List<ulong[]> _bits = [];
+
+    public string Field { get; } = field;
+
+    public ulong[] Present { get; private set; } = [];
+
+    public void Grow(int slots)
+    {
+        var words = Bits.WordsFor(slots);
+        Present = CategoryColumn.Resized(Present, words);
+        for (var i = 0; i < _bits.Count; i++)
+        {
+            _bits[i] = CategoryColumn.Resized(_bits[i], words);
+        }
+    }
+
+    public void Set(int slot, IEnumerable<string>? members)
+    {
+        foreach (var bits in _bits)
+        {
+            Bits.Clear(bits, slot);
+        }
+
+        Bits.Assign(Present, slot, members is not null);
+        if (members is null)
+        {
+            return;
+        }
+
+        foreach (var member in members)
+        {
+            if (!_ids.TryGetValue(member, out var id))
+            {
+                id = _values.Count;
+                _ids.Add(member, id);
+                _values.Add(member);
+                _bits.Add(new ulong[Present.Length]);
+            }
+
+            Bits.Set(_bits[id], slot);
+        }
+    }
+
+    /// <summary>The members of one slot, in ordinal order; null when absent.</summary>
+    public string[]? Get(int slot)
+    {
+        if (!Bits.Get(Present, slot))
+        {
+            return null;
+        }
+
+        var members = new List<string>();
+        for (var i = 0; i < _bits.Count; i++)
+        {
+            if (Bits.Get(_bits[i], slot))
+            {
+                members.Add(_values[i]);
+            }
+        }
+
+        members.Sort(StringComparer.Ordinal);
+        return [.. members];
+    }
+
+    public ulong[]? BitsOf(string member) => _ids.TryGetValue(member, out var id) ? _bits[id] : null;
+
+    public long Bytes => (Present.Length + _bits.Sum(b => (long)b.Length)) * 8L;
+}
+
+/// <summary>
+/// A numeric column (money, counts, day numbers): the value per slot plus range-encoded bucket bitsets —
+/// <c>AtMost[b]</c> holds the slots whose value falls in bucket ≤ b — so a range is one AND-NOT of two ready
+/// bitsets plus a check of the two boundary buckets, instead of a pass over every enterprise.
+/// </summary>
+internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
+{
+    private long[] _values = [];
+    private long[] _bounds = []; // ascending cut points; bucket(v) = number of bounds ≤ v
+    private ulong[][] _atMost = [[]];
+
+    public string Field { get; } = field;
+
+    public ulong[] Present { get; private set; } = [];
+
+    public void Grow(int slots)
+    {
+        Array.Resize(ref _values, slots);
+        var words = Bits.WordsFor(slots);
+        Present = CategoryColumn.Resized(Present, words);
+        for (var i = 0; i < _atMost.Length; i++)
+        {
+            _atMost[i] = CategoryColumn.Resized(_atMost[i], words);
+        }
+    }
+
+    public long? Get(int slot) => Bits.Get(Present, slot) ? _values[slot] : null;
+
+    public long ValueAt(int slot) => _values[slot];
+
+    public void Set(int slot, long? value)
+    {
+        if (Bits.Get(Present, slot))
+        {
+            for (var b = BucketOf(_values[slot]); b < _atMost.Length; b++)
+            {
+                Bits.Clear(_atMost[b], slot);
+            }
+        }
+
+        Bits.Assign(Present, slot, value is not null);
+        if (value is not { } v)
+        {
+            _values[slot] = 0;
+            return;
+        }
+
+        _values[slot] = v;
+        for (var b = BucketOf(v); b < _atMost.Length; b++)
+        {
+            Bits.Set(_atMost[b], slot);
+        }
+    }
+
+    /// <summary>Re-cuts the buckets at the quantiles of the current values (after a bulk load, or when the data has grown).</summary>
+    public void Rebalance()
+    {
+        var present = new List<long>();
+        foreach (var slot in Bits.Enumerate(Present))
+        {
+            present.Add(_values[slot]);
+        }
+
+        present.Sort();
+        var bounds = new SortedSet<long>();
+        for (var i = 1; i < buckets && present.Count > 0; i++)
+        {
+            bounds.Add(present[(int)((long)present.Count * i / buckets)]);
+        }
+
+        _bounds = [.. bounds];
+        var words = Present.Length;
+        _atMost = new ulong[_bounds.Length + 1][];
+        for (var b = 0; b < _atMost.Length; b++)
+        {
+            _atMost[b] = new ulong[words];
+        }
+
+        foreach (var slot in Bits.Enumerate(Present))
+        {
+            for (var b = BucketOf(_values[slot]); b < _atMost.Length; b++)
+            {
+                Bits.Set(_atMost[b], slot);
+            }
+        }
+    }
+
+    /// <summary>into |= the present slots whose value is in [lo, hi].</summary>
+    public void Range(long lo, long hi, Span<ulong> into)
+    {
+        if (lo > hi)
+        {
+            return;
+        }
+
+        var low = BucketOf(lo);
+        var high = BucketOf(hi);
+        if (high - low >= 2)
+        {
+            // Buckets strictly between the two boundary buckets lie wholly inside the range.
+            var upper = _atMost[high - 1];
+            var lower = _atMost[low];
+            for (var w = 0; w < into.Length; w++)
+            {
+                into[w] |= upper[w] & ~lower[w];
+            }
+        }
+
+        ScanBucket(low, lo, hi, into);
+        if (high != low)
+        {
+            ScanBucket(high, lo, hi, into);
+        }
+    }
+
+    private void ScanBucket(int bucket, long lo, long hi, Span<ulong> into)
+    {
+        var members = _atMost[bucket];
+        var below = bucket > 0 ? _atMost[bucket - 1] : null;
+        for (var w = 0; w < into.Length; w++)
+        {
+            var word = below is null ? members[w] : members[w] & ~below[w];
+            while (word != 0)
+            {
+                var bit = System.Numerics.BitOperations.TrailingZeroCount(word);
+                word &= word - 1;
+                var value = _values[(w << 6) + bit];
+                if (value >= lo && value <= hi)
+                {
+                    into[w] |= 1UL << bit;
+                }
+            }
+        }
+    }
+
+    private int BucketOf(long value)
+    {
+        // Upper bound: the number of cut points ≤ value.
+        int lo = 0, hi = _bounds.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_bounds[mid] <= value)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    public long Bytes => _values.Length * 8L + (Present.Length + _atMost.Sum(b => (long)b.Length)) * 8L;
+}
+
+/// <summary>A bool column (dishonest): the true slots and the present slots.</summary>
+internal sealed class BoolColumn(string field) : IColumn
+{
+    public string Field { get; } = field;
+
+    public ulong[] Present { get; private set; } = [];
+
+    public ulong[] True { get; private set; } = [];
+
+    public void Grow(int slots)
+    {
+        var words = Bits.WordsFor(slots);
+        Present = CategoryColumn.Resized(Present, words);
+        True = CategoryColumn.Resized(True, words);
+    }
+
+    public void Set(int slot, bool? value)
+    {
+        Bits.Assign(Present, slot, value is not null);
+        Bits.Assign(True, slot, value == true);
+    }
+
+    public bool? Get(int slot) => Bits.Get(Present, slot) ? Bits.Get(True, slot) : null;
+
+    public long Bytes => (Present.Length + True.Length) * 8L;
+}
+
+/// <summary>Free text stored as UTF-8 in one arena (names): compact; predicates on it are answered by a scan.</summary>
+internal sealed class TextColumn(string field) : IColumn
+{
+    private byte[] _arena = new byte[1024];
+    private int _used;
+    private int[] _offsets = [];
+    private int[] _lengths = [];
+
+    public string Field { get; } = field;
+
+    public ulong[] Present { get; private set; } = [];
+
+    public void Grow(int slots)
+    {
+        Array.Resize(ref _offsets, slots);
+        Array.Resize(ref _lengths, slots);
+        Present = CategoryColumn.Resized(Present, Bits.WordsFor(slots));
+    }
+
+    public void Set(int slot, string? value)
+    {
+        Bits.Assign(Present, slot, value is not null);
+        if (value is null)
+        {
+            return;
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(value);
+        if (_used + bytes > _arena.Length)
+        {
+            Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _used + bytes));
+        }
+
+        // Replaced values stay in the arena until the index is rebuilt; names change rarely.
+        _offsets[slot] = _used;
+        _lengths[slot] = Encoding.UTF8.GetBytes(value, _arena.AsSpan(_used));
+        _used += _lengths[slot];
+    }
+
+    public string? Get(int slot) => Bits.Get(Present, slot) ? Encoding.UTF8.GetString(_arena, _offsets[slot], _lengths[slot]) : null;
+
+    /// <summary>into |= present slots whose value satisfies <paramref name="match"/>.</summary>
+    public void Scan(Func<string, bool> match, Span<ulong> into)
+    {
+        foreach (var slot in Bits.Enumerate(Present))
+        {
+            if (match(Encoding.UTF8.GetString(_arena, _offsets[slot], _lengths[slot])))
+            {
+                Bits.Set(into, slot);
+            }
+        }
+    }
+
+    public long Bytes => _arena.Length + _offsets.Length * 8L + Present.Length * 8L;
+}
+
+/// <summary>
+/// Certifications: per kind, the held certifications ordered by slot (compact structs: slot, level, dates as day
+/// numbers). A cert predicate scans the entries of its kind; one slot's certifications are found by binary search.
+/// </summary>
+internal sealed class CertColumn : IColumn
+{
+    internal readonly record struct Entry(int Slot, int Obtained, int Expires, byte Level);
+
+    public const int NoExpiry = int.MaxValue;
+    private static readonly string[] Levels = ["", "national", "provincial", "municipal"];
+    private readonly Dictionary<string, List<Entry>> _byKind = new(StringComparer.Ordinal);
+
+    public ulong[] Present { get; private set; } = [];
+
+    public void Grow(int slots) => Present = CategoryColumn.Resized(Present, Bits.WordsFor(slots));
+
+    public void Set(int slot, IEnumerable<Profiles.Certification>? certifications)
+    {
+        foreach (var entries in _byKind.Values)
+        {
+            var (start, end) = RangeOf(entries, slot);
+            if (end > start)
+            {
+                entries.RemoveRange(start, end - start);
+            }
+        }
+
+        Bits.Assign(Present, slot, certifications is not null);
+        if (certifications is null)
+        {
+            return;
+        }
+
+        foreach (var certification in certifications)
+        {
+            if (!_byKind.TryGetValue(certification.Kind, out var entries))
+            {
+                _byKind[certification.Kind] = entries = [];
+            }
+
+            var (_, end) = RangeOf(entries, slot);
+            entries.Insert(end, new Entry(slot, certification.ObtainedOn.DayNumber, certification.ExpiresOn?.DayNumber ?? NoExpiry, LevelCode(certification.Level)));
+        }
+    }
+
+    public Profiles.Certification[]? Get(int slot)
+    {
+        if (!Bits.Get(Present, slot))
+        {
+            return null;
+        }
+
+        var held = new List<Profiles.Certification>();
+        foreach (var (kind, entries) in _byKind.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            var (start, end) = RangeOf(entries, slot);
+            for (var i = start; i < end; i++)
+            {
+                var e = entries[i];
+                held.Add(new Profiles.Certification(kind, e.Level == 0 ? null : Levels[e.Level], DateOnly.FromDayNumber(e.Obtained),
+                    e.Expires == NoExpiry ? null : DateOnly.FromDayNumber(e.Expires)));
+            }
+        }
+
+        return [.. held];
+    }
+
+    /// <summary>into |= slots holding a certification of the kind (and level) in force on asOf, obtained after notBefore.</summary>
+    public void Holding(string kind, string? level, DateOnly asOf, DateOnly? notBefore, Span<ulong> into)
+    {
+        if (!_byKind.TryGetValue(kind, out var entries))
+        {
+            return;
+        }
+
+        var levelCode = level is null ? (byte)0 : LevelCode(level);
+        var today = asOf.DayNumber;
+        var after = notBefore?.DayNumber ?? int.MinValue;
+        foreach (var e in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries))
+        {
+            if (e.Obtained <= today && today < e.Expires && e.Obtained > after && (levelCode == 0 || e.Level == levelCode))
+            {
+                into[e.Slot >> 6] |= 1UL << e.Slot;
+            }
+        }
+    }
+
+    private static byte LevelCode(string? level) => (byte)Math.Max(0, Array.IndexOf(Levels, level ?? ""));
+
+    private static (int Start, int End) RangeOf(List<Entry> entries, int slot)
+    {
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries);
+        int lo = 0, hi = span.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (span[mid].Slot < slot) { lo = mid + 1; } else { hi = mid; }
+        }
+
+        var end = lo;
+        while (end < span.Length && span[end].Slot == slot)
+        {
+            end++;
+        }
+
+        return (lo, end);
+    }
+
+    public long Bytes => Present.Length * 8L + _byKind.Values.Sum(e => (long)e.Capacity * 16);
+}

@@ -1,0 +1,820 @@
+using System.Buffers;
+using Huiqi.Domain.Benefits;
+using Huiqi.Domain.Common;
+using Huiqi.Domain.Criteria;
+using Huiqi.Domain.Evaluation;
+using Huiqi.Domain.Policies;
+using Huiqi.Domain.Profiles;
+
+namespace Huiqi.Domain.Matching;
+
+/// <summary>
+/// The matching index: every enterprise profile held column by column (dictionary-encoded codes with a bitset per
+/// value, range-encoded numeric columns, presence bitsets for absent fields). One policy over the whole population
+/// is a few bitwise passes in three-valued logic (T and F sets per node; unknown is what is neither); one
+/// enterprise's full answer reads its row back and runs the reference evaluator over the policies in force.
+/// Profiles are added, replaced and removed one at a time without a rebuild. Many readers may match while one
+/// writer updates (a reader-writer lock).
+/// </summary>
+public sealed class EligibilityIndex
+{
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly UsccTable _uscc = new();
+    private readonly TextColumn _name = new(FieldCatalog.Name);
+    private readonly Dictionary<string, CategoryColumn> _categories;
+    private readonly Dictionary<string, SetColumn> _sets;
+    private readonly Dictionary<string, NumberColumn> _numbers;
+    private readonly BoolColumn _dishonest = new(FieldCatalog.Dishonest);
+    private readonly CertColumn _certifications = new();
+    private readonly IColumn[] _columns;
+    private readonly Stack<int> _free = new();
+    private ulong[] _alive = [];
+    private int _capacity;
+    private int _highWater;
+    private int _count;
+    private int _countAtRebalance;
+    private long _version;
+    private Policy[] _policies = [];
+
+    public EligibilityIndex()
+    {
+        _categories = new[] { FieldCatalog.Region, FieldCatalog.Zone, FieldCatalog.Industry, FieldCatalog.Scale, FieldCatalog.Ownership, FieldCatalog.TaxCredit, FieldCatalog.ListingBoard }
+            .ToDictionary(f => f, f => new CategoryColumn(f), StringComparer.Ordinal);
+        _sets = new[] { FieldCatalog.TechDomains, FieldCatalog.Tags }.ToDictionary(f => f, f => new SetColumn(f), StringComparer.Ordinal);
+        _numbers = new[] { FieldCatalog.Employees, FieldCatalog.AnnualRevenue, FieldCatalog.RdExpense, FieldCatalog.RdRatioBp, FieldCatalog.EstablishedOn }
+            .ToDictionary(f => f, f => new NumberColumn(f), StringComparer.Ordinal);
+        _columns = [_name, .. _categories.Values, .. _sets.Values, .. _numbers.Values, _dishonest, _certifications];
+    }
+
+    public static EligibilityIndex Build(IEnumerable<EnterpriseProfile> profiles, IEnumerable<Policy>? policies = null)
+    {
+        var index = new EligibilityIndex();
+        foreach (var profile in profiles)
+        {
+            index.Upsert(profile);
+        }
+
+        index.Rebalance();
+        if (policies is not null)
+        {
+            index.SetPolicies(policies);
+        }
+
+        return index;
+    }
+
+    public int Count => Read(() => _count);
+
+    /// <summary>Changes with every write; a <see cref="PolicyMatchResult"/> names the version it was computed on.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Bytes held by the columns (arrays, not counting object headers).</summary>
+    public long EstimatedBytes => Read(() => _alive.Length * 8L + _uscc.Bytes + _columns.Sum(c => c.Bytes));
+
+    /// <summary>The policy set MatchEnterprise answers over and exclusion groups compete in; policies not in force on a date are skipped.</summary>
+    public IReadOnlyList<Policy> Policies => Volatile.Read(ref _policies);
+
+    public void SetPolicies(IEnumerable<Policy> policies) => Volatile.Write(ref _policies, [.. policies]);
+
+    /// <summary>Adds or replaces one profile (validated beforehand: codes known, USCC 18 characters).</summary>
+    public void Upsert(EnterpriseProfile profile)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            var slot = _uscc.Find(profile.Uscc);
+            if (slot < 0)
+            {
+                slot = Allocate();
+                _uscc.Add(profile.Uscc, slot);
+                Bits.Set(_alive, slot);
+                _count++;
+            }
+
+            Write(slot, profile);
+            Interlocked.Increment(ref _version);
+            if (_count >= 4096 && _count >= 2 * _countAtRebalance)
+            {
+                RebalanceLocked();
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    public bool Remove(string uscc)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            var slot = _uscc.Find(uscc);
+            if (slot < 0)
+            {
+                return false;
+            }
+
+            Write(slot, new EnterpriseProfile { Uscc = uscc });
+            _uscc.Remove(uscc);
+            Bits.Clear(_alive, slot);
+            _free.Push(slot);
+            _count--;
+            Interlocked.Increment(ref _version);
+            return true;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Re-cuts the numeric buckets at the current quantiles (done by itself as the population doubles).</summary>
+    public void Rebalance()
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            RebalanceLocked();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The profile as the index holds it (sets in ordinal order), or null.</summary>
+    public EnterpriseProfile? GetProfile(string uscc) => Read(() => _uscc.Find(uscc) is var slot and >= 0 ? ReadRow(slot) : null);
+
+    /// <summary>ELIGIBILITY.md §5 for one enterprise over the policies in force on <paramref name="asOf"/>; null when unknown.</summary>
+    public IReadOnlyList<PolicyAnswer>? MatchEnterprise(string uscc, DateOnly asOf, bool explain = false)
+    {
+        var profile = GetProfile(uscc);
+        return profile is null ? null : EnterpriseMatcher.Match(profile, Policies, asOf, explain);
+    }
+
+    /// <summary>
+    /// ELIGIBILITY.md §6: every enterprise's status for <paramref name="policy"/> (which may be a draft) on
+    /// <paramref name="asOf"/>, exclusion groups included (rivals: the in-force policies of the index's set that
+    /// share its group), with counts and the sum of known amounts. <paramref name="withMissingFields"/> also
+    /// computes each unknown enterprise's missing fields.
+    /// </summary>
+    public PolicyMatchResult MatchPolicy(Policy policy, DateOnly asOf, bool withMissingFields = false)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return new PolicyMatcher(this, asOf).Match(policy, withMissingFields);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>The outcomes of the slots of one status in a result, in slot order, from <paramref name="afterSlot"/> on.</summary>
+    public IReadOnlyList<(int Slot, EnterpriseOutcome Outcome)> Outcomes(PolicyMatchResult result, Policy policy, DateOnly asOf, EligibilityStatus status, int afterSlot = -1, int max = int.MaxValue)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            if (result.IndexVersion != Version)
+            {
+                throw new InvalidOperationException("the index changed since this result was computed; match again");
+            }
+
+            var outcomes = new List<(int, EnterpriseOutcome)>();
+            foreach (var slot in Bits.Enumerate(result.SetOf(status), afterSlot + 1))
+            {
+                if (outcomes.Count >= max)
+                {
+                    break;
+                }
+
+                long? amount = status is EligibilityStatus.Eligible or EligibilityStatus.Excluded ? AmountOf(policy.Benefit, slot, asOf) : null;
+                outcomes.Add((slot, new EnterpriseOutcome(_uscc.Get(slot), status, amount, result.ExcludedByOf(slot), result.MissingFieldsOf(slot))));
+            }
+
+            return outcomes;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private T Read<T>(Func<T> read)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return read();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private int Allocate()
+    {
+        if (_free.TryPop(out var slot))
+        {
+            return slot;
+        }
+
+        if (_highWater == _capacity)
+        {
+            _capacity = Math.Max(1024, _capacity * 2);
+            _alive = CategoryColumn.Resized(_alive, Bits.WordsFor(_capacity));
+            _uscc.Grow(_capacity);
+            foreach (var column in _columns)
+            {
+                column.Grow(_capacity);
+            }
+        }
+
+        return _highWater++;
+    }
+
+    private void Write(int slot, EnterpriseProfile profile)
+    {
+        _name.Set(slot, profile.Name);
+        _categories[FieldCatalog.Region].Set(slot, profile.Region);
+        _categories[FieldCatalog.Zone].Set(slot, profile.Zone);
+        _categories[FieldCatalog.Industry].Set(slot, profile.Industry);
+        _categories[FieldCatalog.Scale].Set(slot, profile.Scale);
+        _categories[FieldCatalog.Ownership].Set(slot, profile.Ownership);
+        _categories[FieldCatalog.TaxCredit].Set(slot, profile.TaxCredit);
+        _categories[FieldCatalog.ListingBoard].Set(slot, profile.ListingBoard);
+        _sets[FieldCatalog.TechDomains].Set(slot, profile.TechDomains);
+        _sets[FieldCatalog.Tags].Set(slot, profile.Tags);
+        _numbers[FieldCatalog.Employees].Set(slot, profile.Employees);
+        _numbers[FieldCatalog.AnnualRevenue].Set(slot, profile.AnnualRevenue);
+        _numbers[FieldCatalog.RdExpense].Set(slot, profile.RdExpense);
+        _numbers[FieldCatalog.RdRatioBp].Set(slot, profile.RdRatioBp);
+        _numbers[FieldCatalog.EstablishedOn].Set(slot, profile.EstablishedOn?.DayNumber);
+        _dishonest.Set(slot, profile.Dishonest);
+        _certifications.Set(slot, profile.Certifications);
+    }
+
+    private EnterpriseProfile ReadRow(int slot) => new()
+    {
+        Uscc = _uscc.Get(slot),
+        Name = _name.Get(slot),
+        Region = _categories[FieldCatalog.Region].Get(slot),
+        Zone = _categories[FieldCatalog.Zone].Get(slot),
+        Industry = _categories[FieldCatalog.Industry].Get(slot),
+        Scale = _categories[FieldCatalog.Scale].Get(slot),
+        Ownership = _categories[FieldCatalog.Ownership].Get(slot),
+        TaxCredit = _categories[FieldCatalog.TaxCredit].Get(slot),
+        ListingBoard = _categories[FieldCatalog.ListingBoard].Get(slot),
+        TechDomains = _sets[FieldCatalog.TechDomains].Get(slot) is { } domains ? (EquatableArray<string>?)new EquatableArray<string>(domains) : null,
+        Tags = _sets[FieldCatalog.Tags].Get(slot) is { } tags ? (EquatableArray<string>?)new EquatableArray<string>(tags) : null,
+        Employees = _numbers[FieldCatalog.Employees].Get(slot),
+        AnnualRevenue = _numbers[FieldCatalog.AnnualRevenue].Get(slot),
+        RdExpense = _numbers[FieldCatalog.RdExpense].Get(slot),
+        EstablishedOn = _numbers[FieldCatalog.EstablishedOn].Get(slot) is { } day ? DateOnly.FromDayNumber((int)day) : null,
+        Dishonest = _dishonest.Get(slot),
+        Certifications = _certifications.Get(slot) is { } held ? (EquatableArray<Certification>?)new EquatableArray<Certification>(held) : null,
+    };
+
+    private void RebalanceLocked()
+    {
+        foreach (var column in _numbers.Values)
+        {
+            column.Rebalance();
+        }
+
+        _countAtRebalance = _count;
+    }
+
+    /// <summary>A numeric field's value at a slot (age_months from the founding date), or null when absent.</summary>
+    private long? NumberAt(string field, int slot, DateOnly asOf)
+    {
+        if (field == FieldCatalog.AgeMonths)
+        {
+            return _numbers[FieldCatalog.EstablishedOn].Get(slot) is { } day ? Dates.AgeMonths(DateOnly.FromDayNumber((int)day), asOf) : null;
+        }
+
+        return _numbers[field].Get(slot);
+    }
+
+    private long? AmountOf(Benefit benefit, int slot, DateOnly asOf) =>
+        benefit.Field is { } field
+            ? NumberAt(field, slot, asOf) is { } value ? benefit.AmountForValue(value) : null
+            : benefit.AmountForValue(0);
+
+    /// <summary>One policy over the population, under the caller's read lock.</summary>
+    private sealed class PolicyMatcher(EligibilityIndex index, DateOnly asOf)
+    {
+        private readonly int _words = Bits.WordsFor(index._capacity);
+        private readonly List<ulong[]> _scratch = [];
+
+        private sealed record Node(Criterion Criterion, ulong[] T, ulong[] F, Node[] Children);
+
+        public PolicyMatchResult Match(Policy policy, bool withMissingFields)
+        {
+            var result = new PolicyMatchResult(policy.Id, _words, index.Version);
+            try
+            {
+                var root = Evaluate(policy.Criteria, track: withMissingFields);
+                var eligible = result.Own(Rent());
+                root.T.AsSpan(0, _words).CopyTo(eligible);
+                result.Ineligible = result.Own(Rent());
+                root.F.AsSpan(0, _words).CopyTo(result.Ineligible);
+                result.Unknown = result.Own(Rent());
+                Bits.AndNotInto(result.Unknown.AsSpan(0, _words), index._alive, root.T);
+                Bits.AndNot(result.Unknown.AsSpan(0, _words), root.F);
+                result.Excluded = result.Own(Rent());
+                ApplyExclusionGroup(policy, eligible, result);
+                result.Eligible = eligible;
+                if (withMissingFields)
+                {
+                    result.Missing = new SortedDictionary<string, ulong[]>(StringComparer.Ordinal);
+                    CollectMissing(root, result.Unknown, result);
+                }
+
+                result.EligibleCount = Bits.PopCount(eligible.AsSpan(0, _words));
+                result.IneligibleCount = Bits.PopCount(result.Ineligible.AsSpan(0, _words));
+                result.UnknownCount = Bits.PopCount(result.Unknown.AsSpan(0, _words));
+                result.ExcludedCount = Bits.PopCount(result.Excluded.AsSpan(0, _words));
+                SumAmounts(policy.Benefit, eligible, result);
+                return result;
+            }
+            catch
+            {
+                result.Dispose();
+                throw;
+            }
+            finally
+            {
+                foreach (var array in _scratch)
+                {
+                    ArrayPool<ulong>.Shared.Return(array);
+                }
+            }
+        }
+
+        private ulong[] Rent()
+        {
+            var array = ArrayPool<ulong>.Shared.Rent(_words);
+            Array.Clear(array);
+            return array;
+        }
+
+        private ulong[] Scratch()
+        {
+            var array = Rent();
+            _scratch.Add(array);
+            return array;
+        }
+
+        private Span<ulong> Span(ulong[] array) => array.AsSpan(0, _words);
+
+        private Node Evaluate(Criterion criterion, bool track)
+        {
+            switch (criterion)
+            {
+                case AllOf all:
+                    return Combine(all, all.Children, isAll: true, track);
+                case AnyOf any:
+                    return Combine(any, any.Children, isAll: false, track);
+                case Not not:
+                {
+                    var child = Evaluate(not.Child, track);
+                    return new Node(not, child.F, child.T, [child]);
+                }
+
+                case Predicate predicate:
+                {
+                    var (match, present) = EvaluatePredicate(predicate);
+                    var f = Scratch();
+                    Bits.AndNotInto(Span(f), present, match);
+                    return new Node(predicate, match, f, []);
+                }
+
+                case CertPredicate cert:
+                {
+                    var match = Scratch();
+                    DateOnly? notBefore = cert.ObtainedWithinMonths is { } months ? Dates.MinusMonths(asOf, months) : null;
+                    index._certifications.Holding(cert.Kind, cert.Level, asOf, notBefore, Span(match));
+                    var f = Scratch();
+                    Bits.AndNotInto(Span(f), index._certifications.Present, match);
+                    return new Node(cert, match, f, []);
+                }
+
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(criterion), criterion, "unknown criterion node");
+            }
+        }
+
+        /// <summary>Kleene: all → T = ∧T, F = ∨F; any → T = ∨T, F = ∧F. Empty all is true, empty any is false.</summary>
+        private Node Combine(Criterion node, EquatableArray<Criterion> children, bool isAll, bool track)
+        {
+            var t = Scratch();
+            var f = Scratch();
+            if (children.Count == 0)
+            {
+                index._alive.AsSpan(0, _words).CopyTo(isAll ? t : f);
+                return new Node(node, t, f, []);
+            }
+
+            var evaluated = new Node[children.Count];
+            for (var i = 0; i < children.Count; i++)
+            {
+                var child = Evaluate(children[i], track);
+                evaluated[i] = child;
+                if (i == 0)
+                {
+                    child.T.AsSpan(0, _words).CopyTo(t);
+                    child.F.AsSpan(0, _words).CopyTo(f);
+                }
+                else if (isAll)
+                {
+                    Bits.And(Span(t), child.T);
+                    Bits.Or(Span(f), child.F);
+                }
+                else
+                {
+                    Bits.Or(Span(t), child.T);
+                    Bits.And(Span(f), child.F);
+                }
+            }
+
+            return new Node(node, t, f, track ? evaluated : []);
+        }
+
+        /// <summary>The slots where the predicate holds (a subset of the present ones) and the present slots.</summary>
+        private (ulong[] Match, ulong[] Present) EvaluatePredicate(Predicate predicate)
+        {
+            var field = FieldCatalog.Get(predicate.Field);
+            var match = Scratch();
+            var into = Span(match);
+            var values = predicate.Values;
+            switch (field.Type)
+            {
+                case FieldType.Code:
+                case FieldType.Text:
+                {
+                    if (field.Name == FieldCatalog.Name)
+                    {
+                        var texts = values.Select(v => ((TextOperand)v).Value).ToHashSet(StringComparer.Ordinal);
+                        var negate = predicate.Op is Op.Ne or Op.NotIn;
+                        index._name.Scan(name => texts.Contains(name) != negate, into);
+                        return (match, index._name.Present);
+                    }
+
+                    var column = index._categories[field.Name];
+                    if (predicate.Op == Op.Under)
+                    {
+                        var operand = ((TextOperand)values[0]).Value;
+                        for (var i = 0; i < column.Values.Count; i++)
+                        {
+                            if (CriteriaEvaluator.IsUnder(field.Name, column.Values[i], operand))
+                            {
+                                Bits.Or(into, column.BitsAt(i));
+                            }
+                        }
+
+                        return (match, column.Present);
+                    }
+
+                    foreach (var value in values)
+                    {
+                        if (column.BitsOf(((TextOperand)value).Value) is { } bits)
+                        {
+                            Bits.Or(into, bits);
+                        }
+                    }
+
+                    if (predicate.Op is Op.Ne or Op.NotIn)
+                    {
+                        Complement(into, column.Present);
+                    }
+
+                    return (match, column.Present);
+                }
+
+                case FieldType.Set:
+                {
+                    var column = index._sets[field.Name];
+                    if (predicate.Op == Op.HasAll)
+                    {
+                        column.Present.AsSpan(0, _words).CopyTo(into);
+                        foreach (var value in values)
+                        {
+                            if (column.BitsOf(((TextOperand)value).Value) is { } bits)
+                            {
+                                Bits.And(into, bits);
+                            }
+                            else
+                            {
+                                into.Clear();
+                            }
+                        }
+
+                        return (match, column.Present);
+                    }
+
+                    foreach (var value in values)
+                    {
+                        if (column.BitsOf(((TextOperand)value).Value) is { } bits)
+                        {
+                            Bits.Or(into, bits);
+                        }
+                    }
+
+                    if (predicate.Op == Op.HasNone)
+                    {
+                        Complement(into, column.Present);
+                    }
+
+                    return (match, column.Present);
+                }
+
+                case FieldType.Integer:
+                case FieldType.Money:
+                case FieldType.Date:
+                {
+                    var (column, lo, hi) = ToRange(field, predicate);
+                    column.Range(lo, hi, into);
+                    if (predicate.Op == Op.Ne)
+                    {
+                        Complement(into, column.Present);
+                    }
+
+                    return (match, column.Present);
+                }
+
+                case FieldType.Bool:
+                {
+                    var wanted = ((BoolOperand)values[0]).Value != (predicate.Op == Op.Ne);
+                    if (wanted)
+                    {
+                        index._dishonest.True.AsSpan(0, _words).CopyTo(into);
+                    }
+                    else
+                    {
+                        Bits.AndNotInto(into, index._dishonest.Present, index._dishonest.True);
+                    }
+
+                    return (match, index._dishonest.Present);
+                }
+
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(predicate), predicate, "unsupported field type");
+            }
+        }
+
+        /// <summary>into = present ∧ ¬into.</summary>
+        private void Complement(Span<ulong> into, ulong[] present)
+        {
+            for (var w = 0; w < into.Length; w++)
+            {
+                into[w] = present[w] & ~into[w];
+            }
+        }
+
+        /// <summary>
+        /// The column and inclusive range a numeric / date predicate selects (ne selects its eq range, complemented by
+        /// the caller). age_months becomes a range of founding dates: age is non-increasing in the founding date.
+        /// </summary>
+        private (NumberColumn Column, long Lo, long Hi) ToRange(FieldDef field, Predicate predicate)
+        {
+            long Operand(int i) => predicate.Values[i] switch
+            {
+                IntegerOperand n => n.Value,
+                DateOperand d => d.Value.DayNumber,
+                _ => throw new ArgumentOutOfRangeException(nameof(predicate)),
+            };
+
+            var (lo, hi) = predicate.Op switch
+            {
+                Op.Eq or Op.Ne => (Operand(0), Operand(0)),
+                Op.Lt => (long.MinValue, Operand(0) == long.MinValue ? long.MinValue : Operand(0) - 1),
+                Op.Le => (long.MinValue, Operand(0)),
+                Op.Gt => (Operand(0) == long.MaxValue ? long.MaxValue : Operand(0) + 1, long.MaxValue),
+                Op.Ge => (Operand(0), long.MaxValue),
+                Op.Between => (Operand(0), Operand(1)),
+                _ => throw new ArgumentOutOfRangeException(nameof(predicate)),
+            };
+            if (predicate.Op == Op.Lt && Operand(0) == long.MinValue)
+            {
+                return (index._numbers[field.Name == FieldCatalog.AgeMonths ? FieldCatalog.EstablishedOn : field.Name], 1, 0); // empty
+            }
+
+            if (field.Name != FieldCatalog.AgeMonths)
+            {
+                return (index._numbers[field.Name], lo, hi);
+            }
+
+            // age ∈ [lo, hi]  ⇔  founding day ∈ [LatestFoundingWithAge(hi + 1) + 1, LatestFoundingWithAge(lo)]
+            var first = hi == long.MaxValue ? long.MinValue : LatestFoundingWithAge(hi + 1) + 1;
+            var last = lo == long.MinValue ? long.MaxValue : LatestFoundingWithAge(lo);
+            return (index._numbers[FieldCatalog.EstablishedOn], first, last);
+        }
+
+        /// <summary>The latest founding day number whose age_months on as_of is ≥ months; -1 when there is none.</summary>
+        private long LatestFoundingWithAge(long months)
+        {
+            int lo = DateOnly.MinValue.DayNumber, hi = DateOnly.MaxValue.DayNumber;
+            if (Age(lo) < months)
+            {
+                return -1;
+            }
+
+            if (Age(hi) >= months)
+            {
+                return hi;
+            }
+
+            while (hi - lo > 1) // invariant: Age(lo) ≥ months > Age(hi)
+            {
+                var mid = lo + (hi - lo) / 2;
+                if (Age(mid) >= months)
+                {
+                    lo = mid;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo;
+
+            long Age(int day) => Dates.AgeMonths(DateOnly.FromDayNumber(day), asOf);
+        }
+
+        /// <summary>
+        /// 就高不重复 for the whole population: the rivals are the in-force policies sharing the group. With fixed
+        /// amounts the ranking is one order for everybody (bitwise); otherwise amounts are compared enterprise by
+        /// enterprise, for the enterprises eligible for this policy and some rival only.
+        /// </summary>
+        private void ApplyExclusionGroup(Policy policy, ulong[] eligible, PolicyMatchResult result)
+        {
+            if (policy.ExclusionGroup is not { } group)
+            {
+                return;
+            }
+
+            var rivals = index.Policies
+                .Where(p => p.ExclusionGroup == group && p.Id != policy.Id && p.IsInForce(asOf))
+                .Select(p => (Policy: p, T: Evaluate(p.Criteria, track: false).T))
+                .ToList();
+            if (rivals.Count == 0)
+            {
+                return;
+            }
+
+            if (policy.Benefit is FixedBenefit && rivals.All(r => r.Policy.Benefit is FixedBenefit))
+            {
+                long Fixed(Policy p) => ((FixedBenefit)p.Benefit).AmountFen;
+                var taken = Scratch();
+                foreach (var (rival, t) in rivals
+                    .Where(r => ExclusionGroups.Beats(r.Policy.Id, Fixed(r.Policy), policy.Id, Fixed(policy)))
+                    .OrderBy(r => r, Comparer<(Policy Policy, ulong[] T)>.Create((a, b) =>
+                        a.Policy.Id == b.Policy.Id ? 0 : ExclusionGroups.Beats(a.Policy.Id, Fixed(a.Policy), b.Policy.Id, Fixed(b.Policy)) ? -1 : 1)))
+                {
+                    // Slots eligible for both, not yet given to a higher-ranked rival.
+                    var won = result.Own(Rent());
+                    for (var w = 0; w < _words; w++)
+                    {
+                        won[w] = eligible[w] & t[w] & ~taken[w];
+                        taken[w] |= won[w];
+                    }
+
+                    if (Bits.Any(won.AsSpan(0, _words)))
+                    {
+                        result.ExcludedBy[rival.Id] = won;
+                    }
+                }
+
+                Bits.Or(Span(result.Excluded), taken);
+                Bits.AndNot(Span(eligible), taken);
+                return;
+            }
+
+            var contested = Scratch();
+            foreach (var (_, t) in rivals)
+            {
+                Bits.Or(Span(contested), t);
+            }
+
+            Bits.And(Span(contested), eligible);
+            foreach (var slot in Bits.Enumerate(contested))
+            {
+                var (winnerId, winnerAmount) = (policy.Id, index.AmountOf(policy.Benefit, slot, asOf));
+                foreach (var (rival, t) in rivals)
+                {
+                    if (Bits.Get(t, slot))
+                    {
+                        var amount = index.AmountOf(rival.Benefit, slot, asOf);
+                        if (ExclusionGroups.Beats(rival.Id, amount, winnerId, winnerAmount))
+                        {
+                            (winnerId, winnerAmount) = (rival.Id, amount);
+                        }
+                    }
+                }
+
+                if (winnerId != policy.Id)
+                {
+                    if (!result.ExcludedBy.TryGetValue(winnerId, out var bits))
+                    {
+                        result.ExcludedBy[winnerId] = bits = result.Own(Rent());
+                    }
+
+                    Bits.Set(bits, slot);
+                    Bits.Set(result.Excluded, slot);
+                    Bits.Clear(eligible, slot);
+                }
+            }
+        }
+
+        /// <summary>
+        /// ELIGIBILITY.md §5.4, bitwise: a leaf's field is missing where the leaf and every ancestor are unknown.
+        /// Derived fields name their absent sources (both when none is absent, i.e. annual_revenue = 0).
+        /// </summary>
+        private void CollectMissing(Node node, ulong[] mask, PolicyMatchResult result)
+        {
+            var here = Scratch();
+            for (var w = 0; w < _words; w++)
+            {
+                here[w] = mask[w] & ~node.T[w] & ~node.F[w];
+            }
+
+            if (!Bits.Any(Span(here)))
+            {
+                return;
+            }
+
+            switch (node.Criterion)
+            {
+                case Predicate predicate:
+                    var field = FieldCatalog.Get(predicate.Field);
+                    if (field.Name == FieldCatalog.RdRatioBp)
+                    {
+                        var rd = index._numbers[FieldCatalog.RdExpense].Present;
+                        var revenue = index._numbers[FieldCatalog.AnnualRevenue].Present;
+                        AddMissing(FieldCatalog.RdExpense, here, (w, m) => m & (~rd[w] | revenue[w]), result);
+                        AddMissing(FieldCatalog.AnnualRevenue, here, (w, m) => m & (~revenue[w] | rd[w]), result);
+                    }
+                    else
+                    {
+                        AddMissing(field.IsDerived ? field.Sources![0] : field.Name, here, (_, m) => m, result);
+                    }
+
+                    break;
+                case CertPredicate:
+                    AddMissing(FieldCatalog.Certifications, here, (_, m) => m, result);
+                    break;
+                default:
+                    foreach (var child in node.Children)
+                    {
+                        CollectMissing(child, here, result);
+                    }
+
+                    break;
+            }
+        }
+
+        private void AddMissing(string field, ulong[] mask, Func<int, ulong, ulong> select, PolicyMatchResult result)
+        {
+            if (!result.Missing!.TryGetValue(field, out var bits))
+            {
+                result.Missing[field] = bits = result.Own(Rent());
+            }
+
+            for (var w = 0; w < _words; w++)
+            {
+                bits[w] |= select(w, mask[w]);
+            }
+        }
+
+        private void SumAmounts(Benefit benefit, ulong[] eligible, PolicyMatchResult result)
+        {
+            if (benefit is FixedBenefit fixedBenefit)
+            {
+                result.TotalAmountFen = fixedBenefit.AmountFen * result.EligibleCount;
+                return;
+            }
+
+            long total = 0, unknown = 0;
+            foreach (var slot in Bits.Enumerate(eligible))
+            {
+                if (index.AmountOf(benefit, slot, asOf) is { } amount)
+                {
+                    total += amount;
+                }
+                else
+                {
+                    unknown++;
+                }
+            }
+
+            result.TotalAmountFen = total;
+            result.UnknownAmountCount = unknown;
+        }
+    }
+}
