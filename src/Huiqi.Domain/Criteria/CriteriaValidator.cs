@@ -102,6 +102,7 @@ public static class CriteriaValidator
             return;
         }
 
+        var before = errors.Count;
         for (var i = 0; i < values.Count; i++)
         {
             var valuePath = predicate.Op.TakesList() ? $"{valuesPath}[{i}]" : valuesPath;
@@ -112,7 +113,7 @@ public static class CriteriaValidator
             }
         }
 
-        if (predicate.Op == Op.Between && errors.Count == 0 && Compare(values[0], values[1]) > 0)
+        if (predicate.Op == Op.Between && errors.Count == before && Compare(values[0], values[1]) > 0)
         {
             errors.Add(new(valuesPath, "criteria.between_order", "between 的下限不能大于上限"));
         }

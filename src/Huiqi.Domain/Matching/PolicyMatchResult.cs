@@ -33,6 +33,9 @@ public sealed class PolicyMatchResult : IDisposable
     /// <summary>Winner policy id → the slots it excluded this policy for.</summary>
     internal Dictionary<string, ulong[]> ExcludedBy { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The policies of the exclusion group that won over this one for at least one enterprise.</summary>
+    public IReadOnlyCollection<string> ExcludingPolicyIds => ExcludedBy.Keys;
+
     /// <summary>Field → the unknown slots for which that field is missing (only when asked for).</summary>
     internal SortedDictionary<string, ulong[]>? Missing { get; set; }
 

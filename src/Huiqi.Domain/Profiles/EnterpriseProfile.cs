@@ -35,7 +35,7 @@ public sealed record EnterpriseProfile
 
     public static long? RdRatio(long? rdExpense, long? annualRevenue) =>
         rdExpense is { } rd && annualRevenue is { } revenue && revenue != 0
-            ? (long)Int128Math.FloorDiv((Int128)rd * 10000, revenue)
+            ? Int128Math.Saturate(Int128Math.FloorDiv((Int128)rd * 10000, revenue))
             : null;
 }
 

@@ -1,0 +1,258 @@
+using Huiqi.Domain.Benefits;
+using Huiqi.Domain.Common;
+using Huiqi.Domain.Criteria;
+using Huiqi.Domain.Evaluation;
+using Huiqi.Domain.Matching;
+using Huiqi.Domain.Policies;
+using Huiqi.Domain.Population;
+using Huiqi.Domain.Profiles;
+using static Huiqi.Domain.Tests.Build;
+
+namespace Huiqi.Domain.Tests;
+
+/// <summary>The columnar index held against the plain reference evaluator, on random trees and populations.</summary>
+public sealed class EligibilityIndexTests
+{
+    private static readonly DateOnly[] Dates = [new(2026, 6, 1), new(2024, 2, 29), new(2026, 12, 31)];
+
+    [Fact]
+    public void Randomized_the_index_agrees_with_the_reference_evaluator()
+    {
+        var profiles = Population(1200, seed: 11);
+        var policies = RandomPolicies(seed: 5, count: 36);
+        var index = EligibilityIndex.Build(profiles, policies);
+
+        var pairs = AssertAgreement(index, profiles, policies);
+
+        Assert.True(pairs >= 20_000, $"only {pairs} enterprise × policy pairs compared");
+    }
+
+    [Fact]
+    public void Randomized_agreement_holds_after_updates_and_removals_without_a_rebuild()
+    {
+        var profiles = Population(900, seed: 3);
+        var policies = RandomPolicies(seed: 9, count: 24);
+        var index = EligibilityIndex.Build(profiles, policies);
+
+        var changed = Population(400, seed: 99).Select((p, i) => p with { Uscc = profiles[i * 2].Uscc }).ToList(); // new facts, same enterprises
+        var added = Population(1300, seed: 42).Skip(900).ToList();                                                // new enterprises
+        foreach (var profile in changed.Concat(added))
+        {
+            index.Upsert(profile);
+        }
+
+        var removed = profiles.Where((_, i) => i % 7 == 1).Select(p => p.Uscc).ToHashSet();
+        foreach (var uscc in removed)
+        {
+            Assert.True(index.Remove(uscc));
+        }
+
+        Assert.False(index.Remove(removed.First()));
+        var current = profiles.ToDictionary(p => p.Uscc);
+        foreach (var profile in changed.Concat(added))
+        {
+            current[profile.Uscc] = profile;
+        }
+
+        foreach (var uscc in removed)
+        {
+            current.Remove(uscc);
+        }
+
+        Assert.Equal(current.Count, index.Count);
+        AssertAgreement(index, [.. current.Values], policies);
+        Assert.All(removed, uscc => Assert.Null(index.GetProfile(uscc)));
+    }
+
+    [Fact]
+    public void The_index_gives_back_the_profile_it_was_given()
+    {
+        foreach (var profile in Population(500, seed: 21))
+        {
+            var index = new EligibilityIndex();
+            index.Upsert(profile);
+            Assert.Equal(Normalize(profile), Normalize(index.GetProfile(profile.Uscc)!));
+        }
+    }
+
+    [Fact]
+    public void One_enterprise_full_answer_from_the_index_matches_the_reference()
+    {
+        var profiles = Population(300, seed: 8);
+        var policies = RandomPolicies(seed: 77, count: 60);
+        var index = EligibilityIndex.Build(profiles, policies);
+        foreach (var profile in profiles)
+        {
+            foreach (var asOf in Dates)
+            {
+                Assert.Equal(EnterpriseMatcher.Match(profile, policies, asOf), index.MatchEnterprise(profile.Uscc, asOf));
+            }
+        }
+
+        Assert.Null(index.MatchEnterprise("91620100MA0000001F", Dates[0]));
+    }
+
+    [Fact]
+    public void Counts_and_totals_of_one_policy_add_up()
+    {
+        var profiles = Population(2000, seed: 1);
+        var policy = new PolicyGenerator(3).Typical("typical") with { Benefit = new RateBenefit("rd_expense", 2000, 50_000_000) };
+        var index = EligibilityIndex.Build(profiles, [policy]);
+
+        using var result = index.MatchPolicy(policy, Dates[0]);
+
+        var plain = profiles.Select(p => PolicyEvaluator.Evaluate(policy, p, Dates[0])).ToList();
+        Assert.Equal(plain.Count(a => a.Status == EligibilityStatus.Eligible), result.EligibleCount);
+        Assert.Equal(plain.Count(a => a.Status == EligibilityStatus.Ineligible), result.IneligibleCount);
+        Assert.Equal(plain.Count(a => a.Status == EligibilityStatus.Unknown), result.UnknownCount);
+        Assert.Equal(plain.Where(a => a.Status == EligibilityStatus.Eligible).Sum(a => a.AmountFen ?? 0), result.TotalAmountFen);
+        Assert.Equal(plain.Count(a => a.Status == EligibilityStatus.Eligible && a.AmountFen is null), result.UnknownAmountCount);
+        Assert.True(result.EligibleCount > 0 && result.IneligibleCount > 0 && result.UnknownCount > 0, "a degenerate sample proves little");
+    }
+
+    [Fact]
+    public async Task Readers_match_while_one_writer_updates()
+    {
+        var profiles = Population(3000, seed: 4);
+        var policies = RandomPolicies(seed: 12, count: 10);
+        var index = EligibilityIndex.Build(profiles, policies);
+        var updates = Population(3000, seed: 5).Select((p, i) => p with { Uscc = profiles[i].Uscc }).ToList();
+
+        var writer = Task.Run(() =>
+        {
+            foreach (var profile in updates)
+            {
+                index.Upsert(profile);
+            }
+        });
+        var readers = Enumerable.Range(0, 2).Select(r => Task.Run(() =>
+        {
+            var reads = 0;
+            while (!writer.IsCompleted || reads < 20)
+            {
+                using var result = index.MatchPolicy(policies[reads % policies.Count], Dates[0]);
+                Assert.Equal(3000, result.EligibleCount + result.IneligibleCount + result.UnknownCount + result.ExcludedCount);
+                Assert.NotNull(index.MatchEnterprise(profiles[(reads * 31 + r) % profiles.Count].Uscc, Dates[0]));
+                reads++;
+            }
+        })).ToArray();
+        await Task.WhenAll([writer, .. readers]);
+
+        AssertAgreement(index, updates, policies, Dates[..1]);
+    }
+
+    [Fact]
+    public void Age_months_boundaries_agree_day_by_day_across_month_ends_and_leap_days()
+    {
+        // One enterprise founded on every day of four years around the dates, so every boundary day is present.
+        var start = new DateOnly(2022, 1, 1);
+        var profiles = Enumerable.Range(0, 4 * 366)
+            .Select(i => new EnterpriseProfile { Uscc = PopulationGenerator.MakeUscc("620102", i), EstablishedOn = start.AddDays(i) })
+            .ToList();
+        var policies = new List<Policy>();
+        foreach (var op in new[] { Op.Eq, Op.Ne, Op.Lt, Op.Le, Op.Gt, Op.Ge })
+        {
+            foreach (var months in new[] { -1, 0, 1, 2, 11, 12, 13, 30 })
+            {
+                policies.Add(BenefitAndAnswerTests.Policy($"age-{op}-{months}", Leaf("age_months", op, months), new FixedBenefit(1)));
+            }
+        }
+
+        policies.Add(BenefitAndAnswerTests.Policy("age-between", Leaf("age_months", Op.Between, 1, 12), new TierBenefit("age_months", new EquatableArray<TierStep>([new(0, 1), new(6, 2), new(12, 3)]))));
+        var index = EligibilityIndex.Build(profiles, policies);
+
+        AssertAgreement(index, profiles, policies, [new(2024, 2, 29), new(2024, 3, 31), new(2025, 2, 28), new(2023, 12, 31)]);
+    }
+
+    [Fact]
+    public void Exclusion_groups_with_many_overlapping_rivals_agree()
+    {
+        var profiles = Population(1500, seed: 17);
+        var generator = new PolicyGenerator(23);
+        Criterion Broad() => Any(generator.Criterion(2), Leaf("region", Op.Under, "620000"));
+        var policies = new List<Policy>
+        {
+            BenefitAndAnswerTests.Policy("f-300", Leaf("employees", Op.Gt, 5), new FixedBenefit(300), "award"),
+            BenefitAndAnswerTests.Policy("f-500", Leaf("tax_credit", Op.In, "A", "B"), new FixedBenefit(500), "award"),
+            BenefitAndAnswerTests.Policy("f-500b", Leaf("region", Op.Under, "620100"), new FixedBenefit(500), "award"),
+            BenefitAndAnswerTests.Policy("f-900", Leaf("scale", Op.Eq, "micro"), new FixedBenefit(900), "award"),
+            BenefitAndAnswerTests.Policy("f-100", All(), new FixedBenefit(100), "award"),
+            BenefitAndAnswerTests.Policy("g-fixed-1", Broad(), new FixedBenefit(1000), "mixed"),
+            BenefitAndAnswerTests.Policy("g-rate", Broad(), new RateBenefit("rd_expense", 100), "mixed"),
+            BenefitAndAnswerTests.Policy("g-tier", Broad(), new TierBenefit("employees", new EquatableArray<TierStep>([new(0, 10), new(20, 1000), new(100, 5000)])), "mixed"),
+            BenefitAndAnswerTests.Policy("g-fixed-2", All(), new FixedBenefit(1000), "mixed"),
+        };
+        var index = EligibilityIndex.Build(profiles, policies);
+
+        AssertAgreement(index, profiles, policies, Dates[..1]);
+
+        using var lowest = index.MatchPolicy(policies[4], Dates[0]);
+        Assert.True(lowest.ExcludedCount > 0 && lowest.ExcludingPolicyIds.Count >= 3, "the lowest award should lose to several different winners");
+    }
+
+    /// <summary>Compares every (enterprise, policy in force, date): status, amount, excludedBy, missingFields.</summary>
+    private static int AssertAgreement(EligibilityIndex index, IReadOnlyList<EnterpriseProfile> profiles, IReadOnlyList<Policy> policies, DateOnly[]? dates = null)
+    {
+        var pairs = 0;
+        foreach (var asOf in dates ?? Dates)
+        {
+            var plain = profiles.ToDictionary(p => p.Uscc, p => EnterpriseMatcher.Match(p, policies, asOf).ToDictionary(a => a.PolicyId));
+            foreach (var policy in policies.Where(p => p.IsInForce(asOf)))
+            {
+                using var result = index.MatchPolicy(policy, asOf, withMissingFields: true);
+                var fromIndex = Enum.GetValues<EligibilityStatus>()
+                    .SelectMany(status => index.Outcomes(result, policy, asOf, status))
+                    .ToDictionary(o => o.Outcome.Uscc, o => o.Outcome);
+                Assert.Equal(profiles.Count, fromIndex.Count);
+                foreach (var profile in profiles)
+                {
+                    var expected = plain[profile.Uscc][policy.Id];
+                    var actual = fromIndex[profile.Uscc];
+                    var context = $"policy {policy.Id} ({Text.CriteriaText.Print(policy.Criteria)}), enterprise {profile.Uscc}, as of {asOf}";
+                    Assert.True(expected.Status == actual.Status, $"status {expected.Status} ≠ {actual.Status}: {context}");
+                    Assert.True(expected.AmountFen == actual.AmountFen, $"amount {expected.AmountFen} ≠ {actual.AmountFen}: {context}");
+                    Assert.True(expected.ExcludedBy == actual.ExcludedBy, $"excludedBy {expected.ExcludedBy} ≠ {actual.ExcludedBy}: {context}");
+                    Assert.True(expected.MissingFields.SequenceEqual(actual.MissingFields), $"missing [{string.Join(",", expected.MissingFields)}] ≠ [{string.Join(",", actual.MissingFields)}]: {context}");
+                    pairs++;
+                }
+            }
+        }
+
+        return pairs;
+    }
+
+    /// <summary>The generator's population plus hand-made edge cases (everything absent, zero revenue, empty sets, leap-day dates).</summary>
+    private static List<EnterpriseProfile> Population(int count, int seed)
+    {
+        var profiles = new PopulationGenerator(seed).Generate(count).ToList();
+        profiles[0] = new EnterpriseProfile { Uscc = profiles[0].Uscc };
+        profiles[1] = profiles[1] with { AnnualRevenue = 0, RdExpense = 10, TechDomains = Set(), Tags = Set(), Certifications = Certs() };
+        profiles[2] = profiles[2] with { EstablishedOn = new DateOnly(2024, 2, 29), Certifications = Certs(new Certification("high_tech", "national", new DateOnly(2024, 2, 29), new DateOnly(2027, 2, 28))) };
+        return profiles;
+    }
+
+    /// <summary>Random published policies, some in three exclusion groups, some out of force on some dates, some drafts.</summary>
+    private static List<Policy> RandomPolicies(int seed, int count)
+    {
+        var generator = new PolicyGenerator(seed);
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var policy = generator.Next($"p{i:D3}", depth: 4, exclusionGroup: random.Next(3) == 0 ? $"g{random.Next(3)}" : null);
+            return (i % 9) switch
+            {
+                0 => policy with { EffectiveFrom = new DateOnly(2025, 1, 1), EffectiveTo = new DateOnly(2026, 6, 30) },
+                1 => policy with { Status = PolicyStatus.Draft },
+                2 => policy with { Criteria = generator.Criterion(3), Benefit = new FixedBenefit(100_000_00) }, // fixed amounts compete bitwise
+                _ => policy,
+            };
+        }).ToList();
+    }
+
+    private static EnterpriseProfile Normalize(EnterpriseProfile profile) => profile with
+    {
+        TechDomains = profile.TechDomains is { } t ? new EquatableArray<string>([.. t.Distinct().Order(StringComparer.Ordinal)]) : null,
+        Tags = profile.Tags is { } g ? new EquatableArray<string>([.. g.Distinct().Order(StringComparer.Ordinal)]) : null,
+        Certifications = profile.Certifications is { } c ? new EquatableArray<Certification>([.. c.OrderBy(x => x.Kind, StringComparer.Ordinal).ThenBy(x => x.ObtainedOn)]) : null,
+    };
+}
