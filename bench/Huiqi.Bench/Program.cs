@@ -1,3 +1,13 @@
-// Benchmarks of the eligibility engine arrive with the engine (issue step 2).
-Console.Error.WriteLine("No benchmarks yet.");
-return 2;
+using BenchmarkDotNet.Running;
+using Huiqi.Bench;
+
+// quick: one run at full size that prints name=value lines; anything else goes to BenchmarkDotNet.
+if (args is ["quick", ..])
+{
+    var size = args.Length > 1 && int.TryParse(args[1], out var n) ? n : 1_000_000;
+    QuickBench.Run(size);
+    return 0;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(QuickBench).Assembly).Run(args);
+return 0;

@@ -165,6 +165,31 @@ public sealed class EligibilityIndexTests
     }
 
     [Fact]
+    public void Numeric_ranges_agree_at_every_bucket_edge()
+    {
+        // Values 0..1999 (three enterprises each, one absent in ten): every integer operand is, or borders, some
+        // bucket edge, since the edges are cut at data values.
+        var profiles = Enumerable.Range(0, 6000)
+            .Select(i => new EnterpriseProfile { Uscc = PopulationGenerator.MakeUscc("620102", i), Employees = i % 10 == 9 ? null : i / 3 })
+            .ToList();
+        var index = EligibilityIndex.Build(profiles);
+        var ops = new[] { Op.Eq, Op.Ne, Op.Lt, Op.Le, Op.Gt, Op.Ge };
+        for (var n = -1; n <= 2001; n++)
+        {
+            var cases = ops.Select(op => Leaf("employees", op, n))
+                .Append(Leaf("employees", Op.Between, n, n + 40))
+                .Append(Leaf("employees", Op.Between, n, n));
+            foreach (var leaf in cases)
+            {
+                var policy = BenefitAndAnswerTests.Policy("range", leaf, new FixedBenefit(1));
+                using var result = index.MatchPolicy(policy, AsOf);
+                var expected = profiles.Count(p => CriteriaEvaluator.Evaluate(leaf, p, AsOf) == Truth.True);
+                Assert.True(expected == result.EligibleCount, $"{Text.CriteriaText.Print(leaf)}: {result.EligibleCount} instead of {expected}");
+            }
+        }
+    }
+
+    [Fact]
     public void Exclusion_groups_with_many_overlapping_rivals_agree()
     {
         var profiles = Population(1500, seed: 17);

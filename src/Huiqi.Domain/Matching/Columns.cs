@@ -17,11 +17,11 @@ internal interface IColumn
 /// </summary>
 internal sealed class CategoryColumn(string field) : IColumn
 {
-    private const int Absent = -1;
+    private const ushort Absent = ushort.MaxValue;
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private readonly List<string> _values = [];
     private readonly List<ulong[]> _bits = [];
-    private int[] _codes = [];
+    private ushort[] _codes = []; // 2 bytes a slot: up to 65,535 distinct values per column
 
     public string Field { get; } = field;
 
@@ -60,24 +60,29 @@ internal sealed class CategoryColumn(string field) : IColumn
         if (!_ids.TryGetValue(value, out var id))
         {
             id = _values.Count;
+            if (id >= Absent)
+            {
+                throw new InvalidOperationException($"column {Field} holds more than {Absent} distinct values");
+            }
+
             _ids.Add(value, id);
             _values.Add(value);
             _bits.Add(new ulong[Present.Length]);
         }
 
-        _codes[slot] = id;
+        _codes[slot] = (ushort)id;
         Bits.Set(_bits[id], slot);
         Bits.Set(Present, slot);
     }
 
-    public string? Get(int slot) => _codes[slot] is var code and >= 0 ? _values[code] : null;
+    public string? Get(int slot) => _codes[slot] is var code && code != Absent ? _values[code] : null;
 
     /// <summary>The slots holding <paramref name="value"/>, or null when no slot ever held it.</summary>
     public ulong[]? BitsOf(string value) => _ids.TryGetValue(value, out var id) ? _bits[id] : null;
 
     public ulong[] BitsAt(int valueIndex) => _bits[valueIndex];
 
-    public long Bytes => _codes.Length * 4L + (Present.Length + _bits.Sum(b => (long)b.Length)) * 8L + _values.Sum(v => 40L + v.Length * 2);
+    public long Bytes => _codes.Length * 2L + (Present.Length + _bits.Sum(b => (long)b.Length)) * 8L + _values.Sum(v => 40L + v.Length * 2);
 
     internal static ulong[] Resized(ulong[] bits, int words)
     {
@@ -165,7 +170,7 @@ internal sealed class SetColumn(string field) : IColumn
 /// <c>AtMost[b]</c> holds the slots whose value falls in bucket ≤ b — so a range is one AND-NOT of two ready
 /// bitsets plus a check of the two boundary buckets, instead of a pass over every enterprise.
 /// </summary>
-internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
+internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
 {
     private long[] _values = [];
     private long[] _bounds = []; // ascending cut points; bucket(v) = number of bounds ≤ v
@@ -257,19 +262,41 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
 
         var low = BucketOf(lo);
         var high = BucketOf(hi);
-        if (high - low >= 2)
+        // A boundary bucket lies wholly inside the range when the range reaches its edge: bucket b holds
+        // [bounds[b-1], bounds[b]), the first bucket starts at -∞ and the last ends at +∞.
+        var lowWhole = low == 0 ? lo == long.MinValue : lo == _bounds[low - 1];
+        var highWhole = high == _bounds.Length ? hi == long.MaxValue : hi == _bounds[high] - 1;
+        var first = lowWhole ? low : low + 1;   // the whole buckets are first..last
+        var last = highWhole ? high : high - 1;
+        if (low == high && !(lowWhole && highWhole))
         {
-            // Buckets strictly between the two boundary buckets lie wholly inside the range.
-            var upper = _atMost[high - 1];
-            var lower = _atMost[low];
-            for (var w = 0; w < into.Length; w++)
+            ScanBucket(low, lo, hi, into);
+            return;
+        }
+
+        if (first <= last)
+        {
+            var upper = _atMost[last];
+            if (first == 0)
             {
-                into[w] |= upper[w] & ~lower[w];
+                Bits.Or(into, upper);
+            }
+            else
+            {
+                var lower = _atMost[first - 1];
+                for (var w = 0; w < into.Length; w++)
+                {
+                    into[w] |= upper[w] & ~lower[w];
+                }
             }
         }
 
-        ScanBucket(low, lo, hi, into);
-        if (high != low)
+        if (!lowWhole)
+        {
+            ScanBucket(low, lo, hi, into);
+        }
+
+        if (!highWhole && high != low)
         {
             ScanBucket(high, lo, hi, into);
         }
@@ -386,6 +413,9 @@ internal sealed class TextColumn(string field) : IColumn
 
     public string? Get(int slot) => Bits.Get(Present, slot) ? Encoding.UTF8.GetString(_arena, _offsets[slot], _lengths[slot]) : null;
 
+    /// <summary>Gives back the arena's spare room (after a bulk load).</summary>
+    public void TrimExcess() => Array.Resize(ref _arena, Math.Max(_used, 1024));
+
     /// <summary>into |= present slots whose value satisfies <paramref name="match"/>.</summary>
     public void Scan(Func<string, bool> match, Span<ulong> into)
     {
@@ -485,6 +515,14 @@ internal sealed class CertColumn : IColumn
             {
                 into[e.Slot >> 6] |= 1UL << e.Slot;
             }
+        }
+    }
+
+    public void TrimExcess()
+    {
+        foreach (var entries in _byKind.Values)
+        {
+            entries.TrimExcess();
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Collections.Concurrent;
 using Huiqi.Domain.Benefits;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Criteria;
@@ -35,6 +35,10 @@ public sealed class EligibilityIndex
     private int _countAtRebalance;
     private long _version;
     private Policy[] _policies = [];
+
+    // Bitsets of the current capacity, reused across matches: a 1M-slot bitset is 125 KB, and fresh ones would
+    // land on the large-object heap at every match.
+    private readonly ConcurrentBag<ulong[]> _bitsetPool = [];
 
     public EligibilityIndex()
     {
@@ -226,6 +230,7 @@ public sealed class EligibilityIndex
         if (_highWater == _capacity)
         {
             _capacity = Math.Max(1024, _capacity * 2);
+            _bitsetPool.Clear();
             _alive = CategoryColumn.Resized(_alive, Bits.WordsFor(_capacity));
             _uscc.Grow(_capacity);
             foreach (var column in _columns)
@@ -286,7 +291,17 @@ public sealed class EligibilityIndex
             column.Rebalance();
         }
 
+        _name.TrimExcess();
+        _certifications.TrimExcess();
         _countAtRebalance = _count;
+    }
+
+    private void ReturnBitset(ulong[] array)
+    {
+        if (array.Length == Bits.WordsFor(_capacity) && _bitsetPool.Count < 256)
+        {
+            _bitsetPool.Add(array);
+        }
     }
 
     /// <summary>A numeric field's value at a slot (age_months from the founding date), or null when absent.</summary>
@@ -315,15 +330,15 @@ public sealed class EligibilityIndex
 
         public PolicyMatchResult Match(Policy policy, bool withMissingFields)
         {
-            var result = new PolicyMatchResult(policy.Id, _words, index.Version);
+            var result = new PolicyMatchResult(policy.Id, _words, index.Version, index.ReturnBitset);
             try
             {
                 var root = Evaluate(policy.Criteria, track: withMissingFields);
-                var eligible = result.Own(Rent());
+                var eligible = result.Own(Rent(clear: false));
                 root.T.AsSpan(0, _words).CopyTo(eligible);
-                result.Ineligible = result.Own(Rent());
+                result.Ineligible = result.Own(Rent(clear: false));
                 root.F.AsSpan(0, _words).CopyTo(result.Ineligible);
-                result.Unknown = result.Own(Rent());
+                result.Unknown = result.Own(Rent(clear: false));
                 Bits.AndNotInto(result.Unknown.AsSpan(0, _words), index._alive, root.T);
                 Bits.AndNot(result.Unknown.AsSpan(0, _words), root.F);
                 result.Excluded = result.Own(Rent());
@@ -351,21 +366,30 @@ public sealed class EligibilityIndex
             {
                 foreach (var array in _scratch)
                 {
-                    ArrayPool<ulong>.Shared.Return(array);
+                    index.ReturnBitset(array);
                 }
             }
         }
 
-        private ulong[] Rent()
+        private ulong[] Rent(bool clear = true)
         {
-            var array = ArrayPool<ulong>.Shared.Rent(_words);
-            Array.Clear(array);
+            if (!index._bitsetPool.TryTake(out var array) || array.Length != _words)
+            {
+                return new ulong[_words];
+            }
+
+            if (clear)
+            {
+                Array.Clear(array);
+            }
+
             return array;
         }
 
-        private ulong[] Scratch()
+        /// <summary>A bitset for this match only; <paramref name="clear"/>: false when the caller overwrites every word.</summary>
+        private ulong[] Scratch(bool clear = true)
         {
-            var array = Rent();
+            var array = Rent(clear);
             _scratch.Add(array);
             return array;
         }
@@ -389,7 +413,7 @@ public sealed class EligibilityIndex
                 case Predicate predicate:
                 {
                     var (match, present) = EvaluatePredicate(predicate);
-                    var f = Scratch();
+                    var f = Scratch(clear: false);
                     Bits.AndNotInto(Span(f), present, match);
                     return new Node(predicate, match, f, []);
                 }
@@ -399,7 +423,7 @@ public sealed class EligibilityIndex
                     var match = Scratch();
                     DateOnly? notBefore = cert.ObtainedWithinMonths is { } months ? Dates.MinusMonths(asOf, months) : null;
                     index._certifications.Holding(cert.Kind, cert.Level, asOf, notBefore, Span(match));
-                    var f = Scratch();
+                    var f = Scratch(clear: false);
                     Bits.AndNotInto(Span(f), index._certifications.Present, match);
                     return new Node(cert, match, f, []);
                 }
@@ -412,8 +436,8 @@ public sealed class EligibilityIndex
         /// <summary>Kleene: all → T = ∧T, F = ∨F; any → T = ∨T, F = ∧F. Empty all is true, empty any is false.</summary>
         private Node Combine(Criterion node, EquatableArray<Criterion> children, bool isAll, bool track)
         {
-            var t = Scratch();
-            var f = Scratch();
+            var t = Scratch(clear: children.Count == 0);
+            var f = Scratch(clear: children.Count == 0);
             if (children.Count == 0)
             {
                 index._alive.AsSpan(0, _words).CopyTo(isAll ? t : f);
@@ -678,7 +702,7 @@ public sealed class EligibilityIndex
                         a.Policy.Id == b.Policy.Id ? 0 : ExclusionGroups.Beats(a.Policy.Id, Fixed(a.Policy), b.Policy.Id, Fixed(b.Policy)) ? -1 : 1)))
                 {
                     // Slots eligible for both, not yet given to a higher-ranked rival.
-                    var won = result.Own(Rent());
+                    var won = result.Own(Rent(clear: false));
                     for (var w = 0; w < _words; w++)
                     {
                         won[w] = eligible[w] & t[w] & ~taken[w];
@@ -738,7 +762,7 @@ public sealed class EligibilityIndex
         /// </summary>
         private void CollectMissing(Node node, ulong[] mask, PolicyMatchResult result)
         {
-            var here = Scratch();
+            var here = Scratch(clear: false);
             for (var w = 0; w < _words; w++)
             {
                 here[w] = mask[w] & ~node.T[w] & ~node.F[w];

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Huiqi.Domain.Evaluation;
 
 namespace Huiqi.Domain.Matching;
@@ -10,9 +9,11 @@ namespace Huiqi.Domain.Matching;
 public sealed class PolicyMatchResult : IDisposable
 {
     private readonly List<ulong[]> _owned = [];
+    private readonly Action<ulong[]> _return;
 
-    internal PolicyMatchResult(string policyId, int words, long version)
+    internal PolicyMatchResult(string policyId, int words, long version, Action<ulong[]> returnBitset)
     {
+        _return = returnBitset;
         PolicyId = policyId;
         Words = words;
         IndexVersion = version;
@@ -87,7 +88,7 @@ public sealed class PolicyMatchResult : IDisposable
     {
         foreach (var array in _owned)
         {
-            ArrayPool<ulong>.Shared.Return(array);
+            _return(array);
         }
 
         _owned.Clear();

@@ -90,7 +90,7 @@ internal sealed class UsccTable
     private void Rehash()
     {
         var live = _table.Where(e => e > 0).ToArray();
-        _table = new int[Math.Max(16, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(live.Length + 1) * 4))];
+        _table = new int[Math.Max(16, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(live.Length + 1) * 2))];
         _used = live.Length;
         foreach (var entry in live)
         {

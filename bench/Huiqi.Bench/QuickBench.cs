@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Huiqi.Domain.Evaluation;
+using Huiqi.Domain.Matching;
+using Huiqi.Domain.Population;
+using Huiqi.Domain.Profiles;
+using Huiqi.Domain.Text;
+
+namespace Huiqi.Bench;
+
+/// <summary>`dotnet run -c Release --project bench/Huiqi.Bench -- quick [size]`: the engine's figures as name=value lines.</summary>
+internal static class QuickBench
+{
+    public static void Run(int size)
+    {
+        Print("machine", $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        Print("enterprises", size);
+        var policies = Workload.Policies();
+        Print("policies", policies.Count);
+
+        // Build the index straight from the generator, so that the heap grows by the index alone.
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var watch = Stopwatch.StartNew();
+        var index = EligibilityIndex.Build(new PopulationGenerator().Generate(size), policies);
+        var buildSeconds = watch.Elapsed.TotalSeconds;
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        Print("index_build_1m_s", buildSeconds.ToString("0.00"));
+        Print("index_bytes_per_enterprise", ((after - before) / (double)size).ToString("0"));
+        Print("index_array_bytes_per_enterprise", (index.EstimatedBytes / (double)size).ToString("0"));
+
+        var policy = Workload.Measured(policies);
+        Print("measured_policy", CriteriaText.Print(policy.Criteria));
+        using (var warm = index.MatchPolicy(policy, Workload.AsOf))
+        {
+            Print("measured_policy_eligible", warm.EligibleCount);
+            Print("measured_policy_unknown", warm.UnknownCount);
+        }
+
+        var policyMs = Median(30, () =>
+        {
+            using var result = index.MatchPolicy(policy, Workload.AsOf);
+            GC.KeepAlive(result.EligibleCount);
+        });
+        Print("policy_over_1m_ms", policyMs.ToString("0.000"));
+
+        // Each condition of the measured policy on its own, to see where the time goes.
+        var conditions = ((Huiqi.Domain.Criteria.AllOf)policy.Criteria).Children;
+        for (var i = 0; i < conditions.Count; i++)
+        {
+            var single = policy with { Criteria = conditions[i] };
+            var ms = Median(15, () =>
+            {
+                using var result = index.MatchPolicy(single, Workload.AsOf);
+                GC.KeepAlive(result.EligibleCount);
+            });
+            Print($"condition_{i}_ms", $"{ms:0.000}  # {CriteriaText.Print(conditions[i])}");
+        }
+
+        var profiles = new PopulationGenerator().Generate(size).ToArray();
+        long eligible = 0;
+        var loopMs = Median(5, () =>
+        {
+            eligible = 0;
+            foreach (var profile in profiles)
+            {
+                if (CriteriaEvaluator.Evaluate(policy.Criteria, profile, Workload.AsOf) == Truth.True)
+                {
+                    eligible++;
+                }
+            }
+        });
+        Print("loop_over_1m_ms", loopMs.ToString("0.0"));
+        Print("loop_eligible", eligible);
+        Print("speedup_vs_loop", (loopMs / policyMs).ToString("0.0"));
+
+        var random = new Random(1);
+        var sample = Enumerable.Range(0, 2000).Select(_ => profiles[random.Next(profiles.Length)].Uscc).ToArray();
+        foreach (var uscc in sample.Take(200))
+        {
+            index.MatchEnterprise(uscc, Workload.AsOf);
+        }
+
+        watch.Restart();
+        foreach (var uscc in sample)
+        {
+            GC.KeepAlive(index.MatchEnterprise(uscc, Workload.AsOf));
+        }
+
+        Print("enterprise_over_1k_policies_us", (watch.Elapsed.TotalMicroseconds / sample.Length).ToString("0.0"));
+        GC.KeepAlive(profiles);
+    }
+
+    private static double Median(int runs, Action action)
+    {
+        action(); // warm-up
+        var times = new double[runs];
+        for (var i = 0; i < runs; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            action();
+            times[i] = watch.Elapsed.TotalMilliseconds;
+        }
+
+        Array.Sort(times);
+        return times[runs / 2];
+    }
+
+    private static void Print(string name, object value) => Console.WriteLine($"{name}={value}");
+}
