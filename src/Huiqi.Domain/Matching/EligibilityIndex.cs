@@ -35,6 +35,7 @@ public sealed class EligibilityIndex
     private int _countAtRebalance;
     private long _version;
     private Policy[] _policies = [];
+    private CompiledPolicy[] _compiled = [];
 
     // Bitsets of the current capacity, reused across matches: a 1M-slot bitset is 125 KB, and fresh ones would
     // land on the large-object heap at every match.
@@ -78,7 +79,15 @@ public sealed class EligibilityIndex
     /// <summary>The policy set MatchEnterprise answers over and exclusion groups compete in; policies not in force on a date are skipped.</summary>
     public IReadOnlyList<Policy> Policies => Volatile.Read(ref _policies);
 
-    public void SetPolicies(IEnumerable<Policy> policies) => Volatile.Write(ref _policies, [.. policies]);
+    public void SetPolicies(IEnumerable<Policy> policies)
+    {
+        Policy[] set = [.. policies];
+        lock (_bitsetPool)
+        {
+            Volatile.Write(ref _compiled, [.. set.Select(p => new CompiledPolicy(p))]);
+            Volatile.Write(ref _policies, set);
+        }
+    }
 
     /// <summary>Adds or replaces one profile (validated beforehand: codes known, USCC 18 characters).</summary>
     public void Upsert(EnterpriseProfile profile)
@@ -154,7 +163,33 @@ public sealed class EligibilityIndex
     public IReadOnlyList<PolicyAnswer>? MatchEnterprise(string uscc, DateOnly asOf, bool explain = false)
     {
         var profile = GetProfile(uscc);
-        return profile is null ? null : EnterpriseMatcher.Match(profile, Policies, asOf, explain);
+        if (profile is null)
+        {
+            return null;
+        }
+
+        if (explain)
+        {
+            return EnterpriseMatcher.Match(profile, Policies, asOf, explain: true);
+        }
+
+        var facts = new ProfileFacts(profile, asOf);
+        var compiled = Volatile.Read(ref _compiled);
+        var answers = new List<PolicyAnswer>(compiled.Length);
+        Dictionary<string, string>? groups = null;
+        foreach (var policy in compiled)
+        {
+            if (policy.Policy.IsInForce(asOf))
+            {
+                answers.Add(policy.Answer(facts));
+                if (policy.Policy.ExclusionGroup is { } group)
+                {
+                    (groups ??= new(StringComparer.Ordinal))[policy.Policy.Id] = group;
+                }
+            }
+        }
+
+        return groups is null ? answers : ExclusionGroups.Resolve(answers, id => groups.GetValueOrDefault(id));
     }
 
     /// <summary>
