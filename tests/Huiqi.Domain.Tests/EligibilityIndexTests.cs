@@ -147,9 +147,19 @@ public sealed class EligibilityIndexTests
         // One enterprise founded on every day of four years around the dates, so every boundary day is present.
         var start = new DateOnly(2022, 1, 1);
         var profiles = Enumerable.Range(0, 4 * 366)
-            .Select(i => new EnterpriseProfile { Uscc = PopulationGenerator.MakeUscc("620102", i), EstablishedOn = start.AddDays(i) })
+            .Select(i => new EnterpriseProfile
+            {
+                Uscc = PopulationGenerator.MakeUscc("620102", i),
+                EstablishedOn = start.AddDays(i),
+                Certifications = Certs(new Certification("high_tech", "national", start.AddDays(i), start.AddDays(i + 400))),
+            })
             .ToList();
         var policies = new List<Policy>();
+        foreach (var months in new[] { 1, 2, 12, 13, 24 })
+        {
+            policies.Add(BenefitAndAnswerTests.Policy($"cert-{months}", new CertPredicate("high_tech", "national", months), new FixedBenefit(1)));
+        }
+
         foreach (var op in new[] { Op.Eq, Op.Ne, Op.Lt, Op.Le, Op.Gt, Op.Ge })
         {
             foreach (var months in new[] { -1, 0, 1, 2, 11, 12, 13, 30 })
@@ -172,8 +182,15 @@ public sealed class EligibilityIndexTests
         var profiles = Enumerable.Range(0, 6000)
             .Select(i => new EnterpriseProfile { Uscc = PopulationGenerator.MakeUscc("620102", i), Employees = i % 10 == 9 ? null : i / 3 })
             .ToList();
-        var index = EligibilityIndex.Build(profiles);
         var ops = new[] { Op.Eq, Op.Ne, Op.Lt, Op.Le, Op.Gt, Op.Ge };
+        var index = EligibilityIndex.Build(profiles, Enumerable.Range(0, 30)
+            .SelectMany(n => ops.Select(op => BenefitAndAnswerTests.Policy($"{op}-{n}", Leaf("employees", op, n), new FixedBenefit(1))))
+            .Append(BenefitAndAnswerTests.Policy("between", Leaf("employees", Op.Between, 3, 9), new FixedBenefit(1))));
+        foreach (var profile in profiles.Take(120))
+        {
+            Assert.Equal(EnterpriseMatcher.Match(profile, index.Policies, AsOf), index.MatchEnterprise(profile.Uscc, AsOf));
+        }
+
         for (var n = -1; n <= 2001; n++)
         {
             var cases = ops.Select(op => Leaf("employees", op, n))
@@ -222,6 +239,17 @@ public sealed class EligibilityIndexTests
         foreach (var asOf in dates ?? Dates)
         {
             var plain = profiles.ToDictionary(p => p.Uscc, p => EnterpriseMatcher.Match(p, policies, asOf).ToDictionary(a => a.PolicyId));
+            foreach (var profile in profiles)
+            {
+                // One enterprise's full answer (compiled policies over the stored row) against the reference.
+                var full = index.MatchEnterprise(profile.Uscc, asOf)!.ToDictionary(a => a.PolicyId);
+                Assert.Equal(plain[profile.Uscc].Count, full.Count);
+                foreach (var (id, expected) in plain[profile.Uscc])
+                {
+                    Assert.True(expected == full[id], $"full answer for {profile.Uscc} on {asOf}: {expected} ≠ {full[id]}");
+                }
+            }
+
             foreach (var policy in policies.Where(p => p.IsInForce(asOf)))
             {
                 using var result = index.MatchPolicy(policy, asOf, withMissingFields: true);
