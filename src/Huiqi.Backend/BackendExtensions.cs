@@ -24,6 +24,7 @@ public static class BackendExtensions
         {
             options.Services.Map("", result => result.Tags.Contains("ready"));
             options.Services.Map(BackendHealth.Store, result => result.Name == StorageServiceCollectionExtensions.StoreCheck);
+            options.Services.Map(BackendHealth.Index, result => result.Name == StorageServiceCollectionExtensions.IndexCheck);
             if (redisConfigured)
             {
                 options.Services.Map(BackendHealth.Redis, result => result.Name == StorageServiceCollectionExtensions.RedisCheck);

@@ -15,5 +15,11 @@ public sealed record StorageOptions
     /// <summary>StackExchange.Redis configuration (<c>ConnectionStrings:Redis</c>); null means no Redis.</summary>
     public string? RedisConfiguration { get; init; }
 
+    /// <summary>Load the demo policies and a synthetic population into an empty store at start-up (<c>Huiqi:Demo:Seed</c>).</summary>
+    public bool SeedDemoData { get; init; }
+
+    /// <summary>How many synthetic enterprises the demo seed writes (<c>Huiqi:Demo:Population</c>).</summary>
+    public int DemoPopulation { get; init; } = 10_000;
+
     public bool UsesPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,7 +1,14 @@
+using Huiqi.Domain.Matching;
 using Huiqi.Storage.Cache;
+using Huiqi.Storage.Demo;
+using Huiqi.Storage.Matching;
+using Huiqi.Storage.Profiles;
+using Huiqi.Storage.Import;
 using Huiqi.Storage.Store;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace Huiqi.Storage;
@@ -11,6 +18,7 @@ public static class StorageServiceCollectionExtensions
     /// <summary>Health check names, shared by the backend's gRPC health mapping.</summary>
     public const string StoreCheck = "store";
     public const string RedisCheck = "redis";
+    public const string IndexCheck = "index";
 
     public static StorageOptions ReadStorageOptions(this IConfiguration configuration) => new()
     {
@@ -18,6 +26,8 @@ public static class StorageServiceCollectionExtensions
         DataDir = configuration["Huiqi:DataDir"] ?? "./data",
         PostgresConnectionString = configuration.GetConnectionString("Postgres"),
         RedisConfiguration = configuration.GetConnectionString("Redis"),
+        SeedDemoData = configuration.GetValue("Huiqi:Demo:Seed", false),
+        DemoPopulation = configuration.GetValue("Huiqi:Demo:Population", 10_000),
     };
 
     /// <summary>Registers the store chosen by configuration, the Redis connection, and their health checks.</summary>
@@ -25,6 +35,7 @@ public static class StorageServiceCollectionExtensions
     {
         var options = configuration.ReadStorageOptions();
         services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
         if (options.UsesPostgres)
         {
             if (string.IsNullOrWhiteSpace(options.PostgresConnectionString))
@@ -41,8 +52,23 @@ public static class StorageServiceCollectionExtensions
         }
 
         services.AddSingleton<RedisConnection>();
+        services.AddSingleton<ChangeFeed>();
+        services.AddMemoryCache();
+        services.AddSingleton<ProfileCache>();
+        services.AddSingleton<EligibilityIndex>();
+        services.AddSingleton<IndexSync>();
+        services.AddSingleton<IProfileChangeListener>(sp => sp.GetRequiredService<IndexSync>());
+        services.AddSingleton<IProfileChangeListener>(sp => sp.GetRequiredService<ProfileCache>());
+        services.AddSingleton<ProfileWriter>();
+        services.AddSingleton<ProfileImporter>();
+        services.AddSingleton<DemoSeeder>();
+        // Start order matters: migrate (and seed) before the index loads.
+        services.AddSingleton<StoreReady>();
+        services.AddHostedService<StoreInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<IndexSync>());
         var health = services.AddHealthChecks()
-            .AddCheck<StoreHealthCheck>(StoreCheck, tags: ["ready"]);
+            .AddCheck<StoreHealthCheck>(StoreCheck, tags: ["ready"])
+            .Add(new HealthCheckRegistration(IndexCheck, sp => sp.GetRequiredService<IndexSync>(), HealthStatus.Unhealthy, ["ready"]));
         if (!string.IsNullOrWhiteSpace(options.RedisConfiguration))
         {
             // Not tagged "ready": Redis is a cache, so its absence degrades the service but does not stop it.

@@ -31,7 +31,8 @@ public sealed class PlatformHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<PlatformHost> StartAsync(IDictionary<string, string?>? settings = null, string environment = "Development")
+    /// <summary>Starts the platform; with <paramref name="waitUntilReady"/>, returns once /readyz says the index is loaded.</summary>
+    public static async Task<PlatformHost> StartAsync(IDictionary<string, string?>? settings = null, string environment = "Development", bool waitUntilReady = true)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), $"huiqi-test-{Guid.NewGuid():N}");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
@@ -41,6 +42,7 @@ public sealed class PlatformHost : IAsyncDisposable
             ["Gateway:EmbeddedBackendListen"] = "http://127.0.0.1:0",
             ["Huiqi:DataDir"] = dataDir,
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Huiqi:Demo:Seed"] = "false",
         });
         if (settings is not null)
         {
@@ -51,7 +53,30 @@ public sealed class PlatformHost : IAsyncDisposable
         var app = builder.Build();
         app.MapHuiqiGateway();
         await app.StartAsync();
-        return new PlatformHost(app, dataDir);
+        var host = new PlatformHost(app, dataDir);
+        if (waitUntilReady)
+        {
+            await host.WaitUntilReadyAsync();
+        }
+
+        return host;
+    }
+
+    public async Task WaitUntilReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await Http.GetAsync("/readyz");
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("the platform did not become ready in 60 s");
     }
 
     public async ValueTask DisposeAsync()

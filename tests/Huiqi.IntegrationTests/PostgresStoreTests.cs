@@ -20,7 +20,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres)
         var response = await platform.Http.GetAsync("/readyz");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(new ReadinessEndpoints.Readiness("ready", "up", "up", "not_configured"),
+        Assert.Equal(new ReadinessEndpoints.Readiness("ready", "up", "up", "up", "not_configured"),
             await response.Content.ReadFromJsonAsync<ReadinessEndpoints.Readiness>());
     }
 
@@ -31,7 +31,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres)
         {
             ["Huiqi:Store:Provider"] = "postgres",
             ["ConnectionStrings:Postgres"] = $"Host=127.0.0.1;Port={Huiqi.Testing.FreePort.Next()};Username=postgres;Database=none;Timeout=1",
-        });
+        }, waitUntilReady: false);
 
         var response = await platform.Http.GetAsync("/readyz");
 

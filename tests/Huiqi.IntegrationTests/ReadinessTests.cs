@@ -20,12 +20,12 @@ public sealed class ReadinessTests(RedisFixture redis)
 
         var up = await WaitForRedisAsync(platform, "up");
         Assert.Equal(HttpStatusCode.OK, up.Status);
-        Assert.Equal(new ReadinessEndpoints.Readiness("ready", "up", "up", "up"), up.Body);
+        Assert.Equal(new ReadinessEndpoints.Readiness("ready", "up", "up", "up", "up"), up.Body);
 
         await redis.Server.StopAsync();
         var degraded = await WaitForRedisAsync(platform, "degraded");
         Assert.Equal(HttpStatusCode.OK, degraded.Status);
-        Assert.Equal(new ReadinessEndpoints.Readiness("degraded", "up", "up", "degraded"), degraded.Body);
+        Assert.Equal(new ReadinessEndpoints.Readiness("degraded", "up", "up", "up", "degraded"), degraded.Body);
 
         // Back without a restart of the platform.
         await redis.Server.StartAgainAsync();
@@ -41,7 +41,7 @@ public sealed class ReadinessTests(RedisFixture redis)
         var response = await platform.Http.GetAsync("/readyz");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(new ReadinessEndpoints.Readiness("ready", "up", "up", "not_configured"),
+        Assert.Equal(new ReadinessEndpoints.Readiness("ready", "up", "up", "up", "not_configured"),
             await response.Content.ReadFromJsonAsync<ReadinessEndpoints.Readiness>());
     }
 
@@ -52,7 +52,7 @@ public sealed class ReadinessTests(RedisFixture redis)
         await using var platform = await PlatformHost.StartAsync(new Dictionary<string, string?>
         {
             ["Gateway:BackendAddress"] = $"http://127.0.0.1:{closedPort}",
-        });
+        }, waitUntilReady: false);
 
         var response = await platform.Http.GetAsync("/readyz");
 

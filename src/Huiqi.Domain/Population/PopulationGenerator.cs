@@ -37,7 +37,7 @@ public sealed class PopulationGenerator(int seed = 20261123)
         (5, 2000, 62.0), (2000, 5000, 17.3), (5000, 10000, 8.7), (10000, 20000, 5.1), (20000, 40000, 2.5), (40000, 200000, 4.4),
     ];
 
-    private static readonly string[] Tags = ["外贸", "首次入规", "规上企业", "新开办", "小微企业", "稳岗", "数字化转型", "绿色工厂"];
+    private static readonly string[] Tags = ["外贸", "首次入规", "规上企业", "新开办", "小微企业", "稳岗", "数字化转型", "绿色工厂", "科技贷", "高企重新认定"];
     private static readonly string[] NameWords = ["金城", "陇原", "黄河", "丝路", "敦煌", "祁连", "兰新", "皋兰", "西部", "飞天", "宏达", "恒信", "瑞丰", "天润", "华源", "中科", "新星", "博远", "正和", "鑫泰"];
     private static readonly string[] NameTrades = ["信息技术", "软件", "电子科技", "生物医药", "新材料", "智能装备", "环保科技", "能源", "商贸", "食品", "建材", "化工", "数据服务", "检测技术", "航天科技"];
     private const string UsccAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";

@@ -6,7 +6,8 @@ using static Grpc.Health.V1.HealthCheckResponse.Types;
 namespace Huiqi.Gateway.Health;
 
 /// <summary>
-/// /healthz: the process is alive. /readyz: the backend answers over gRPC, its store is open, and Redis is
+/// /healthz: the process is alive. /readyz: the backend answers over gRPC, its store is open, its matching index is
+/// loaded, and Redis is
 /// up, degraded (down: served from the store) or not configured. 200 when requests can be served, else 503.
 /// </summary>
 public static class ReadinessEndpoints
@@ -26,12 +27,14 @@ public static class ReadinessEndpoints
         var store = backend is ServingStatus.Serving or ServingStatus.NotServing
             ? await CheckAsync(health, BackendHealth.Store, cancellationToken)
             : null;
+        var index = store is null ? null : await CheckAsync(health, BackendHealth.Index, cancellationToken);
         var redis = store is null ? null : await CheckAsync(health, BackendHealth.Redis, cancellationToken);
 
         var report = new Readiness(
             Status: "ready",
             Backend: store is null ? "down" : "up",
             Store: store switch { ServingStatus.Serving => "up", null => "unknown", _ => "down" },
+            Index: index switch { ServingStatus.Serving => "up", null => "unknown", _ => "loading" },
             Redis: redis switch
             {
                 ServingStatus.Serving => "up",
@@ -39,7 +42,7 @@ public static class ReadinessEndpoints
                 ServiceNotFound => "not_configured",
                 _ => "unknown",
             });
-        if (report.Backend != "up" || report.Store != "up")
+        if (report.Backend != "up" || report.Store != "up" || report.Index != "up")
         {
             return TypedResults.Json(report with { Status = "unavailable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
@@ -70,6 +73,6 @@ public static class ReadinessEndpoints
 
     public sealed record Liveness(string Status);
 
-    /// <summary>Each part is one of: up, down, degraded, not_configured, unknown.</summary>
-    public sealed record Readiness(string Status, string Backend, string Store, string Redis);
+    /// <summary>Each part is one of: up, down, loading (the matching index), degraded, not_configured, unknown.</summary>
+    public sealed record Readiness(string Status, string Backend, string Store, string Index, string Redis);
 }

@@ -1,6 +1,11 @@
+using Huiqi.Domain.Policies;
+
 namespace Huiqi.Storage.Store;
 
-/// <summary>The store behind one interface: SQLite embedded, PostgreSQL in production. The store is the truth.</summary>
+/// <summary>
+/// The store behind one interface: SQLite embedded, PostgreSQL in production, with the same behaviour (one test
+/// suite runs against both). The store is the truth; Redis only caches it.
+/// </summary>
 public interface IStore
 {
     /// <summary>A short name for readiness reports: <c>sqlite</c> or <c>postgres</c>.</summary>
@@ -8,4 +13,60 @@ public interface IStore
 
     /// <summary>Opens a connection and runs a trivial query; throws when the store cannot be used.</summary>
     Task PingAsync(CancellationToken cancellationToken);
+
+    /// <summary>Applies the schema migrations not applied yet; returns how many ran.</summary>
+    Task<int> MigrateAsync(CancellationToken cancellationToken);
+
+    // ---- enterprise profiles ----
+
+    Task<StoredProfile?> GetProfileAsync(string uscc, CancellationToken cancellationToken);
+
+    Task<IReadOnlyDictionary<string, StoredProfile>> GetProfilesAsync(IReadOnlyCollection<string> usccs, CancellationToken cancellationToken);
+
+    /// <summary>Inserts or replaces the profiles in one transaction (all or none), stamping one new change sequence number on them.</summary>
+    Task<long> PutProfilesAsync(IReadOnlyList<StoredProfile> profiles, CancellationToken cancellationToken);
+
+    /// <summary>Profiles changed after <paramref name="afterSeq"/> in change order (0: every profile): start-up loading and the change feed.</summary>
+    IAsyncEnumerable<StoredProfile> StreamProfilesAsync(long afterSeq, CancellationToken cancellationToken);
+
+    Task<long> CountProfilesAsync(CancellationToken cancellationToken);
+
+    // ---- policies ----
+
+    /// <summary>One version, or the latest when <paramref name="version"/> is null.</summary>
+    Task<PolicyRecord?> GetPolicyAsync(string policyId, int? version, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<PolicyRecord>> ListPolicyVersionsAsync(string policyId, CancellationToken cancellationToken);
+
+    /// <summary>The latest version of every policy.</summary>
+    Task<IReadOnlyList<PolicyRecord>> ListCurrentPoliciesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Inserts a version, or replaces it while it is a draft; a published or retired version only changes status (publish, retire).</summary>
+    Task SavePolicyAsync(PolicyRecord record, CancellationToken cancellationToken);
+
+    /// <summary>Changes whenever any policy changes: instances compare it to reload their catalogue.</summary>
+    Task<long> PolicyChangeStampAsync(CancellationToken cancellationToken);
+
+    // ---- entitlements, notifications, audit ----
+
+    /// <summary>Inserts the entitlements that do not exist yet (enterprise × policy × period is unique); returns how many were new.</summary>
+    Task<int> InsertEntitlementsAsync(IReadOnlyList<EntitlementRecord> entitlements, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<EntitlementRecord>> ListEntitlementsAsync(string? uscc, string? policyId, CancellationToken cancellationToken);
+
+    Task AddNotificationsAsync(IReadOnlyList<NotificationRecord> notifications, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<NotificationRecord>> ListNotificationsAsync(string uscc, CancellationToken cancellationToken);
+
+    /// <summary>Appends one record to the hash chain (serialised, so the chain never forks).</summary>
+    Task<AuditRecord> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken);
+
+    IAsyncEnumerable<AuditRecord> ReadAuditAsync(CancellationToken cancellationToken);
+}
+
+public static class StoreExtensions
+{
+    /// <summary>The policies as the matching engine sees them: latest version of each, status and version from the store.</summary>
+    public static async Task<IReadOnlyList<Policy>> LoadPoliciesAsync(this IStore store, CancellationToken cancellationToken) =>
+        [.. (await store.ListCurrentPoliciesAsync(cancellationToken)).Select(r => r.Policy)];
 }

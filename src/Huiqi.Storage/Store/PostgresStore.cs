@@ -1,17 +1,75 @@
+using System.Data.Common;
+using Dapper;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Huiqi.Storage.Store;
 
-/// <summary>PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>.</summary>
-public sealed class PostgresStore(NpgsqlDataSource dataSource) : IStore, IAsyncDisposable
+/// <summary>PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>. Bulk profile writes: binary COPY into a staging table, then one upsert.</summary>
+public sealed class PostgresStore(NpgsqlDataSource dataSource, TimeProvider clock) : SqlStore(clock), IAsyncDisposable
 {
-    public string Provider => "postgres";
+    public override string Provider => "postgres";
 
-    public async Task PingAsync(CancellationToken cancellationToken)
+    private protected override Migrations.Migration[] MigrationList => Migrations.Postgres;
+
+    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await dataSource.OpenConnectionAsync(cancellationToken);
+
+    protected override async Task<DbTransaction> BeginSerializedAsync(DbConnection connection, long lockKey, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT 1");
-        await command.ExecuteScalarAsync(cancellationToken);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Held until commit: writers of one kind go one at a time, so change numbers commit in order.
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@lockKey)", new { lockKey }, transaction, cancellationToken: cancellationToken));
+        return transaction;
     }
+
+    protected override string Json(string parameter) => $"CAST({parameter} AS jsonb)";
+
+    protected override Task<long> NextChangeSeqAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT nextval('enterprise_change_seq')", transaction: transaction, cancellationToken: cancellationToken));
+
+    protected override async Task WriteProfileRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<StoredProfile> profiles, long seq, CancellationToken cancellationToken)
+    {
+        var npgsql = (NpgsqlConnection)connection;
+        await connection.ExecuteAsync(new CommandDefinition(
+            "CREATE TEMP TABLE staging_enterprises (uscc TEXT, region TEXT, profile JSONB, provenance JSONB, fingerprint TEXT, updated_at BIGINT) ON COMMIT DROP",
+            transaction: transaction, cancellationToken: cancellationToken));
+        await using (var importer = await npgsql.BeginBinaryImportAsync(
+            "COPY staging_enterprises (uscc, region, profile, provenance, fingerprint, updated_at) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            foreach (var profile in profiles)
+            {
+                await importer.StartRowAsync(cancellationToken);
+                await importer.WriteAsync(profile.Profile.Uscc, NpgsqlDbType.Text, cancellationToken);
+                if (profile.Profile.Region is { } region)
+                {
+                    await importer.WriteAsync(region, NpgsqlDbType.Text, cancellationToken);
+                }
+                else
+                {
+                    await importer.WriteNullAsync(cancellationToken);
+                }
+
+                await importer.WriteAsync(Domain.Serialization.ProfileJson.Serialize(profile.Profile), NpgsqlDbType.Jsonb, cancellationToken);
+                await importer.WriteAsync(RowCodec.ProvenanceJson(profile.Provenance), NpgsqlDbType.Jsonb, cancellationToken);
+                await importer.WriteAsync(profile.Fingerprint, NpgsqlDbType.Text, cancellationToken);
+                await importer.WriteAsync(RowCodec.ToMillis(profile.UpdatedAt), NpgsqlDbType.Bigint, cancellationToken);
+            }
+
+            await importer.CompleteAsync(cancellationToken);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO enterprises (uscc, region, profile, provenance, fingerprint, updated_at, change_seq)
+            SELECT DISTINCT ON (uscc) uscc, region, profile, provenance, fingerprint, updated_at, @seq FROM staging_enterprises
+            ON CONFLICT (uscc) DO UPDATE SET region = excluded.region, profile = excluded.profile, provenance = excluded.provenance,
+                fingerprint = excluded.fingerprint, updated_at = excluded.updated_at, change_seq = excluded.change_seq
+            """, new { seq }, transaction, cancellationToken: cancellationToken));
+    }
+
+    protected override Task<IEnumerable<ProfileRow>> SelectProfilesAsync(DbConnection connection, IReadOnlyCollection<string> usccs) =>
+        connection.QueryAsync<ProfileRow>(SelectProfilesSql("uscc = ANY(@usccs)"), new { usccs = usccs.ToArray() });
 
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 }

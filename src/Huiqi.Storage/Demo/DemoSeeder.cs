@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Huiqi.Domain.Policies;
+using Huiqi.Domain.Population;
+using Huiqi.Domain.Serialization;
+using Huiqi.Storage.Profiles;
+using Huiqi.Storage.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Huiqi.Storage.Demo;
+
+/// <summary>
+/// The demo data of the embedded default: about twenty policies drawn from the seed documents (Lanzhou's 高新技术
+/// 企业 awards, 专精特新 ladder, 新三板, 科技贷, 水电气, 仙桃's 免申即享 …), each published with its examples passing,
+/// and a synthetic population shaped after the seeds.
+/// </summary>
+public sealed class DemoSeeder(IStore store, ProfileWriter writer, TimeProvider clock, ILogger<DemoSeeder> logger)
+{
+    public const string Actor = "demo-seed";
+
+    /// <summary>The demo policies as published version 1 (their examples are run: a failing one is a bug in the data).</summary>
+    public static IReadOnlyList<PolicyJson.Document> Policies()
+    {
+        using var stream = typeof(DemoSeeder).Assembly.GetManifestResourceStream("Huiqi.Storage.Demo.policies.json")
+            ?? throw new InvalidOperationException("demo policies resource missing");
+        using var document = JsonDocument.Parse(stream);
+        return [.. document.RootElement.EnumerateArray().Select(element =>
+        {
+            var parsed = PolicyJson.Read(element);
+            var failures = PolicyExamples.Run(parsed.Policy);
+            if (failures.Count > 0)
+            {
+                throw new InvalidOperationException($"demo policy {parsed.Policy.Id}: {string.Join("; ", failures.Select(f => f.Message))}");
+            }
+
+            return parsed with { Policy = parsed.Policy with { Version = 1, Status = PolicyStatus.Published } };
+        })];
+    }
+
+    public async Task SeedIfEmptyAsync(int population, CancellationToken cancellationToken)
+    {
+        if ((await store.ListCurrentPoliciesAsync(cancellationToken)).Count > 0 || await store.CountProfilesAsync(cancellationToken) > 0)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var document in Policies())
+        {
+            await store.SavePolicyAsync(new PolicyRecord(document, now, Actor, PublishedAt: now), cancellationToken);
+            await store.AppendAuditAsync(new AuditEntry(Actor, "system", "policy.publish", document.Policy.Id, 1, null, null), cancellationToken);
+        }
+
+        foreach (var batch in new PopulationGenerator().Generate(population, Domain.Common.Dates.TodayInChina(clock)).Chunk(5000))
+        {
+            await writer.WriteAsync([.. batch.Select(p => new ProfileChange(p))], ProfileSource.PartnerFeed, Actor, cancellationToken);
+        }
+
+        logger.LogInformation("demo data loaded: {Policies} policies, {Enterprises} enterprises", Policies().Count, population);
+    }
+}

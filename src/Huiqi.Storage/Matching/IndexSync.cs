@@ -1,0 +1,122 @@
+using Huiqi.Domain.Matching;
+using Huiqi.Storage.Cache;
+using Huiqi.Storage.Profiles;
+using Huiqi.Storage.Store;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Huiqi.Storage.Matching;
+
+/// <summary>
+/// Keeps this instance's <see cref="EligibilityIndex"/> in step with the store: loads every profile and the
+/// policies at start-up (readiness waits for it), applies this instance's writes at once, and catches up from
+/// the store's change feed — immediately when another instance says so over Redis, and every few seconds in
+/// any case (so nothing is missed while Redis is down).
+/// </summary>
+public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIndex index, ChangeFeed feed, ProfileCache cache, ILogger<IndexSync> logger)
+    : BackgroundService, IProfileChangeListener, IHealthCheck
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _lastSeq;
+    private long _policyStamp = -1;
+
+    public bool IsLoaded => _loaded.Task.IsCompleted;
+
+    /// <summary>Completes when the start-up load is done.</summary>
+    public Task Loaded => _loaded.Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await storeReady.Task.WaitAsync(stoppingToken);
+        await feed.SubscribeAsync(OnNotice);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await CatchUpAsync(stoppingToken);
+                _loaded.TrySetResult();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "could not read the store's change feed; retrying");
+            }
+
+            try
+            {
+                await _wake.WaitAsync(PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnNotice(string what)
+    {
+        if (what == ChangeFeed.CacheGenerationChanged)
+        {
+            cache.GenerationChanged();
+        }
+
+        _wake.Release();
+    }
+
+    /// <summary>Reads what changed in the store since the last look (everything, the first time).</summary>
+    public async Task CatchUpAsync(CancellationToken cancellationToken)
+    {
+        var stamp = await store.PolicyChangeStampAsync(cancellationToken);
+        if (stamp != _policyStamp)
+        {
+            index.SetPolicies(await store.LoadPoliciesAsync(cancellationToken));
+            _policyStamp = stamp;
+        }
+
+        var first = _lastSeq == 0;
+        var changed = new List<string>();
+        await foreach (var stored in store.StreamProfilesAsync(_lastSeq, cancellationToken))
+        {
+            index.Upsert(stored.Profile);
+            _lastSeq = Math.Max(_lastSeq, stored.ChangeSeq);
+            if (!first)
+            {
+                changed.Add(stored.Profile.Uscc);
+            }
+        }
+
+        if (first)
+        {
+            index.Rebalance();
+            logger.LogInformation("matching index loaded: {Count} enterprises, {Policies} policies", index.Count, index.Policies.Count);
+        }
+
+        cache.Evict(changed);
+    }
+
+    /// <summary>This instance's own writes: into the index at once, and a notice to the others.</summary>
+    public async Task ProfilesChangedAsync(IReadOnlyList<StoredProfile> written, CancellationToken cancellationToken)
+    {
+        foreach (var stored in written)
+        {
+            index.Upsert(stored.Profile);
+        }
+
+        await feed.PublishAsync(ChangeFeed.ProfilesChanged);
+    }
+
+    /// <summary>Policies changed here: reload now and tell the others.</summary>
+    public async Task PoliciesChangedAsync(CancellationToken cancellationToken)
+    {
+        index.SetPolicies(await store.LoadPoliciesAsync(cancellationToken));
+        await feed.PublishAsync(ChangeFeed.PoliciesChanged);
+        _wake.Release();
+    }
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(IsLoaded
+            ? HealthCheckResult.Healthy($"{index.Count} enterprises")
+            : new HealthCheckResult(context.Registration.FailureStatus, "loading"));
+}

@@ -1,0 +1,160 @@
+namespace Huiqi.Storage.Store;
+
+/// <summary>
+/// Versioned schema migrations, one list per provider with the same numbers. Applied at start-up and by
+/// <c>huiqi migrate</c>; each runs in its own transaction and is recorded in <c>schema_migrations</c>.
+/// Timestamps are Unix milliseconds in both providers.
+/// </summary>
+internal static class Migrations
+{
+    public sealed record Migration(int Version, string Name, string Sql);
+
+    public static readonly Migration[] Sqlite =
+    [
+        new(1, "initial schema", """
+            CREATE TABLE enterprises (
+                uscc TEXT PRIMARY KEY,
+                region TEXT,
+                profile TEXT NOT NULL,
+                provenance TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                updated_at INTEGER NOT NULL,
+                change_seq INTEGER NOT NULL
+            );
+            CREATE INDEX ix_enterprises_change_seq ON enterprises (change_seq);
+            CREATE INDEX ix_enterprises_region ON enterprises (region);
+
+            CREATE TABLE policy_versions (
+                policy_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                jurisdiction TEXT NOT NULL,
+                document TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                created_by TEXT NOT NULL,
+                published_at INTEGER,
+                retired_at INTEGER,
+                change_stamp INTEGER NOT NULL,
+                PRIMARY KEY (policy_id, version)
+            );
+
+            CREATE TABLE entitlements (
+                id TEXT PRIMARY KEY,
+                uscc TEXT NOT NULL,
+                policy_id TEXT NOT NULL,
+                policy_version INTEGER NOT NULL,
+                period TEXT NOT NULL,
+                status TEXT NOT NULL,
+                amount_fen INTEGER,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE (uscc, policy_id, period)
+            );
+            CREATE INDEX ix_entitlements_policy ON entitlements (policy_id, status);
+
+            CREATE TABLE notifications (
+                id TEXT PRIMARY KEY,
+                uscc TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                title TEXT NOT NULL,
+                body TEXT NOT NULL,
+                policy_id TEXT,
+                read INTEGER NOT NULL,
+                created_at INTEGER NOT NULL
+            );
+            CREATE INDEX ix_notifications_uscc ON notifications (uscc, created_at);
+
+            CREATE TABLE audit_log (
+                seq INTEGER PRIMARY KEY,
+                who TEXT NOT NULL,
+                role TEXT NOT NULL,
+                what TEXT NOT NULL,
+                policy_id TEXT,
+                policy_version INTEGER,
+                subject TEXT,
+                snapshot_hash TEXT,
+                at INTEGER NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            );
+            CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            """),
+    ];
+
+    public static readonly Migration[] Postgres =
+    [
+        new(1, "initial schema", """
+            CREATE SEQUENCE enterprise_change_seq;
+            CREATE TABLE enterprises (
+                uscc TEXT PRIMARY KEY,
+                region TEXT,
+                profile JSONB NOT NULL,
+                provenance JSONB NOT NULL,
+                fingerprint TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                change_seq BIGINT NOT NULL
+            );
+            CREATE INDEX ix_enterprises_change_seq ON enterprises (change_seq);
+            CREATE INDEX ix_enterprises_region ON enterprises (region);
+
+            CREATE TABLE policy_versions (
+                policy_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                jurisdiction TEXT NOT NULL,
+                document JSONB NOT NULL,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                published_at BIGINT,
+                retired_at BIGINT,
+                change_stamp BIGINT NOT NULL,
+                PRIMARY KEY (policy_id, version)
+            );
+
+            CREATE TABLE entitlements (
+                id TEXT PRIMARY KEY,
+                uscc TEXT NOT NULL,
+                policy_id TEXT NOT NULL,
+                policy_version INTEGER NOT NULL,
+                period TEXT NOT NULL,
+                status TEXT NOT NULL,
+                amount_fen BIGINT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                UNIQUE (uscc, policy_id, period)
+            );
+            CREATE INDEX ix_entitlements_policy ON entitlements (policy_id, status);
+
+            CREATE TABLE notifications (
+                id TEXT PRIMARY KEY,
+                uscc TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                title TEXT NOT NULL,
+                body TEXT NOT NULL,
+                policy_id TEXT,
+                read BOOLEAN NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+            CREATE INDEX ix_notifications_uscc ON notifications (uscc, created_at);
+
+            CREATE TABLE audit_log (
+                seq BIGSERIAL PRIMARY KEY,
+                who TEXT NOT NULL,
+                role TEXT NOT NULL,
+                what TEXT NOT NULL,
+                policy_id TEXT,
+                policy_version INTEGER,
+                subject TEXT,
+                snapshot_hash TEXT,
+                at BIGINT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            );
+            CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+            CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+                FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+            """),
+    ];
+}
