@@ -9,5 +9,11 @@ if (args is ["quick", ..])
     return 0;
 }
 
+if (args is ["stages", var file])
+{
+    StageProbe.Run(file);
+    return 0;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(QuickBench).Assembly).Run(args);
 return 0;

@@ -191,24 +191,20 @@ public static class ProfileJson
     }
 
     /// <summary>A short, stable fingerprint of a profile's content (sets compared as sets), for "unchanged" detection.</summary>
-    public static string Fingerprint(EnterpriseProfile profile)
-    {
-        var canonical = profile with
-        {
-            TechDomains = Sorted(profile.TechDomains),
-            Tags = Sorted(profile.Tags),
-            Certifications = profile.Certifications is { } c
-                ? new EquatableArray<Certification>([.. c.OrderBy(x => x.Kind, StringComparer.Ordinal).ThenBy(x => x.ObtainedOn).ThenBy(x => x.Level, StringComparer.Ordinal).ThenBy(x => x.ExpiresOn)])
-                : null,
-        };
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Serialize(canonical))).AsSpan(0, 16));
-    }
+    public static string Fingerprint(EnterpriseProfile profile) => FingerprintOf(Serialize(Normalize(profile)));
 
-    /// <summary>Set fields stored sorted and without duplicates, so equal sets store equal.</summary>
+    /// <summary>The fingerprint of an already normalized profile's JSON.</summary>
+    public static string FingerprintOf(string normalizedJson) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedJson)).AsSpan(0, 16));
+
+    /// <summary>The stored form: sets sorted without duplicates, certifications in a fixed order, so equal content stores (and fingerprints) equal.</summary>
     public static EnterpriseProfile Normalize(EnterpriseProfile profile) => profile with
     {
         TechDomains = Sorted(profile.TechDomains),
         Tags = Sorted(profile.Tags),
+        Certifications = profile.Certifications is { Count: > 1 } c
+            ? new EquatableArray<Certification>([.. c.OrderBy(x => x.Kind, StringComparer.Ordinal).ThenBy(x => x.ObtainedOn).ThenBy(x => x.Level, StringComparer.Ordinal).ThenBy(x => x.ExpiresOn)])
+            : profile.Certifications,
     };
 
     private static EquatableArray<string>? Sorted(EquatableArray<string>? set) =>

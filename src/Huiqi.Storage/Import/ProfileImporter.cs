@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Huiqi.Domain.Serialization;
 using Huiqi.Storage.Profiles;
 using Huiqi.Storage.Store;
@@ -28,43 +29,69 @@ public sealed class ProfileImporter(ProfileWriter writer)
         var watch = Stopwatch.StartNew();
         var errors = new List<ImportRowError>();
         long received = 0, inserted = 0, updated = 0, unchanged = 0, rejected = 0;
-        var batch = new List<ProfileChange>(batchSize);
 
-        async Task FlushAsync()
+        // Reading and checking rows overlaps with writing the previous batch: two cores, two stages.
+        var batches = Channel.CreateBounded<List<ProfileChange>>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var writing = Task.Run(async () =>
         {
-            if (batch.Count == 0)
+            try
             {
-                return;
-            }
-
-            var result = await writer.WriteAsync(batch, source, by, cancellationToken);
-            (inserted, updated, unchanged) = (inserted + result.Inserted, updated + result.Updated, unchanged + result.Unchanged);
-            batch.Clear();
-            progress?.Report(new ImportProgress(received, rejected));
-        }
-
-        await foreach (var row in rows.WithCancellation(cancellationToken))
-        {
-            received++;
-            if (row.Profile is null)
-            {
-                rejected++;
-                foreach (var error in row.Errors.Take(Math.Max(0, MaxReportedErrors - errors.Count)))
+                await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken))
                 {
-                    errors.Add(new ImportRowError(row.Line, error.Field, error.Code, error.Message));
+                    var result = await writer.WriteAsync(batch, source, by, cancellationToken);
+                    Interlocked.Add(ref inserted, result.Inserted);
+                    Interlocked.Add(ref updated, result.Updated);
+                    Interlocked.Add(ref unchanged, result.Unchanged);
+                    progress?.Report(new ImportProgress(Interlocked.Read(ref received), Interlocked.Read(ref rejected)));
+                }
+            }
+            catch (Exception ex)
+            {
+                batches.Writer.TryComplete(ex); // the reading side stops instead of waiting on a full channel
+                throw;
+            }
+        }, cancellationToken);
+
+        try
+        {
+            var batch = new List<ProfileChange>(batchSize);
+            await foreach (var row in rows.WithCancellation(cancellationToken))
+            {
+                Interlocked.Increment(ref received);
+                if (row.Profile is null)
+                {
+                    Interlocked.Increment(ref rejected);
+                    foreach (var error in row.Errors.Take(Math.Max(0, MaxReportedErrors - errors.Count)))
+                    {
+                        errors.Add(new ImportRowError(row.Line, error.Field, error.Code, error.Message));
+                    }
+
+                    continue;
                 }
 
-                continue;
+                batch.Add(new ProfileChange(row.Profile));
+                if (batch.Count >= batchSize)
+                {
+                    await batches.Writer.WriteAsync(batch, cancellationToken);
+                    batch = new List<ProfileChange>(batchSize);
+                }
             }
 
-            batch.Add(new ProfileChange(row.Profile));
-            if (batch.Count >= batchSize)
+            if (batch.Count > 0)
             {
-                await FlushAsync();
+                await batches.Writer.WriteAsync(batch, cancellationToken);
             }
         }
+        catch (ChannelClosedException)
+        {
+            // The writing side failed; its exception is rethrown below.
+        }
+        finally
+        {
+            batches.Writer.TryComplete();
+        }
 
-        await FlushAsync();
+        await writing;
         return new ImportSummary(received, inserted, updated, unchanged, rejected, errors, watch.Elapsed);
     }
 

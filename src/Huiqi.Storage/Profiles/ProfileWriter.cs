@@ -37,7 +37,8 @@ public sealed class ProfileWriter(IStore store, TimeProvider clock, IEnumerable<
                 ? change.Profile
                 : change.Fields.Aggregate(before?.Profile ?? new EnterpriseProfile { Uscc = uscc }, (p, field) => ProfileFields.Copy(p, change.Profile, field));
             merged = ProfileJson.Normalize(merged);
-            var fingerprint = ProfileJson.Fingerprint(merged);
+            var json = ProfileJson.Serialize(merged);
+            var fingerprint = ProfileJson.FingerprintOf(json);
             if (before?.Fingerprint == fingerprint)
             {
                 if (!pending.ContainsKey(uscc))
@@ -67,7 +68,7 @@ public sealed class ProfileWriter(IStore store, TimeProvider clock, IEnumerable<
                 if (existing.ContainsKey(uscc)) { updated++; } else { inserted++; }
             }
 
-            pending[uscc] = new StoredProfile(merged, provenance, fingerprint, now);
+            pending[uscc] = new StoredProfile(merged, provenance, fingerprint, now) { Json = json };
         }
 
         var written = pending.Values.ToList();

@@ -50,7 +50,7 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, TimeProvider cloc
                     await importer.WriteNullAsync(cancellationToken);
                 }
 
-                await importer.WriteAsync(Domain.Serialization.ProfileJson.Serialize(profile.Profile), NpgsqlDbType.Jsonb, cancellationToken);
+                await importer.WriteAsync(profile.ProfileJsonText, NpgsqlDbType.Jsonb, cancellationToken);
                 await importer.WriteAsync(RowCodec.ProvenanceJson(profile.Provenance), NpgsqlDbType.Jsonb, cancellationToken);
                 await importer.WriteAsync(profile.Fingerprint, NpgsqlDbType.Text, cancellationToken);
                 await importer.WriteAsync(RowCodec.ToMillis(profile.UpdatedAt), NpgsqlDbType.Bigint, cancellationToken);

@@ -21,7 +21,13 @@ public sealed record StoredProfile(
     IReadOnlyDictionary<string, FieldProvenance> Provenance,
     string Fingerprint,
     DateTimeOffset UpdatedAt,
-    long ChangeSeq = 0);
+    long ChangeSeq = 0)
+{
+    /// <summary>The profile's JSON when the writer already has it (it is what the fingerprint was taken of).</summary>
+    public string? Json { get; init; }
+
+    public string ProfileJsonText => Json ?? ProfileJson.Serialize(Profile);
+}
 
 /// <summary>One version of a policy. Published versions are never changed; a change makes the next version.</summary>
 public sealed record PolicyRecord(
