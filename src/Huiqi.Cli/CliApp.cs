@@ -114,7 +114,7 @@ public static class CliApp
         using var reader = new StreamReader(stream);
         var progress = new ProgressBar(() => stream.Position, totalBytes);
         var summary = await importer.ImportAsync(ProfileFile.Read(reader, format), ProfileSource.PartnerFeed, $"cli:{Path.GetFileName(path)}",
-            configuration.GetValue("Cli:Batch", 5000), progress);
+            configuration.GetValue("Cli:Batch", 20_000), progress);
         progress.Finish();
 
         foreach (var error in summary.Errors)

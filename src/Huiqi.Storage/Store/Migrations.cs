@@ -22,7 +22,6 @@ internal static class Migrations
                 change_seq INTEGER NOT NULL
             );
             CREATE INDEX ix_enterprises_change_seq ON enterprises (change_seq);
-            CREATE INDEX ix_enterprises_region ON enterprises (region);
 
             CREATE TABLE policy_versions (
                 policy_id TEXT NOT NULL,
@@ -89,14 +88,13 @@ internal static class Migrations
             CREATE TABLE enterprises (
                 uscc TEXT PRIMARY KEY,
                 region TEXT,
-                profile JSONB NOT NULL,
-                provenance JSONB NOT NULL,
+                profile TEXT NOT NULL,      -- JSON; text because it is only ever read whole (JSONB parsing doubled import time)
+                provenance TEXT NOT NULL,   -- JSON
                 fingerprint TEXT NOT NULL,
                 updated_at BIGINT NOT NULL,
                 change_seq BIGINT NOT NULL
             );
             CREATE INDEX ix_enterprises_change_seq ON enterprises (change_seq);
-            CREATE INDEX ix_enterprises_region ON enterprises (region);
 
             CREATE TABLE policy_versions (
                 policy_id TEXT NOT NULL,

@@ -31,41 +31,58 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, TimeProvider cloc
     protected override async Task WriteProfileRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<StoredProfile> profiles, long seq, CancellationToken cancellationToken)
     {
         var npgsql = (NpgsqlConnection)connection;
-        await connection.ExecuteAsync(new CommandDefinition(
-            "CREATE TEMP TABLE staging_enterprises (uscc TEXT, region TEXT, profile JSONB, provenance JSONB, fingerprint TEXT, updated_at BIGINT) ON COMMIT DROP",
-            transaction: transaction, cancellationToken: cancellationToken));
-        await using (var importer = await npgsql.BeginBinaryImportAsync(
-            "COPY staging_enterprises (uscc, region, profile, provenance, fingerprint, updated_at) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        var pgTransaction = (NpgsqlTransaction)transaction;
+        // Mostly new enterprises (a bulk load): COPY straight into the table. If any already exists, undo that
+        // and go the general way: COPY into a staging table, then one upsert.
+        await pgTransaction.SaveAsync("direct", cancellationToken);
+        try
         {
-            foreach (var profile in profiles)
-            {
-                await importer.StartRowAsync(cancellationToken);
-                await importer.WriteAsync(profile.Profile.Uscc, NpgsqlDbType.Text, cancellationToken);
-                if (profile.Profile.Region is { } region)
-                {
-                    await importer.WriteAsync(region, NpgsqlDbType.Text, cancellationToken);
-                }
-                else
-                {
-                    await importer.WriteNullAsync(cancellationToken);
-                }
-
-                await importer.WriteAsync(profile.ProfileJsonText, NpgsqlDbType.Jsonb, cancellationToken);
-                await importer.WriteAsync(RowCodec.ProvenanceJson(profile.Provenance), NpgsqlDbType.Jsonb, cancellationToken);
-                await importer.WriteAsync(profile.Fingerprint, NpgsqlDbType.Text, cancellationToken);
-                await importer.WriteAsync(RowCodec.ToMillis(profile.UpdatedAt), NpgsqlDbType.Bigint, cancellationToken);
-            }
-
-            await importer.CompleteAsync(cancellationToken);
+            await CopyAsync(npgsql, "enterprises (uscc, region, profile, provenance, fingerprint, updated_at, change_seq)", profiles, seq, cancellationToken);
+            await pgTransaction.ReleaseAsync("direct", cancellationToken);
+            return;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await pgTransaction.RollbackAsync("direct", cancellationToken);
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
+            "CREATE TEMP TABLE staging_enterprises (uscc TEXT, region TEXT, profile TEXT, provenance TEXT, fingerprint TEXT, updated_at BIGINT, change_seq BIGINT) ON COMMIT DROP",
+            transaction: transaction, cancellationToken: cancellationToken));
+        await CopyAsync(npgsql, "staging_enterprises (uscc, region, profile, provenance, fingerprint, updated_at, change_seq)", profiles, seq, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO enterprises (uscc, region, profile, provenance, fingerprint, updated_at, change_seq)
-            SELECT DISTINCT ON (uscc) uscc, region, profile, provenance, fingerprint, updated_at, @seq FROM staging_enterprises
+            SELECT DISTINCT ON (uscc) uscc, region, profile, provenance, fingerprint, updated_at, change_seq FROM staging_enterprises
             ON CONFLICT (uscc) DO UPDATE SET region = excluded.region, profile = excluded.profile, provenance = excluded.provenance,
                 fingerprint = excluded.fingerprint, updated_at = excluded.updated_at, change_seq = excluded.change_seq
-            """, new { seq }, transaction, cancellationToken: cancellationToken));
+            """, transaction: transaction, cancellationToken: cancellationToken));
+    }
+
+    private static async Task CopyAsync(NpgsqlConnection connection, string target, IReadOnlyList<StoredProfile> profiles, long seq, CancellationToken cancellationToken)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync($"COPY {target} FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var profile in profiles)
+        {
+            await importer.StartRowAsync(cancellationToken);
+            await importer.WriteAsync(profile.Profile.Uscc, NpgsqlDbType.Text, cancellationToken);
+            if (profile.Profile.Region is { } region)
+            {
+                await importer.WriteAsync(region, NpgsqlDbType.Text, cancellationToken);
+            }
+            else
+            {
+                await importer.WriteNullAsync(cancellationToken);
+            }
+
+            await importer.WriteAsync(profile.ProfileJsonText, NpgsqlDbType.Text, cancellationToken);
+            await importer.WriteAsync(RowCodec.ProvenanceJson(profile.Provenance), NpgsqlDbType.Text, cancellationToken);
+            await importer.WriteAsync(profile.Fingerprint, NpgsqlDbType.Text, cancellationToken);
+            await importer.WriteAsync(RowCodec.ToMillis(profile.UpdatedAt), NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync(seq, NpgsqlDbType.Bigint, cancellationToken);
+        }
+
+        await importer.CompleteAsync(cancellationToken);
     }
 
     protected override Task<IEnumerable<ProfileRow>> SelectProfilesAsync(DbConnection connection, IReadOnlyCollection<string> usccs) =>
