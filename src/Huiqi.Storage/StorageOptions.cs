@@ -21,5 +21,8 @@ public sealed record StorageOptions
     /// <summary>How many synthetic enterprises the demo seed writes (<c>Huiqi:Demo:Population</c>).</summary>
     public int DemoPopulation { get; init; } = 10_000;
 
+    /// <summary>How often an instance reads the store's change feed when no Redis notice wakes it (<c>Huiqi:ChangeFeed:PollSeconds</c>).</summary>
+    public TimeSpan ChangeFeedPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     public bool UsesPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase);
 }

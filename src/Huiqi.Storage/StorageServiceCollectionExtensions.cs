@@ -28,6 +28,7 @@ public static class StorageServiceCollectionExtensions
         RedisConfiguration = configuration.GetConnectionString("Redis"),
         SeedDemoData = configuration.GetValue("Huiqi:Demo:Seed", false),
         DemoPopulation = configuration.GetValue("Huiqi:Demo:Population", 10_000),
+        ChangeFeedPollInterval = TimeSpan.FromSeconds(configuration.GetValue("Huiqi:ChangeFeed:PollSeconds", 2.0)),
     };
 
     /// <summary>Registers the store chosen by configuration, the Redis connection, and their health checks.</summary>

@@ -12,6 +12,9 @@ public sealed class EmbeddedBackend(IConfiguration configuration, IHostEnvironme
 {
     private WebApplication? _backend;
 
+    /// <summary>The embedded backend's own services (for operators' tooling and tests); null until started.</summary>
+    public IServiceProvider? Services => _backend?.Services;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions

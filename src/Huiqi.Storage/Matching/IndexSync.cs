@@ -14,10 +14,9 @@ namespace Huiqi.Storage.Matching;
 /// the store's change feed — immediately when another instance says so over Redis, and every few seconds in
 /// any case (so nothing is missed while Redis is down).
 /// </summary>
-public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIndex index, ChangeFeed feed, ProfileCache cache, ILogger<IndexSync> logger)
+public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIndex index, ChangeFeed feed, ProfileCache cache, StorageOptions options, ILogger<IndexSync> logger)
     : BackgroundService, IProfileChangeListener, IHealthCheck
 {
-    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastSeq;
@@ -46,7 +45,7 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
 
             try
             {
-                await _wake.WaitAsync(PollInterval, stoppingToken);
+                await _wake.WaitAsync(options.ChangeFeedPollInterval, stoppingToken);
             }
             catch (OperationCanceledException)
             {
