@@ -9,6 +9,12 @@ if (args is ["quick", ..])
     return 0;
 }
 
+if (args is ["storage", ..])
+{
+    await StorageBench.RunAsync(args[1..]);
+    return 0;
+}
+
 if (args is ["stages", var file])
 {
     StageProbe.Run(file);
