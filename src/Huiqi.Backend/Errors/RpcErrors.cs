@@ -1,0 +1,34 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Huiqi.Domain.Serialization;
+
+namespace Huiqi.Backend.Errors;
+
+/// <summary>gRPC errors with google.rpc.Status details: field violations for bad input, zh-CN messages, stable codes.</summary>
+public static class RpcErrors
+{
+    public const string Domain = "huiqi.gov.cn";
+
+    public static RpcException InvalidArgument(IReadOnlyList<FieldError> errors)
+    {
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)Code.InvalidArgument,
+            Message = $"请求有 {errors.Count} 处错误：{string.Join("；", errors.Take(5).Select(e => $"{e.Field} {e.Message}"))}",
+            Details =
+            {
+                Any.Pack(new BadRequest { FieldViolations = { errors.Select(e => new BadRequest.Types.FieldViolation { Field = e.Field, Description = e.Message, Reason = e.Code }) } }),
+                Any.Pack(new ErrorInfo { Reason = errors[0].Code, Domain = Domain }),
+            },
+        };
+        return status.ToRpcException();
+    }
+
+    public static RpcException NotFound(string what) => new Google.Rpc.Status
+    {
+        Code = (int)Code.NotFound,
+        Message = $"{what}不存在",
+        Details = { Any.Pack(new ErrorInfo { Reason = "not_found", Domain = Domain }) },
+    }.ToRpcException();
+}

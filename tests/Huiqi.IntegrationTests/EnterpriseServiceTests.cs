@@ -1,0 +1,114 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Huiqi.Backend.Mapping;
+using Huiqi.Contracts.V1;
+using Huiqi.Domain.Population;
+
+namespace Huiqi.IntegrationTests;
+
+/// <summary>huiqi.v1.EnterpriseService over a real gRPC channel to the embedded backend.</summary>
+public sealed class EnterpriseServiceTests : IAsyncLifetime
+{
+    private PlatformHost _platform = null!;
+    private GrpcChannel _channel = null!;
+    private EnterpriseService.EnterpriseServiceClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _platform = await PlatformHost.StartAsync();
+        _channel = GrpcChannel.ForAddress(_platform.BackendAddress);
+        _client = new EnterpriseService.EnterpriseServiceClient(_channel);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _channel.Dispose();
+        await _platform.DisposeAsync();
+    }
+
+    private static List<Huiqi.Domain.Profiles.EnterpriseProfile> Population(int count) => [.. new PopulationGenerator(12).Generate(count)];
+
+    [Fact]
+    public async Task Import_streams_rows_reports_bad_ones_and_is_idempotent()
+    {
+        var profiles = Population(200);
+        async Task<ImportProfilesResponse> ImportAsync()
+        {
+            using var call = _client.ImportProfiles();
+            var line = 0;
+            foreach (var profile in profiles)
+            {
+                line++;
+                await call.RequestStream.WriteAsync(new ImportProfilesRequest { Line = line, Profile = ProfileMapping.ToProto(profile) });
+                if (line == 50)
+                {
+                    var bad = ProfileMapping.ToProto(profile);
+                    bad.Uscc = "91350100M000100Y44";
+                    await call.RequestStream.WriteAsync(new ImportProfilesRequest { Line = 1000, Profile = bad });
+                    var negative = ProfileMapping.ToProto(profile);
+                    negative.AnnualRevenueFen = -1;
+                    await call.RequestStream.WriteAsync(new ImportProfilesRequest { Line = 1001, Profile = negative });
+                }
+            }
+
+            await call.RequestStream.CompleteAsync();
+            return await call;
+        }
+
+        var first = await ImportAsync();
+        Assert.Equal((202L, 200L, 2L), (first.Received, first.Inserted, first.Rejected));
+        Assert.Contains(first.Errors, e => e is { Line: 1000, Field: "uscc", Code: "uscc.invalid" });
+        Assert.Contains(first.Errors, e => e is { Line: 1001, Field: "annual_revenue_fen", Code: "number.negative" });
+
+        var second = await ImportAsync();
+        Assert.Equal((0L, 0L, 200L), (second.Inserted, second.Updated, second.Unchanged));
+
+        var stored = await _client.GetProfileAsync(new GetProfileRequest { Uscc = profiles[3].Uscc });
+        Assert.Equal(ProfileMapping.ToProto(Huiqi.Domain.Serialization.ProfileJson.Normalize(profiles[3])).Name, stored.Name);
+        Assert.All(stored.Provenance.Values, p => Assert.Equal(Huiqi.Contracts.V1.ProfileSource.PartnerFeed, p.Source));
+    }
+
+    [Fact]
+    public async Task Patch_changes_only_the_masked_fields()
+    {
+        var profile = Population(1)[0] with { Employees = 5, AnnualRevenue = 1_000 };
+        await _client.UpsertProfileAsync(new UpsertProfileRequest { Profile = ProfileMapping.ToProto(profile) });
+
+        var patched = await _client.PatchProfileAsync(new PatchProfileRequest
+        {
+            Profile = new Huiqi.Contracts.V1.EnterpriseProfile { Uscc = profile.Uscc, Employees = 42, AnnualRevenueFen = 7 },
+            UpdateMask = new FieldMask { Paths = { "employees" } },
+        });
+
+        Assert.Equal((42L, 1_000L), (patched.Employees, patched.AnnualRevenueFen));
+    }
+
+    [Fact]
+    public async Task Bad_input_is_invalid_argument_naming_the_field()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await _client.PatchProfileAsync(new PatchProfileRequest
+        {
+            Profile = new Huiqi.Contracts.V1.EnterpriseProfile { Uscc = Population(1)[0].Uscc, Scale = Scale.Unspecified },
+            UpdateMask = new FieldMask { Paths = { "employees", "colour" } },
+        }));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var violations = error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations;
+        Assert.Equal(["update_mask.paths[1]", "profile.scale"], violations.Select(v => v.Field));
+        Assert.All(violations, v => Assert.False(string.IsNullOrEmpty(v.Description)));
+    }
+
+    [Fact]
+    public async Task Unknown_enterprises_are_not_found()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await _client.GetProfileAsync(new GetProfileRequest { Uscc = "91350100M000100Y43" }));
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+
+        var invalid = await Assert.ThrowsAsync<RpcException>(async () =>
+            await _client.GetProfileAsync(new GetProfileRequest { Uscc = "not-a-code" }));
+        Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
+    }
+}
