@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Huiqi.Domain.Evaluation;
 using Huiqi.Domain.Matching;
 using Huiqi.Domain.Policies;
@@ -39,6 +40,20 @@ public sealed class DemoDataTests
         });
 
         Assert.True(withSomeoneEligible >= policies.Count - 3, $"only {withSomeoneEligible} of {policies.Count} demo policies match anyone");
+    }
+
+    [Fact]
+    public void The_shipped_gateway_settings_turn_the_demo_data_on()
+    {
+        // The gateway's appsettings.json is copied next to the tests; this is what `dotnet run` reads.
+        var settings = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false)
+            .Build();
+        var options = Huiqi.Storage.StorageServiceCollectionExtensions.ReadStorageOptions(settings);
+
+        Assert.True(options.SeedDemoData);
+        Assert.Equal(10_000, options.DemoPopulation);
+        Assert.Equal("sqlite", options.Provider);
     }
 
     [Fact]

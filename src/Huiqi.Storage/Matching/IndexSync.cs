@@ -21,6 +21,7 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastSeq;
     private long _policyStamp = -1;
+    private bool _initialLoadDone;
 
     public bool IsLoaded => _loaded.Task.IsCompleted;
 
@@ -74,7 +75,7 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
             _policyStamp = stamp;
         }
 
-        var first = _lastSeq == 0;
+        var first = !_initialLoadDone;
         var changed = new List<string>();
         await foreach (var stored in store.StreamProfilesAsync(_lastSeq, cancellationToken))
         {
@@ -88,6 +89,7 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
 
         if (first)
         {
+            _initialLoadDone = true;
             index.Rebalance();
             logger.LogInformation("matching index loaded: {Count} enterprises, {Policies} policies", index.Count, index.Policies.Count);
         }
