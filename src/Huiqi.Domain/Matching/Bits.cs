@@ -110,19 +110,6 @@ public static class Bits
         return count;
     }
 
-    /// <summary>|a ∩ b| without materialising the intersection.</summary>
-    public static long PopCountAnd(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
-    {
-        long count = 0;
-        var length = Math.Min(a.Length, b.Length);
-        for (var i = 0; i < length; i++)
-        {
-            count += BitOperations.PopCount(a[i] & b[i]);
-        }
-
-        return count;
-    }
-
     public static bool Any(ReadOnlySpan<ulong> set) => set.IndexOfAnyExcept(0UL) >= 0;
 
     /// <summary>The set bits in ascending order.</summary>

@@ -51,14 +51,6 @@ public sealed class PolicyMatchResult : IDisposable
     /// <summary>Eligible enterprises whose amount is unknown (the benefit's field is absent).</summary>
     public long UnknownAmountCount { get; internal set; }
 
-    public long CountOf(EligibilityStatus status) => status switch
-    {
-        EligibilityStatus.Eligible => EligibleCount,
-        EligibilityStatus.Ineligible => IneligibleCount,
-        EligibilityStatus.Unknown => UnknownCount,
-        _ => ExcludedCount,
-    };
-
     public EligibilityStatus StatusOf(int slot) =>
         Bits.Get(Eligible, slot) ? EligibilityStatus.Eligible
         : Bits.Get(Excluded, slot) ? EligibilityStatus.Excluded

@@ -36,12 +36,6 @@ public static class ProfileJson
         ["tags"] = FieldCatalog.Tags,
     };
 
-    /// <summary>The stored fields of a profile, by their §1 names (what provenance and field masks name).</summary>
-    public static IReadOnlyCollection<string> StoredFields { get; } = [.. MemberToField.Values.Where(f => f != "uscc")];
-
-    /// <summary>§1 field name → JSON member name (<c>annual_revenue</c> → <c>annualRevenue</c>).</summary>
-    public static string MemberOf(string field) => MemberToField.FirstOrDefault(m => m.Value == field).Key ?? field;
-
     /// <summary>Chinese text stays readable (and a third of the size) in stored JSON.</summary>
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
