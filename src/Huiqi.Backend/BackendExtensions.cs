@@ -1,3 +1,4 @@
+using Huiqi.Backend.Auth;
 using Huiqi.Backend.Services;
 using Huiqi.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -17,6 +18,7 @@ public static class BackendExtensions
             options.EnableDetailedErrors = builder.Environment.IsDevelopment();
         });
         services.AddGrpcReflection();
+        builder.AddHuiqiAuthentication();
         services.AddHuiqiStorage(builder.Configuration);
 
         var redisConfigured = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis"));
@@ -36,10 +38,12 @@ public static class BackendExtensions
     /// <summary>The four services of the contract, health and reflection.</summary>
     public static IEndpointRouteBuilder MapHuiqiBackend(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGrpcService<PolicyGrpcService>();
-        endpoints.MapGrpcService<EnterpriseGrpcService>();
-        endpoints.MapGrpcService<EligibilityGrpcService>();
-        endpoints.MapGrpcService<EntitlementGrpcService>();
+        // Every huiqi.v1 RPC needs a valid token with a known role; each RPC then checks the resource (see Auth/Caller).
+        endpoints.MapGrpcService<PolicyGrpcService>().RequireAuthorization(AuthExtensions.AnyRole);
+        endpoints.MapGrpcService<EnterpriseGrpcService>().RequireAuthorization(AuthExtensions.AnyRole);
+        endpoints.MapGrpcService<EligibilityGrpcService>().RequireAuthorization(AuthExtensions.AnyRole);
+        endpoints.MapGrpcService<EntitlementGrpcService>().RequireAuthorization(AuthExtensions.AnyRole);
+        // Health and reflection stay open: probes and grpcurl need them, and they reveal no data.
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         return endpoints;

@@ -18,7 +18,7 @@ public sealed class EnterpriseServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _platform = await PlatformHost.StartAsync();
-        _channel = GrpcChannel.ForAddress(_platform.BackendAddress);
+        _channel = _platform.Channel(_platform.Token(("role", "partner"), ("sub", "tax-bureau"), ("scope", "profiles:write profiles:read")));
         _client = new EnterpriseService.EnterpriseServiceClient(_channel);
     }
 

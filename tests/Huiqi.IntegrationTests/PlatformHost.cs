@@ -67,6 +67,28 @@ public sealed class PlatformHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>A token signed with the platform's (development) key.</summary>
+    public string Token(params (string Claim, string Value)[] claims) =>
+        BackendServices.GetRequiredService<Huiqi.Backend.Auth.TokenIssuer>().Issue(claims.ToDictionary(c => c.Claim, c => c.Value));
+
+    /// <summary>A gRPC channel to the backend that sends <paramref name="token"/> on every call (none when null).</summary>
+    public Grpc.Net.Client.GrpcChannel Channel(string? token)
+    {
+        var options = new Grpc.Net.Client.GrpcChannelOptions();
+        if (token is not null)
+        {
+            options.Credentials = Grpc.Core.ChannelCredentials.Create(Grpc.Core.ChannelCredentials.Insecure,
+                Grpc.Core.CallCredentials.FromInterceptor((_, metadata) =>
+                {
+                    metadata.Add("Authorization", $"Bearer {token}");
+                    return Task.CompletedTask;
+                }));
+            options.UnsafeUseInsecureChannelCallCredentials = true; // loopback h2c in tests
+        }
+
+        return Grpc.Net.Client.GrpcChannel.ForAddress(BackendAddress, options);
+    }
+
     public async Task WaitUntilReadyAsync()
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

@@ -53,7 +53,7 @@ public sealed class ReflectionTests
     public async Task An_rpc_not_built_yet_answers_unimplemented_rather_than_a_fake_answer()
     {
         await using var platform = await PlatformHost.StartAsync();
-        using var channel = GrpcChannel.ForAddress(platform.BackendAddress);
+        using var channel = platform.Channel(platform.Token(("role", "admin"), ("sub", "ops")));
         var client = new EntitlementService.EntitlementServiceClient(channel);
 
         var error = await Assert.ThrowsAsync<RpcException>(async () =>

@@ -25,6 +25,14 @@ public static class RpcErrors
         return status.ToRpcException();
     }
 
+    /// <summary>A valid caller that may not do this; says nothing about whether the resource exists.</summary>
+    public static RpcException PermissionDenied() => new Google.Rpc.Status
+    {
+        Code = (int)Code.PermissionDenied,
+        Message = "无权执行此操作",
+        Details = { Any.Pack(new ErrorInfo { Reason = "permission_denied", Domain = Domain }) },
+    }.ToRpcException();
+
     public static RpcException NotFound(string what) => new Google.Rpc.Status
     {
         Code = (int)Code.NotFound,

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Huiqi.Backend.Auth;
 using Huiqi.Backend.Errors;
 using Huiqi.Backend.Mapping;
 using Huiqi.Contracts.V1;
@@ -13,8 +14,10 @@ namespace Huiqi.Backend.Services;
 
 /// <summary>
 /// huiqi.v1.EnterpriseService: read and write enterprise profiles, and bulk import from partner systems.
-/// Who may call (API.md) is enforced by the authentication of step 4 (not built yet): until then the backend
-/// listens on loopback only by default.
+/// Who may call (API.md): GetProfile — the enterprise itself, staff in jurisdiction, partner profiles:read, admin;
+/// UpsertProfile / ImportProfiles — partner profiles:write, staff in jurisdiction, admin; PatchProfile — the
+/// enterprise itself (self-declared), partner profiles:write, staff in jurisdiction, admin. A refusal says
+/// nothing about whether the enterprise exists.
 /// </summary>
 public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter writer, ProfileImporter importer) : EnterpriseService.EnterpriseServiceBase
 {
@@ -25,8 +28,19 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
             throw RpcErrors.InvalidArgument([new FieldError("uscc", "uscc.invalid", "统一社会信用代码格式或校验位不正确")]);
         }
 
-        var stored = await profiles.GetAsync(request.Uscc, context.CancellationToken) ?? throw RpcErrors.NotFound("企业画像");
-        return ProfileMapping.ToProto(stored);
+        var caller = CallerOf(context);
+        if (!(caller.IsAdmin || caller.IsStaff || caller.Is(request.Uscc) || caller.HasScope(Scopes.ProfilesRead)))
+        {
+            throw RpcErrors.PermissionDenied();
+        }
+
+        var stored = await profiles.GetAsync(request.Uscc, context.CancellationToken);
+        if (caller.IsStaff && !caller.Covers(stored?.Profile.Region))
+        {
+            throw RpcErrors.PermissionDenied(); // outside the jurisdiction, or not there: the same answer
+        }
+
+        return ProfileMapping.ToProto(stored ?? throw RpcErrors.NotFound("企业画像"));
     }
 
     public override async Task<Contracts.V1.EnterpriseProfile> UpsertProfile(UpsertProfileRequest request, ServerCallContext context)
@@ -40,12 +54,23 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
             errors.Add(new FieldError("profile", "profile.missing", "缺少企业画像"));
         }
 
+        var caller = CallerOf(context);
+        if (!(caller.IsAdmin || caller.IsStaff || caller.HasScope(Scopes.ProfilesWrite)))
+        {
+            throw RpcErrors.PermissionDenied();
+        }
+
         if (errors.Count > 0)
         {
             throw RpcErrors.InvalidArgument(errors);
         }
 
-        await writer.WriteAsync([new ProfileChange(profile!)], ProfileSource.PartnerFeed, Caller(context), context.CancellationToken);
+        if (caller.IsStaff && (!caller.Covers(profile!.Region) || (await profiles.GetAsync(profile.Uscc, context.CancellationToken)) is { } existing && !caller.Covers(existing.Profile.Region)))
+        {
+            throw RpcErrors.PermissionDenied();
+        }
+
+        await writer.WriteAsync([new ProfileChange(profile!)], SourceOf(caller), caller.Name, context.CancellationToken);
         return ProfileMapping.ToProto((await profiles.GetAsync(profile!.Uscc, context.CancellationToken))!);
     }
 
@@ -75,23 +100,41 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
             }
         }
 
+        var caller = CallerOf(context);
+        if (!(caller.IsAdmin || caller.IsStaff || caller.Is(request.Profile.Uscc) || caller.HasScope(Scopes.ProfilesWrite)))
+        {
+            throw RpcErrors.PermissionDenied();
+        }
+
         var patch = ProfileMapping.FromProto(request.Profile, "profile.", errors);
         if (errors.Count > 0)
         {
             throw RpcErrors.InvalidArgument(errors);
         }
 
-        if (await profiles.GetAsync(patch.Uscc, context.CancellationToken) is null)
+        var existing = await profiles.GetAsync(patch.Uscc, context.CancellationToken);
+        if (caller.IsStaff && (!caller.Covers(existing?.Profile.Region) || (fields.Contains("region") && !caller.Covers(patch.Region))))
+        {
+            throw RpcErrors.PermissionDenied();
+        }
+
+        if (existing is null)
         {
             throw RpcErrors.NotFound("企业画像");
         }
 
-        await writer.WriteAsync([new ProfileChange(patch, fields)], ProfileSource.PartnerFeed, Caller(context), context.CancellationToken);
+        await writer.WriteAsync([new ProfileChange(patch, fields)], SourceOf(caller), caller.Name, context.CancellationToken);
         return ProfileMapping.ToProto((await profiles.GetAsync(patch.Uscc, context.CancellationToken))!);
     }
 
     public override async Task<ImportProfilesResponse> ImportProfiles(IAsyncStreamReader<ImportProfilesRequest> requestStream, ServerCallContext context)
     {
+        var caller = CallerOf(context);
+        if (!(caller.IsAdmin || caller.IsStaff || caller.HasScope(Scopes.ProfilesWrite)))
+        {
+            throw RpcErrors.PermissionDenied();
+        }
+
         long ordinal = 0;
         async IAsyncEnumerable<ImportRow> Rows()
         {
@@ -105,12 +148,16 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
                 {
                     errors.Add(new FieldError("profile", "profile.missing", "缺少企业画像"));
                 }
+                else if (errors.Count == 0 && caller.IsStaff && !caller.Covers(profile.Region))
+                {
+                    errors.Add(new FieldError("region", "auth.jurisdiction", "该企业不在您的管辖范围内"));
+                }
 
                 yield return new ImportRow(line, errors.Count == 0 ? profile : null, errors);
             }
         }
 
-        var summary = await importer.ImportAsync(Rows(), ProfileSource.PartnerFeed, Caller(context), cancellationToken: context.CancellationToken);
+        var summary = await importer.ImportAsync(Rows(), SourceOf(caller), caller.Name, cancellationToken: context.CancellationToken);
         return new ImportProfilesResponse
         {
             Received = summary.Received,
@@ -122,6 +169,13 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
         };
     }
 
-    /// <summary>Who wrote: the authenticated caller once authentication exists; the peer until then.</summary>
-    private static string Caller(ServerCallContext context) => context.GetHttpContext().User.Identity?.Name ?? $"peer:{context.Peer}";
+    private static Caller CallerOf(ServerCallContext context) => new(context.GetHttpContext().User);
+
+    /// <summary>Where the facts came from, by who wrote them.</summary>
+    private static ProfileSource SourceOf(Caller caller) => caller switch
+    {
+        { IsPartner: true } => ProfileSource.PartnerFeed,
+        { IsEnterprise: true } => ProfileSource.SelfDeclared,
+        _ => ProfileSource.Staff,
+    };
 }

@@ -1,0 +1,33 @@
+namespace Huiqi.Backend.Auth;
+
+/// <summary>
+/// Bound from the <c>Auth</c> section. Keys come from configuration (<c>Auth:SigningKey</c>, HS256) or an OIDC
+/// authority (<c>Auth:Authority</c>, its JWKS); never from code. The development key lives only in
+/// <c>appsettings.Development.json</c>.
+/// </summary>
+public sealed record AuthOptions
+{
+    public string Issuer { get; init; } = "huiqi";
+    public string Audience { get; init; } = "huiqi-api";
+    public string? SigningKey { get; init; }
+    public string? Authority { get; init; }
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan DevTokenLifetime { get; init; } = TimeSpan.FromHours(8);
+}
+
+public static class Roles
+{
+    public const string Enterprise = "enterprise", Staff = "staff", Partner = "partner", Admin = "admin";
+
+    public static readonly string[] All = [Enterprise, Staff, Partner, Admin];
+}
+
+public static class Scopes
+{
+    public const string ProfilesWrite = "profiles:write", ProfilesRead = "profiles:read", EligibilityRead = "eligibility:read", PoliciesRead = "policies:read";
+}
+
+public static class ClaimNames
+{
+    public const string Role = "role", Uscc = "uscc", Jurisdiction = "jurisdiction", Scope = "scope", Subject = "sub";
+}

@@ -1,0 +1,32 @@
+using System.Security.Claims;
+using Huiqi.Domain.Evaluation;
+
+namespace Huiqi.Backend.Auth;
+
+/// <summary>Who is calling, read from the validated token's claims, with the resource rules of API.md.</summary>
+public sealed class Caller(ClaimsPrincipal user)
+{
+    public string Role { get; } = user.FindFirst(ClaimNames.Role)?.Value ?? "";
+    public string? Uscc { get; } = user.FindFirst(ClaimNames.Uscc)?.Value;
+    public string? Jurisdiction { get; } = user.FindFirst(ClaimNames.Jurisdiction)?.Value;
+    public string Subject { get; } = user.FindFirst(ClaimNames.Subject)?.Value ?? "";
+    public IReadOnlySet<string> Scopes { get; } = (user.FindFirst(ClaimNames.Scope)?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+
+    public bool IsAdmin => Role == Roles.Admin;
+    public bool IsStaff => Role == Roles.Staff;
+    public bool IsPartner => Role == Roles.Partner;
+    public bool IsEnterprise => Role == Roles.Enterprise;
+
+    public bool HasScope(string scope) => IsPartner && Scopes.Contains(scope);
+
+    /// <summary>The enterprise itself.</summary>
+    public bool Is(string uscc) => IsEnterprise && Uscc == uscc;
+
+    /// <summary>Staff whose jurisdiction covers a region code (620100 covers 620102; 620000 covers all of Gansu).</summary>
+    public bool Covers(string? region) =>
+        IsStaff && Jurisdiction is { Length: 6 } jurisdiction && region is not null
+        && CriteriaEvaluator.IsUnder(Domain.Criteria.FieldCatalog.Region, region, jurisdiction);
+
+    /// <summary>Who to record as the author of a change.</summary>
+    public string Name => IsEnterprise ? $"enterprise:{Uscc}" : $"{Role}:{Subject}";
+}
