@@ -20,6 +20,7 @@ public static class BackendExtensions
         services.AddGrpcReflection();
         builder.AddHuiqiAuthentication();
         services.AddHuiqiStorage(builder.Configuration);
+        services.AddSingleton<Policies.PolicyWorkflow>();
 
         var redisConfigured = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis"));
         services.AddGrpcHealthChecks(options =>

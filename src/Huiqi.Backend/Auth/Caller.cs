@@ -27,6 +27,9 @@ public sealed class Caller(ClaimsPrincipal user)
         IsStaff && Jurisdiction is { Length: 6 } jurisdiction && region is not null
         && CriteriaEvaluator.IsUnder(Domain.Criteria.FieldCatalog.Region, region, jurisdiction);
 
+    /// <summary>Admin, or staff whose jurisdiction covers a policy's jurisdiction.</summary>
+    public bool Governs(string policyJurisdiction) => IsAdmin || Covers(policyJurisdiction);
+
     /// <summary>Who to record as the author of a change.</summary>
     public string Name => IsEnterprise ? $"enterprise:{Uscc}" : $"{Role}:{Subject}";
 }

@@ -33,6 +33,13 @@ public static class RpcErrors
         Details = { Any.Pack(new ErrorInfo { Reason = "permission_denied", Domain = Domain }) },
     }.ToRpcException();
 
+    public static RpcException Status(Code code, string reason, string message, params Google.Protobuf.IMessage[] details)
+    {
+        var status = new Google.Rpc.Status { Code = (int)code, Message = message, Details = { Any.Pack(new ErrorInfo { Reason = reason, Domain = Domain }) } };
+        status.Details.Add(details.Select(Any.Pack));
+        return status.ToRpcException();
+    }
+
     public static RpcException NotFound(string what) => new Google.Rpc.Status
     {
         Code = (int)Code.NotFound,

@@ -129,6 +129,9 @@ public static class ProfileMapping
         return System.Enum.Parse<TEnum>(pascal, ignoreCase: true);
     }
 
+    /// <summary>The §1 code of a wire enum value (TECH_DOMAIN_ELECTRONIC_INFO → electronic_info).</summary>
+    public static string CodeOf<TEnum>(TEnum value) where TEnum : struct, System.Enum => Code(value, "", []);
+
     private static string Code<TEnum>(TEnum value, string path, List<FieldError> errors) where TEnum : struct, System.Enum
     {
         if (Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) == 0 || !System.Enum.IsDefined(value))

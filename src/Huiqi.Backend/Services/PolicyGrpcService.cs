@@ -1,8 +1,261 @@
+using System.Text;
+using Google.Rpc;
+using Grpc.Core;
+using Huiqi.Backend.Auth;
+using Huiqi.Backend.Errors;
+using Huiqi.Backend.Mapping;
+using Huiqi.Backend.Policies;
 using Huiqi.Contracts.V1;
+using Huiqi.Domain.Common;
+using Huiqi.Domain.Criteria;
+using Huiqi.Domain.Serialization;
+using Huiqi.Storage.Store;
+using DomainStatus = Huiqi.Domain.Policies.PolicyStatus;
+using Criterion = Huiqi.Domain.Criteria.Criterion;
+using Predicate = Huiqi.Domain.Criteria.Predicate;
 
 namespace Huiqi.Backend.Services;
 
 /// <summary>
-/// huiqi.v1.PolicyService. RPCs not built yet are not overridden, so the generated base answers UNIMPLEMENTED.
+/// huiqi.v1.PolicyService. Who may call (API.md): reads — any role (a partner needs policies:read); drafts are
+/// seen, and every write is made, only by staff whose jurisdiction covers the policy's, and by admin.
 /// </summary>
-public sealed class PolicyGrpcService : PolicyService.PolicyServiceBase;
+public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, TimeProvider clock) : PolicyService.PolicyServiceBase
+{
+    private const int DefaultPageSize = 50, MaxPageSize = 500;
+
+    public override async Task<Policy> CreateDraft(CreateDraftRequest request, ServerCallContext context)
+    {
+        var caller = Writer(context);
+        var document = Read(request.Policy);
+        RequireJurisdiction(caller, document.Policy.Jurisdiction);
+        return PolicyMapping.ToProto(await Run(() => workflow.CreateDraftAsync(document, caller, context.CancellationToken)));
+    }
+
+    public override async Task<Policy> UpdateDraft(UpdateDraftRequest request, ServerCallContext context)
+    {
+        var caller = Writer(context);
+        var document = Read(request.Policy);
+        var latest = await store.GetPolicyAsync(document.Policy.Id, null, context.CancellationToken);
+        if (latest is null || !caller.Governs(latest.Policy.Jurisdiction))
+        {
+            throw caller.IsAdmin ? RpcErrors.NotFound("政策") : RpcErrors.PermissionDenied();
+        }
+
+        RequireJurisdiction(caller, document.Policy.Jurisdiction);
+        if (request.ExpectedEtag.Length > 0 && request.ExpectedEtag != PolicyMapping.ToProto(latest).Etag)
+        {
+            throw RpcErrors.Status(Code.Aborted, "policy.etag_mismatch", "政策已被他人修改，请刷新后重试");
+        }
+
+        return PolicyMapping.ToProto(await Run(() => workflow.UpdateDraftAsync(document, caller, context.CancellationToken)));
+    }
+
+    public override async Task<Policy> Publish(PublishRequest request, ServerCallContext context)
+    {
+        var caller = Writer(context);
+        var draft = await Governed(caller, request.PolicyId, request.Version == 0 ? null : request.Version, context);
+        return PolicyMapping.ToProto(await Run(() => workflow.PublishAsync(draft, caller, context.CancellationToken)));
+    }
+
+    public override async Task<Policy> Retire(RetireRequest request, ServerCallContext context)
+    {
+        var caller = Writer(context);
+        var versions = await store.ListPolicyVersionsAsync(request.PolicyId, context.CancellationToken);
+        var current = versions.LastOrDefault(v => v.Policy.Status == DomainStatus.Published);
+        if (versions.Count == 0 || !caller.Governs(versions[^1].Policy.Jurisdiction))
+        {
+            throw caller.IsAdmin ? RpcErrors.NotFound("政策") : RpcErrors.PermissionDenied();
+        }
+
+        if (current is null)
+        {
+            throw RpcErrors.Status(Code.FailedPrecondition, "policy.not_published", "只有已发布的政策可以停止执行");
+        }
+
+        return PolicyMapping.ToProto(await Run(() => workflow.RetireAsync(current, caller, context.CancellationToken)));
+    }
+
+    public override async Task<Policy> GetPolicy(GetPolicyRequest request, ServerCallContext context)
+    {
+        var caller = Reader(context);
+        // Version 0 is the current one: the latest published (or retired) version; a policy that was never
+        // published shows its draft to those who may see drafts.
+        var versions = request.Version == 0 ? await store.ListPolicyVersionsAsync(request.PolicyId, context.CancellationToken) : [];
+        var record = request.Version == 0
+            ? versions.LastOrDefault(r => r.Policy.Status != DomainStatus.Draft) ?? versions.LastOrDefault(r => CanSee(caller, r))
+            : await store.GetPolicyAsync(request.PolicyId, request.Version, context.CancellationToken);
+        if (record is null || !CanSee(caller, record))
+        {
+            throw RpcErrors.NotFound("政策");
+        }
+
+        return PolicyMapping.ToProto(record);
+    }
+
+    public override async Task<ListVersionsResponse> ListVersions(ListVersionsRequest request, ServerCallContext context)
+    {
+        var caller = Reader(context);
+        var visible = (await store.ListPolicyVersionsAsync(request.PolicyId, context.CancellationToken)).Where(r => CanSee(caller, r)).ToList();
+        if (visible.Count == 0)
+        {
+            throw RpcErrors.NotFound("政策");
+        }
+
+        var (page, next) = Page(visible, r => r.Policy.Version.ToString("D9", System.Globalization.CultureInfo.InvariantCulture), request.PageSize, request.PageToken);
+        return new ListVersionsResponse { Versions = { page.Select(PolicyMapping.ToProto) }, NextPageToken = next };
+    }
+
+    public override async Task<ListPoliciesResponse> ListPolicies(ListPoliciesRequest request, ServerCallContext context)
+    {
+        var caller = Reader(context);
+        var asOf = AsOf(request.AsOf, "as_of");
+        var errors = new List<FieldError>();
+        if (request.Jurisdiction.Length > 0 && !Domain.Profiles.Codes.IsRegionCode(request.Jurisdiction)) { errors.Add(new("jurisdiction", "region.invalid", "应为6位行政区划代码")); }
+        if (request.Region.Length > 0 && !Domain.Profiles.Codes.IsRegionCode(request.Region)) { errors.Add(new("region", "region.invalid", "应为6位行政区划代码")); }
+        if (request.PageSize is < 0 or > MaxPageSize) { errors.Add(new("page_size", "page_size.range", $"page_size 应在 0 到 {MaxPageSize} 之间")); }
+        if (errors.Count > 0) { throw RpcErrors.InvalidArgument(errors); }
+
+        IReadOnlyList<PolicyRecord> candidates = request.Status == Contracts.V1.PolicyStatus.Draft
+            ? [.. (await store.ListCurrentPoliciesAsync(context.CancellationToken)).Where(r => r.Policy.Status == DomainStatus.Draft)]
+            : await store.ListPublishedPoliciesAsync(context.CancellationToken);
+        var techDomain = request.TechDomain == TechDomain.Unspecified ? null : ProfileMapping.CodeOf(request.TechDomain);
+        var matching = candidates.Where(r => CanSee(caller, r)
+            && request.Status switch
+            {
+                Contracts.V1.PolicyStatus.Unspecified => r.Policy.IsInForce(asOf),
+                Contracts.V1.PolicyStatus.Published => r.Policy.Status == DomainStatus.Published,
+                Contracts.V1.PolicyStatus.Retired => r.Policy.Status == DomainStatus.Retired,
+                _ => true,
+            }
+            && (request.Jurisdiction.Length == 0 || Under(r.Policy.Jurisdiction, request.Jurisdiction))
+            && (request.Region.Length == 0 || Under(request.Region, r.Policy.Jurisdiction))
+            && (request.Industry.Length == 0 || Mentions(r.Policy.Criteria, FieldCatalog.Industry, request.Industry))
+            && (techDomain is null || Mentions(r.Policy.Criteria, FieldCatalog.TechDomains, techDomain))
+            && (request.Query.Length == 0 || Contains(r, request.Query)))
+            .OrderBy(r => r.Policy.Id, StringComparer.Ordinal)
+            .ToList();
+        var (page, next) = Page(matching, r => r.Policy.Id, request.PageSize, request.PageToken);
+        return new ListPoliciesResponse { Policies = { page.Select(PolicyMapping.ToProto) }, NextPageToken = next };
+    }
+
+    // ---- rules ----
+
+    private static Caller Reader(ServerCallContext context)
+    {
+        var caller = new Caller(context.GetHttpContext().User);
+        return caller.IsPartner && !caller.HasScope(Scopes.PoliciesRead) ? throw RpcErrors.PermissionDenied() : caller;
+    }
+
+    private static Caller Writer(ServerCallContext context)
+    {
+        var caller = new Caller(context.GetHttpContext().User);
+        return caller.IsAdmin || caller.IsStaff ? caller : throw RpcErrors.PermissionDenied();
+    }
+
+    private static void RequireJurisdiction(Caller caller, string jurisdiction)
+    {
+        if (!caller.Governs(jurisdiction))
+        {
+            throw RpcErrors.PermissionDenied();
+        }
+    }
+
+    /// <summary>Published and retired versions are public; drafts only for the staff who govern them and admin.</summary>
+    private static bool CanSee(Caller caller, PolicyRecord record) =>
+        record.Policy.Status != DomainStatus.Draft || caller.Governs(record.Policy.Jurisdiction);
+
+    private async Task<PolicyRecord> Governed(Caller caller, string policyId, int? version, ServerCallContext context)
+    {
+        var record = await store.GetPolicyAsync(policyId, version, context.CancellationToken);
+        if (record is null || !caller.Governs(record.Policy.Jurisdiction))
+        {
+            throw caller.IsAdmin ? RpcErrors.NotFound("政策") : RpcErrors.PermissionDenied();
+        }
+
+        return record;
+    }
+
+    private static PolicyJson.Document Read(Policy? proto)
+    {
+        if (proto is null)
+        {
+            throw RpcErrors.InvalidArgument([new FieldError("policy", "policy.missing", "缺少政策")]);
+        }
+
+        var errors = new List<FieldError>();
+        var document = PolicyMapping.FromProto(proto, "policy.", errors);
+        return errors.Count > 0 ? throw RpcErrors.InvalidArgument(errors) : document;
+    }
+
+    private static async Task<PolicyRecord> Run(Func<Task<PolicyRecord>> command)
+    {
+        try
+        {
+            return await command();
+        }
+        catch (PolicyRefusedException ex)
+        {
+            throw ex.Code switch
+            {
+                "policy.exists" => RpcErrors.Status(Code.AlreadyExists, ex.Code, ex.Message),
+                "policy.not_found" => RpcErrors.NotFound("政策"),
+                "policy.examples_failed" => RpcErrors.Status(Code.FailedPrecondition, ex.Code, ex.Message, new PreconditionFailure
+                {
+                    Violations = { ex.Failures.Select(f => new PreconditionFailure.Types.Violation { Type = "example", Subject = $"examples[{f.Index}]", Description = f.Message }) },
+                }),
+                _ => RpcErrors.Status(Code.FailedPrecondition, ex.Code, ex.Message),
+            };
+        }
+        catch (PublishedVersionImmutableException)
+        {
+            throw RpcErrors.Status(Code.FailedPrecondition, "policy.version_immutable", "已发布的版本不能修改");
+        }
+    }
+
+    private DateOnly AsOf(string text, string field) =>
+        text.Length == 0 ? Dates.TodayInChina(clock)
+        : Dates.TryParse(text, out var date) ? date
+        : throw RpcErrors.InvalidArgument([new FieldError(field, "date.invalid", "应为有效日期（YYYY-MM-DD）")]);
+
+    private static bool Under(string region, string ancestor) =>
+        Domain.Evaluation.CriteriaEvaluator.IsUnder(FieldCatalog.Region, region, ancestor);
+
+    /// <summary>Whether the criteria name this code for the field (as an operand), e.g. a policy for tech domain X.</summary>
+    private static bool Mentions(Criterion criterion, string field, string code) => criterion switch
+    {
+        AllOf all => all.Children.Any(c => Mentions(c, field, code)),
+        AnyOf any => any.Children.Any(c => Mentions(c, field, code)),
+        Not not => Mentions(not.Child, field, code),
+        Predicate p when p.Field == field => p.Values.Any(v => v is TextOperand t && (t.Value == code || code.StartsWith(t.Value, StringComparison.Ordinal))),
+        _ => false,
+    };
+
+    private static bool Contains(PolicyRecord record, string query) =>
+        record.Policy.Title.Contains(query, StringComparison.OrdinalIgnoreCase)
+        || record.Document.Summary.Contains(query, StringComparison.OrdinalIgnoreCase)
+        || record.Document.Clauses.Any(c => c.Contains(query, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Keyset paging: the token is the opaque, encoded key of the last item returned.</summary>
+    internal static (IReadOnlyList<T> Page, string Next) Page<T>(IReadOnlyList<T> ordered, Func<T, string> key, int pageSize, string pageToken)
+    {
+        var size = pageSize <= 0 ? DefaultPageSize : Math.Min(pageSize, MaxPageSize);
+        string? after = null;
+        if (pageToken.Length > 0)
+        {
+            try
+            {
+                after = Encoding.UTF8.GetString(Convert.FromBase64String(pageToken));
+            }
+            catch (FormatException)
+            {
+                throw RpcErrors.InvalidArgument([new FieldError("page_token", "page_token.invalid", "分页标记无效")]);
+            }
+        }
+
+        var rest = after is null ? ordered : ordered.Where(item => string.CompareOrdinal(key(item), after) > 0).ToList();
+        var page = rest.Take(size).ToList();
+        var next = rest.Count > size ? Convert.ToBase64String(Encoding.UTF8.GetBytes(key(page[^1]))) : "";
+        return (page, next);
+    }
+}

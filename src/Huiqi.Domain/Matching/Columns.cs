@@ -162,6 +162,8 @@ internal sealed class SetColumn(string field) : IColumn
 
     public ulong[]? BitsOf(string member) => _ids.TryGetValue(member, out var id) ? _bits[id] : null;
 
+    public IEnumerable<(string Value, ulong[] Bits)> Members => _values.Select((v, i) => (v, _bits[i]));
+
     public long Bytes => (Present.Length + _bits.Sum(b => (long)b.Length)) * 8L;
 }
 

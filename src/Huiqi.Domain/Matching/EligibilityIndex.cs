@@ -231,7 +231,8 @@ public sealed class EligibilityIndex
                 }
 
                 long? amount = status is EligibilityStatus.Eligible or EligibilityStatus.Excluded ? AmountOf(policy.Benefit, slot, asOf) : null;
-                outcomes.Add((slot, new EnterpriseOutcome(_uscc.Get(slot), status, amount, result.ExcludedByOf(slot), result.MissingFieldsOf(slot))));
+                outcomes.Add((slot, new EnterpriseOutcome(_uscc.Get(slot), _name.Get(slot), _categories[FieldCatalog.Region].Get(slot), status, amount,
+                    result.ExcludedByOf(slot), result.MissingFieldsOf(slot))));
             }
 
             return outcomes;
@@ -240,6 +241,78 @@ public sealed class EligibilityIndex
         {
             _lock.ExitReadLock();
         }
+    }
+
+    /// <summary>
+    /// A result broken down by the values of <c>region</c> or <c>tech_domains</c>: counts per status by bitset
+    /// intersection, and the eligible amount (per enterprise only when the benefit is not a fixed sum).
+    /// </summary>
+    public IReadOnlyList<BreakdownRow> Breakdown(PolicyMatchResult result, Policy policy, DateOnly asOf, string field)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            if (result.IndexVersion != Version)
+            {
+                throw new InvalidOperationException("the index changed since this result was computed; match again");
+            }
+
+            IEnumerable<(string Value, ulong[] Bits)> values = field switch
+            {
+                FieldCatalog.TechDomains => _sets[field].Members,
+                _ => _categories[field].Values.Select((v, i) => (v, _categories[field].BitsAt(i))),
+            };
+            var rows = new List<BreakdownRow>();
+            foreach (var (value, bits) in values)
+            {
+                var eligible = PopCountAnd(result.Eligible, bits, result.Words);
+                var ineligible = PopCountAnd(result.Ineligible, bits, result.Words);
+                var unknown = PopCountAnd(result.Unknown, bits, result.Words);
+                var excluded = PopCountAnd(result.Excluded, bits, result.Words);
+                if (eligible + ineligible + unknown + excluded == 0)
+                {
+                    continue;
+                }
+
+                long amount = 0;
+                if (policy.Benefit is FixedBenefit fixedBenefit)
+                {
+                    amount = fixedBenefit.AmountFen * eligible;
+                }
+                else
+                {
+                    for (var w = 0; w < result.Words; w++)
+                    {
+                        var word = result.Eligible[w] & bits[w];
+                        while (word != 0)
+                        {
+                            var slot = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                            word &= word - 1;
+                            amount += AmountOf(policy.Benefit, slot, asOf) ?? 0;
+                        }
+                    }
+                }
+
+                rows.Add(new BreakdownRow(value, eligible, ineligible, unknown, excluded, amount));
+            }
+
+            return rows;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private static long PopCountAnd(ulong[] a, ulong[] b, int words)
+    {
+        long count = 0;
+        for (var w = 0; w < words; w++)
+        {
+            count += System.Numerics.BitOperations.PopCount(a[w] & b[w]);
+        }
+
+        return count;
     }
 
     private T Read<T>(Func<T> read)

@@ -88,4 +88,7 @@ public sealed class PolicyMatchResult : IDisposable
 }
 
 /// <summary>One enterprise's outcome for a policy, read from a <see cref="PolicyMatchResult"/>.</summary>
-public sealed record EnterpriseOutcome(string Uscc, EligibilityStatus Status, long? AmountFen, string? ExcludedBy, IReadOnlyList<string> MissingFields);
+public sealed record EnterpriseOutcome(string Uscc, string? Name, string? Region, EligibilityStatus Status, long? AmountFen, string? ExcludedBy, IReadOnlyList<string> MissingFields);
+
+/// <summary>One value of a breakdown (a region, a tech domain): how many enterprises per status, and the eligible amount.</summary>
+public sealed record BreakdownRow(string Value, long Eligible, long Ineligible, long Unknown, long Excluded, long AmountFen);

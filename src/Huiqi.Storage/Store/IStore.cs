@@ -38,8 +38,11 @@ public interface IStore
 
     Task<IReadOnlyList<PolicyRecord>> ListPolicyVersionsAsync(string policyId, CancellationToken cancellationToken);
 
-    /// <summary>The latest version of every policy.</summary>
+    /// <summary>The latest version of every policy (a draft, if one is being edited).</summary>
     Task<IReadOnlyList<PolicyRecord>> ListCurrentPoliciesAsync(CancellationToken cancellationToken);
+
+    /// <summary>The latest published or retired version of every policy: what matching uses while a new version is drafted.</summary>
+    Task<IReadOnlyList<PolicyRecord>> ListPublishedPoliciesAsync(CancellationToken cancellationToken);
 
     /// <summary>Inserts a version, or replaces it while it is a draft; a published or retired version only changes status (publish, retire).</summary>
     Task SavePolicyAsync(PolicyRecord record, CancellationToken cancellationToken);
@@ -68,5 +71,5 @@ public static class StoreExtensions
 {
     /// <summary>The policies as the matching engine sees them: latest version of each, status and version from the store.</summary>
     public static async Task<IReadOnlyList<Policy>> LoadPoliciesAsync(this IStore store, CancellationToken cancellationToken) =>
-        [.. (await store.ListCurrentPoliciesAsync(cancellationToken)).Select(r => r.Policy)];
+        [.. (await store.ListPublishedPoliciesAsync(cancellationToken)).Select(r => r.Policy)];
 }

@@ -192,6 +192,18 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         return [.. rows.Select(r => r.ToRecord())];
     }
 
+    public async Task<IReadOnlyList<PolicyRecord>> ListPublishedPoliciesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<PolicyRow>(new CommandDefinition(
+            $"""
+            SELECT {PolicyColumns} FROM policy_versions p
+            WHERE status <> 'draft' AND version = (SELECT MAX(version) FROM policy_versions q WHERE q.policy_id = p.policy_id AND q.status <> 'draft')
+            ORDER BY policy_id
+            """, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToRecord())];
+    }
+
     public async Task SavePolicyAsync(PolicyRecord record, CancellationToken cancellationToken)
     {
         var policy = record.Policy;
