@@ -13,6 +13,7 @@ public static class BackendExtensions
         var services = builder.Services;
         services.AddGrpc(options =>
         {
+            options.Interceptors.Add<Errors.ErrorInterceptor>();
             options.MaxReceiveMessageSize = 16 * 1024 * 1024;
             options.MaxSendMessageSize = 16 * 1024 * 1024;
             options.EnableDetailedErrors = builder.Environment.IsDevelopment();

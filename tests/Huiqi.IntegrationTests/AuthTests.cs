@@ -125,6 +125,31 @@ public sealed class AuthTests : IAsyncLifetime
         Assert.Equal(Huiqi.Contracts.V1.ProfileSource.Staff, patched.Provenance["region"].Source); // written by the admin
     }
 
+    [Fact]
+    public async Task Entitlements_are_listed_to_their_holder_and_to_staff_in_jurisdiction()
+    {
+        var store = _platform.BackendServices.GetRequiredService<Huiqi.Storage.Store.IStore>();
+        var now = DateTimeOffset.UtcNow;
+        await store.InsertEntitlementsAsync(
+        [
+            new("ent-lz", _inLanzhou, "lz-green-factory", 1, "", Huiqi.Storage.Store.EntitlementStatus.Matched, 30_000_000, now, now),
+            new("ent-by", _inBaiyin, "gs-srdi-award", 1, "", Huiqi.Storage.Store.EntitlementStatus.Matched, 30_000_000, now, now),
+        ], CancellationToken.None);
+
+        async Task<List<string>> ListAsync(string token)
+        {
+            using var channel = _platform.Channel(token);
+            var response = await new EntitlementService.EntitlementServiceClient(channel).ListEntitlementsAsync(new ListEntitlementsRequest());
+            return [.. response.Entitlements.Select(e => e.Id)];
+        }
+
+        Assert.Equal(["ent-lz"], await ListAsync(_platform.Token(("role", "enterprise"), ("uscc", _inLanzhou))));
+        Assert.Equal(["ent-lz"], await ListAsync(_platform.Token(("role", "staff"), ("jurisdiction", "620100"), ("sub", "o"))));
+        Assert.Equal(["ent-by", "ent-lz"], await ListAsync(Admin));
+        var partner = await Assert.ThrowsAsync<RpcException>(() => ListAsync(_platform.Token(("role", "partner"), ("sub", "bank"), ("scope", "profiles:read"))));
+        Assert.Equal(StatusCode.PermissionDenied, partner.StatusCode);
+    }
+
     private static string Base64Url(string json) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
