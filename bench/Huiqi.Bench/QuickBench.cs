@@ -56,6 +56,15 @@ internal static class QuickBench
             Print($"condition_{i}_ms", $"{ms:0.000}  # {CriteriaText.Print(conditions[i])}");
         }
 
+        // A dry run as EligibilityService.DryRun does it: the match, then the breakdowns by region and tech domain.
+        var dryRunMs = Median(15, () =>
+        {
+            using var result = index.MatchPolicy(policy, Workload.AsOf);
+            GC.KeepAlive(index.Breakdown(result, policy, Workload.AsOf, Huiqi.Domain.Criteria.FieldCatalog.Region));
+            GC.KeepAlive(index.Breakdown(result, policy, Workload.AsOf, Huiqi.Domain.Criteria.FieldCatalog.TechDomains));
+        });
+        Print("dry_run_1m_ms", dryRunMs.ToString("0.00"));
+
         var profiles = new PopulationGenerator().Generate(size).ToArray();
         long eligible = 0;
         var loopMs = Median(5, () =>
