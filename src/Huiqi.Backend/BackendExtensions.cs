@@ -13,6 +13,7 @@ public static class BackendExtensions
         var services = builder.Services;
         services.AddGrpc(options =>
         {
+            options.Interceptors.Add<Telemetry.CallCounter>();   // outermost: sees the status the caller gets
             options.Interceptors.Add<Errors.ErrorInterceptor>();
             options.MaxReceiveMessageSize = 16 * 1024 * 1024;
             options.MaxSendMessageSize = 16 * 1024 * 1024;
@@ -20,6 +21,7 @@ public static class BackendExtensions
         });
         services.AddGrpcReflection();
         builder.AddHuiqiAuthentication();
+        builder.AddHuiqiTelemetry();
         services.AddHuiqiStorage(builder.Configuration);
         services.AddSingleton<Policies.PolicyWorkflow>();
 
@@ -48,6 +50,7 @@ public static class BackendExtensions
         // Health and reflection stay open: probes and grpcurl need them, and they reveal no data.
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
+        endpoints.MapPrometheusScrapingEndpoint("/metrics"); // scraped over HTTP/1.1: see Backend:MetricsListen
         return endpoints;
     }
 

@@ -1,3 +1,4 @@
+using Huiqi.Backend;
 using Huiqi.Gateway.Backend;
 using Huiqi.Gateway.Health;
 
@@ -24,6 +25,7 @@ public static class GatewayExtensions
         }
 
         builder.Services.AddBackendClients(options);
+        builder.AddHuiqiTelemetry();
         builder.Services.AddProblemDetails();
         return builder;
     }
@@ -31,6 +33,7 @@ public static class GatewayExtensions
     public static WebApplication MapHuiqiGateway(this WebApplication app)
     {
         app.MapReadiness();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 }
