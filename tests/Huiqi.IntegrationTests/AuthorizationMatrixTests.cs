@@ -1,0 +1,137 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Huiqi.Backend.Mapping;
+using Huiqi.Contracts.V1;
+using Huiqi.Domain.Population;
+using Huiqi.Storage.Demo;
+using static Grpc.Core.StatusCode;
+
+namespace Huiqi.IntegrationTests;
+
+/// <summary>
+/// API.md's table, cell by cell: every built RPC × every kind of caller × own / other / outside jurisdiction.
+/// OK means the call got past authorization (the answer itself is tested elsewhere).
+/// </summary>
+public sealed class AuthorizationMatrixTests : IAsyncLifetime
+{
+    private PlatformHost _platform = null!;
+    private string _own = "", _other = "";
+    private const string Missing = "91350100M000100Y43"; // a valid code nobody holds
+    private static readonly string[] Actors = ["own", "other", "staff-in", "staff-out", "partner-all", "partner-none", "admin"];
+
+    public async Task InitializeAsync()
+    {
+        _platform = await PlatformHost.StartAsync(new Dictionary<string, string?> { ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = "100" });
+        var people = new PopulationGenerator(99).Generate(2).ToList();
+        (_own, _other) = (people[0].Uscc, people[1].Uscc);
+        using var admin = _platform.Channel(Token("admin"));
+        var client = new EnterpriseService.EnterpriseServiceClient(admin);
+        await client.UpsertProfileAsync(new UpsertProfileRequest { Profile = ProfileMapping.ToProto(people[0] with { Region = "620102" }) });
+        await client.UpsertProfileAsync(new UpsertProfileRequest { Profile = ProfileMapping.ToProto(people[1] with { Region = "620102" }) });
+    }
+
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
+
+    private string Token(string actor) => actor switch
+    {
+        "own" => _platform.Token(("role", "enterprise"), ("uscc", _own), ("sub", "owner")),
+        "other" => _platform.Token(("role", "enterprise"), ("uscc", _other), ("sub", "other-owner")),
+        "staff-in" => _platform.Token(("role", "staff"), ("jurisdiction", "620100"), ("sub", "lanzhou-officer")),
+        "staff-out" => _platform.Token(("role", "staff"), ("jurisdiction", "620400"), ("sub", "baiyin-officer")),
+        "partner-all" => _platform.Token(("role", "partner"), ("sub", "bank"), ("scope", "profiles:write profiles:read eligibility:read policies:read")),
+        "partner-none" => _platform.Token(("role", "partner"), ("sub", "nobody"), ("scope", "")),
+        _ => _platform.Token(("role", "admin"), ("sub", "ops")),
+    };
+
+    /// <summary>Expected outcome per actor, in the order of <see cref="Actors"/>.</summary>
+    public static TheoryData<string, StatusCode[]> Cells => new()
+    {
+        { "GetProfile(own)",              [OK, PermissionDenied, OK, PermissionDenied, OK, PermissionDenied, OK] },
+        { "GetProfile(missing)",          [PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, NotFound, PermissionDenied, NotFound] },
+        { "PatchProfile(own)",            [OK, PermissionDenied, OK, PermissionDenied, OK, PermissionDenied, OK] },
+        { "UpsertProfile(own)",           [PermissionDenied, PermissionDenied, OK, PermissionDenied, OK, PermissionDenied, OK] },
+        { "ImportProfiles",               [PermissionDenied, PermissionDenied, OK, OK, OK, PermissionDenied, OK] },
+        { "MatchEnterprise(own)",         [OK, PermissionDenied, OK, PermissionDenied, OK, PermissionDenied, OK] },
+        { "MatchEnterprise(missing)",     [PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, NotFound, PermissionDenied, NotFound] },
+        { "Explain(own)",                 [OK, PermissionDenied, OK, PermissionDenied, OK, PermissionDenied, OK] },
+        { "MatchPolicy",                  [PermissionDenied, PermissionDenied, OK, OK, PermissionDenied, PermissionDenied, OK] },
+        { "DryRun(620100)",               [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "CreateDraft(620100)",          [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "Retire(lz-green-factory)",     [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, FailedPrecondition] },
+        { "ListPolicies",                 [OK, OK, OK, OK, OK, PermissionDenied, OK] },
+        { "GetPolicy",                    [OK, OK, OK, OK, OK, PermissionDenied, OK] },
+        { "ListEntitlements",             [OK, OK, OK, OK, PermissionDenied, PermissionDenied, OK] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public async Task Each_cell_of_the_table(string rpc, StatusCode[] expected)
+    {
+        for (var i = 0; i < Actors.Length; i++)
+        {
+            using var channel = _platform.Channel(Token(Actors[i]));
+            var actual = await CallAsync(rpc, channel, Actors[i]);
+            Assert.True(expected[i] == actual, $"{rpc} as {Actors[i]}: expected {expected[i]}, got {actual}");
+        }
+    }
+
+    private async Task<StatusCode> CallAsync(string rpc, GrpcChannel channel, string actor)
+    {
+        var enterprises = new EnterpriseService.EnterpriseServiceClient(channel);
+        var eligibility = new EligibilityService.EligibilityServiceClient(channel);
+        var policies = new PolicyService.PolicyServiceClient(channel);
+        var draft = PolicyMapping.ToProto(new Huiqi.Storage.Store.PolicyRecord(DemoSeeder.Policies().First(d => d.Policy.Id == "lz-green-factory"), DateTimeOffset.UtcNow, "t"));
+        draft.Id = $"matrix-{actor}";
+        try
+        {
+            switch (rpc)
+            {
+                case "GetProfile(own)": await enterprises.GetProfileAsync(new GetProfileRequest { Uscc = _own }); break;
+                case "GetProfile(missing)": await enterprises.GetProfileAsync(new GetProfileRequest { Uscc = Missing }); break;
+                case "PatchProfile(own)":
+                    await enterprises.PatchProfileAsync(new PatchProfileRequest
+                    {
+                        Profile = new Huiqi.Contracts.V1.EnterpriseProfile { Uscc = _own, Employees = 12 },
+                        UpdateMask = new Google.Protobuf.WellKnownTypes.FieldMask { Paths = { "employees" } },
+                    });
+                    break;
+                case "UpsertProfile(own)":
+                    await enterprises.UpsertProfileAsync(new UpsertProfileRequest { Profile = new Huiqi.Contracts.V1.EnterpriseProfile { Uscc = _own, Region = "620102", Employees = 3 } });
+                    break;
+                case "ImportProfiles":
+                    using (var call = enterprises.ImportProfiles())
+                    {
+                        await call.RequestStream.CompleteAsync();
+                        await call;
+                    }
+
+                    break;
+                case "MatchEnterprise(own)": await eligibility.MatchEnterpriseAsync(new MatchEnterpriseRequest { Uscc = _own }); break;
+                case "MatchEnterprise(missing)": await eligibility.MatchEnterpriseAsync(new MatchEnterpriseRequest { Uscc = Missing }); break;
+                case "Explain(own)": await eligibility.ExplainAsync(new ExplainRequest { Uscc = _own, PolicyId = "lz-employment-stability", AsOf = "2026-06-01" }); break;
+                case "MatchPolicy":
+                    using (var call = eligibility.MatchPolicy(new MatchPolicyRequest { PolicyId = "lz-employment-stability", AsOf = "2026-06-01", PageSize = 1 }))
+                    {
+                        while (await call.ResponseStream.MoveNext())
+                        {
+                        }
+                    }
+
+                    break;
+                case "DryRun(620100)": await eligibility.DryRunAsync(new DryRunRequest { Policy = draft, AsOf = "2026-06-01" }); break;
+                case "CreateDraft(620100)": await policies.CreateDraftAsync(new CreateDraftRequest { Policy = draft }); break;
+                case "Retire(lz-green-factory)": await policies.RetireAsync(new RetireRequest { PolicyId = "lz-green-factory" }); break;
+                case "ListPolicies": await policies.ListPoliciesAsync(new ListPoliciesRequest()); break;
+                case "GetPolicy": await policies.GetPolicyAsync(new GetPolicyRequest { PolicyId = "lz-green-factory" }); break;
+                case "ListEntitlements": await new EntitlementService.EntitlementServiceClient(channel).ListEntitlementsAsync(new ListEntitlementsRequest()); break;
+                default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, null);
+            }
+
+            return OK;
+        }
+        catch (RpcException ex)
+        {
+            return ex.StatusCode;
+        }
+    }
+}
