@@ -8,8 +8,9 @@ using Huiqi.Domain.Population;
 
 namespace Huiqi.IntegrationTests;
 
-/// <summary>huiqi.v1.EnterpriseService over a real gRPC channel to the embedded backend.</summary>
-public sealed class EnterpriseServiceTests : IAsyncLifetime
+/// <summary>huiqi.v1.EnterpriseService over a real gRPC channel to the embedded backend, with a real Redis as its cache.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class EnterpriseServiceTests(RedisFixture redis) : IAsyncLifetime
 {
     private PlatformHost _platform = null!;
     private GrpcChannel _channel = null!;
@@ -17,7 +18,8 @@ public sealed class EnterpriseServiceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _platform = await PlatformHost.StartAsync();
+        await redis.Server.StartAgainAsync();
+        _platform = await PlatformHost.StartAsync(new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis.Server.ConnectionString });
         _channel = _platform.Channel(_platform.Token(("role", "partner"), ("sub", "tax-bureau"), ("scope", "profiles:write profiles:read")));
         _client = new EnterpriseService.EnterpriseServiceClient(_channel);
     }
@@ -98,6 +100,14 @@ public sealed class EnterpriseServiceTests : IAsyncLifetime
         var violations = error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations;
         Assert.Equal(["update_mask.paths[1]", "profile.scale"], violations.Select(v => v.Field));
         Assert.All(violations, v => Assert.False(string.IsNullOrEmpty(v.Description)));
+    }
+
+    [Fact]
+    public async Task A_message_over_the_size_limit_is_refused()
+    {
+        var huge = new Huiqi.Contracts.V1.EnterpriseProfile { Uscc = Population(1)[0].Uscc, Name = new string('企', 6 * 1024 * 1024) }; // 18 MiB of UTF-8
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await _client.UpsertProfileAsync(new UpsertProfileRequest { Profile = huge }));
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
     }
 
     [Fact]

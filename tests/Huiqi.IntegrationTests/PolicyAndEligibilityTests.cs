@@ -10,13 +10,22 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Huiqi.IntegrationTests;
 
 /// <summary>PolicyService and EligibilityService over gRPC, on the demo data, with staff, enterprise, partner and admin tokens.</summary>
-public sealed class PolicyAndEligibilityTests : IAsyncLifetime
+[Collection(RedisCollection.Name)]
+public sealed class PolicyAndEligibilityTests(RedisFixture redis) : IAsyncLifetime
 {
     private PlatformHost _platform = null!;
     private const string AsOf = "2026-06-01";
 
-    public async Task InitializeAsync() =>
-        _platform = await PlatformHost.StartAsync(new Dictionary<string, string?> { ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = "2000" });
+    public async Task InitializeAsync()
+    {
+        await redis.Server.StartAgainAsync();
+        _platform = await PlatformHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Huiqi:Demo:Seed"] = "true",
+            ["Huiqi:Demo:Population"] = "2000",
+            ["ConnectionStrings:Redis"] = redis.Server.ConnectionString,
+        });
+    }
 
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 
