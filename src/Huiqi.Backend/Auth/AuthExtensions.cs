@@ -31,6 +31,7 @@ public static class AuthExtensions
             if (!string.IsNullOrEmpty(options.Authority))
             {
                 jwt.Authority = options.Authority; // keys from the provider's JWKS
+                jwt.RequireHttpsMetadata = !builder.Environment.IsDevelopment(); // plain-HTTP metadata only for local development
             }
 
             jwt.TokenValidationParameters = new TokenValidationParameters
