@@ -24,7 +24,7 @@ public static class CliApp
         ("migrate", "apply the store's schema migrations", true),
         ("import FILE", "import enterprise profiles from CSV (.csv) or NDJSON (any other name)", true),
         ("generate --count N [--out FILE]", "write a synthetic population as NDJSON (default: stdout)", true),
-        ("token", "mint a development token", false),
+        ("token --role R [--uscc U] [--jurisdiction J] [--scope S] [--sub S]", "mint a token with the configured signing key (Auth__SigningKey)", true),
         ("audit verify", "recompute the audit hash chain", false),
     ];
 
@@ -38,6 +38,12 @@ public static class CliApp
         ["--out"] = "Cli:Out",
         ["--seed"] = "Cli:Seed",
         ["--batch"] = "Cli:Batch",
+        ["--role"] = "Cli:Token:role",
+        ["--uscc"] = "Cli:Token:uscc",
+        ["--jurisdiction"] = "Cli:Token:jurisdiction",
+        ["--scope"] = "Cli:Token:scope",
+        ["--sub"] = "Cli:Token:sub",
+        ["--signing-key"] = "Auth:SigningKey",
     };
 
     public static async Task<int> RunAsync(string[] args)
@@ -68,6 +74,7 @@ public static class CliApp
                 "import" when positional.Length == 1 => await ImportAsync(configuration, positional[0]),
                 "import" => Fail("用法：huiqi import FILE"),
                 "generate" => Generate(configuration),
+                "token" => Token(configuration),
                 _ when Verbs.Any(v => v.Verb.Split(' ')[0] == verb) => Fail($"命令 {verb} 尚未实现。"),
                 _ => Fail($"未知命令：{verb}（运行 huiqi --help 查看可用命令）"),
             };
@@ -145,6 +152,26 @@ public static class CliApp
             Console.WriteLine($"wrote {count} profiles to {output} in {watch.Elapsed.TotalSeconds:0.0} s");
         }
 
+        return 0;
+    }
+
+    /// <summary>A token for trying the gRPC API (e.g. with grpcurl); the key comes from configuration, never from code.</summary>
+    private static int Token(IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Auth").Get<Huiqi.Backend.Auth.AuthOptions>() ?? new Huiqi.Backend.Auth.AuthOptions();
+        if (string.IsNullOrEmpty(options.SigningKey))
+        {
+            return Fail("没有签名密钥：请设置环境变量 Auth__SigningKey 或使用 --signing-key（开发密钥见 src/Huiqi.Gateway/appsettings.Development.json）");
+        }
+
+        var claims = configuration.GetSection("Cli:Token").GetChildren().Where(c => !string.IsNullOrEmpty(c.Value)).ToDictionary(c => c.Key, c => c.Value!);
+        if (!claims.TryGetValue("role", out var role) || !Huiqi.Backend.Auth.Roles.All.Contains(role))
+        {
+            return Fail($"--role 应为 {string.Join("、", Huiqi.Backend.Auth.Roles.All)} 之一");
+        }
+
+        claims.TryAdd("sub", $"cli-{role}");
+        Console.WriteLine(new Huiqi.Backend.Auth.TokenIssuer(options, TimeProvider.System).Issue(claims));
         return 0;
     }
 
