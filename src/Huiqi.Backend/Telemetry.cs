@@ -45,42 +45,26 @@ public static class Telemetry
     /// <summary>Counts every huiqi.v1 call by method and final status.</summary>
     public sealed class CallCounter : Interceptor
     {
-        public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-        {
-            try
-            {
-                var response = await continuation(request, context);
-                Count(context.Method, StatusCode.OK);
-                return response;
-            }
-            catch (RpcException ex)
-            {
-                Count(context.Method, ex.StatusCode);
-                throw;
-            }
-        }
+        public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>
+            CountAsync(context, () => continuation(request, context));
 
-        public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-        {
-            try
+        public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation) =>
+            CountAsync(context, () => continuation(requestStream, context));
+
+        public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
+            CountAsync(context, async () =>
             {
                 await continuation(request, responseStream, context);
-                Count(context.Method, StatusCode.OK);
-            }
-            catch (RpcException ex)
-            {
-                Count(context.Method, ex.StatusCode);
-                throw;
-            }
-        }
+                return true;
+            });
 
-        public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+        private static async Task<T> CountAsync<T>(ServerCallContext context, Func<Task<T>> call)
         {
             try
             {
-                var response = await continuation(requestStream, context);
+                var result = await call();
                 Count(context.Method, StatusCode.OK);
-                return response;
+                return result;
             }
             catch (RpcException ex)
             {
