@@ -46,10 +46,13 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, TimeProvider 
     {
         var asOf = AsOf(request.AsOf);
         Authorize(context, request.Uscc);
-        var answers = index.MatchEnterprise(request.Uscc, asOf, explain: true) ?? throw RpcErrors.NotFound("企业画像");
-        var answer = answers.FirstOrDefault(a => a.PolicyId == request.PolicyId)
+        // Statuses (exclusion groups included) from the fast path; only the asked policy is explained.
+        var profile = index.GetProfile(request.Uscc) ?? throw RpcErrors.NotFound("企业画像");
+        var answer = index.MatchEnterprise(request.Uscc, asOf)?.FirstOrDefault(a => a.PolicyId == request.PolicyId)
             ?? throw RpcErrors.Status(Code.NotFound, "policy.not_in_force", "该政策在此日期不在执行期内或不存在");
-        return Task.FromResult(PolicyMapping.ToProto(answer, index.Policies.First(p => p.Id == request.PolicyId).Title));
+        var policy = index.Policies.First(p => p.Id == request.PolicyId);
+        var explained = answer with { Conditions = Domain.Evaluation.PolicyEvaluator.Explain(policy.Criteria, profile, asOf) };
+        return Task.FromResult(PolicyMapping.ToProto(explained, policy.Title));
     }
 
     public override async Task MatchPolicy(MatchPolicyRequest request, IServerStreamWriter<PolicyMatch> responseStream, ServerCallContext context)

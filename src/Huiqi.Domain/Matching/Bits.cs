@@ -110,6 +110,18 @@ public static class Bits
         return count;
     }
 
+    /// <summary>|a ∩ b| over the first <paramref name="words"/> words, without materialising the intersection.</summary>
+    public static long PopCountAnd(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int words)
+    {
+        long count = 0;
+        for (var i = 0; i < words; i++)
+        {
+            count += BitOperations.PopCount(a[i] & b[i]);
+        }
+
+        return count;
+    }
+
     public static bool Any(ReadOnlySpan<ulong> set) => set.IndexOfAnyExcept(0UL) >= 0;
 
     /// <summary>The set bits in ascending order.</summary>

@@ -265,10 +265,10 @@ public sealed class EligibilityIndex
             var rows = new List<BreakdownRow>();
             foreach (var (value, bits) in values)
             {
-                var eligible = PopCountAnd(result.Eligible, bits, result.Words);
-                var ineligible = PopCountAnd(result.Ineligible, bits, result.Words);
-                var unknown = PopCountAnd(result.Unknown, bits, result.Words);
-                var excluded = PopCountAnd(result.Excluded, bits, result.Words);
+                var eligible = Bits.PopCountAnd(result.Eligible, bits, result.Words);
+                var ineligible = Bits.PopCountAnd(result.Ineligible, bits, result.Words);
+                var unknown = Bits.PopCountAnd(result.Unknown, bits, result.Words);
+                var excluded = Bits.PopCountAnd(result.Excluded, bits, result.Words);
                 if (eligible + ineligible + unknown + excluded == 0)
                 {
                     continue;
@@ -302,17 +302,6 @@ public sealed class EligibilityIndex
         {
             _lock.ExitReadLock();
         }
-    }
-
-    private static long PopCountAnd(ulong[] a, ulong[] b, int words)
-    {
-        long count = 0;
-        for (var w = 0; w < words; w++)
-        {
-            count += System.Numerics.BitOperations.PopCount(a[w] & b[w]);
-        }
-
-        return count;
     }
 
     private T Read<T>(Func<T> read)
