@@ -1,16 +1,31 @@
+using System.Text.Encodings.Web;
+using System.Text.Json.Serialization;
 using Huiqi.Backend;
+using Huiqi.Gateway.Auth;
 using Huiqi.Gateway.Backend;
+using Huiqi.Gateway.Eligibility;
+using Huiqi.Gateway.Enterprises;
+using Huiqi.Gateway.Entitlements;
 using Huiqi.Gateway.Health;
+using Huiqi.Gateway.Home;
+using Huiqi.Gateway.Http;
+using Huiqi.Gateway.Notifications;
+using Huiqi.Gateway.OpenApi;
+using Huiqi.Gateway.Policies;
+using Microsoft.AspNetCore.ResponseCompression;
 
 namespace Huiqi.Gateway;
 
 public static class GatewayExtensions
 {
+    public const string CorsPolicy = "huiqi-app";
+
     public static WebApplicationBuilder AddHuiqiGateway(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection("Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddSingleton(options);
         builder.WebHost.UseUrls(options.Listen);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 
         var endpoint = new BackendEndpoint();
         builder.Services.AddSingleton(endpoint);
@@ -24,16 +39,74 @@ public static class GatewayExtensions
             endpoint.Set(new Uri(options.BackendAddress!));
         }
 
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddBackendClients(options);
         builder.AddHuiqiTelemetry();
-        builder.Services.AddProblemDetails();
+        builder.AddGatewayAuth();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping; // Chinese as text, not \uXXXX
+        });
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            // Problems the framework writes itself (401/403 challenges, 404/405 routing, 500): same zh-CN shape as ours.
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            if (!context.ProblemDetails.Extensions.ContainsKey("code"))
+            {
+                var ours = Problems.Details(status);
+                context.ProblemDetails.Type = ours.Type;
+                context.ProblemDetails.Title = ours.Title;
+                context.ProblemDetails.Detail = ours.Detail;
+                context.ProblemDetails.Extensions["code"] = ours.Extensions["code"];
+            }
+        });
+        builder.Services.AddGatewayRateLimiting(options.RateLimit);
+        builder.Services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
+            .WithOrigins(options.CorsOrigins).WithMethods("GET", "POST", "PUT", "PATCH")
+            .WithHeaders("Authorization", "Content-Type", "If-None-Match", "If-Match", BackendCall.TimeoutHeader)
+            .WithExposedHeaders("ETag", "Retry-After", "Location").SetPreflightMaxAge(TimeSpan.FromHours(1))));
+        builder.Services.AddResponseCompression(compression =>
+        {
+            compression.EnableForHttps = true; // responses carry no secrets an attacker could guess byte by byte (no BREACH target)
+            compression.Providers.Add<BrotliCompressionProvider>();
+            compression.Providers.Add<GzipCompressionProvider>();
+            compression.MimeTypes = ["application/json", "application/problem+json"];
+        });
+        builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+        builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+        builder.Services.AddGatewayOpenApi();
         return builder;
     }
 
     public static WebApplication MapHuiqiGateway(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<GatewayOptions>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseResponseCompression();
+        app.UseCors(CorsPolicy);
+        app.UseAuthentication();
+        if (options.RateLimit.Enabled)
+        {
+            app.UseRateLimiter();
+        }
+
+        app.UseAuthorization();
+
         app.MapReadiness();
         app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGatewayOpenApi();
+
+        var v1 = app.MapGroup("/v1").AddEndpointFilter<GatewayErrors>()
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503).ProducesProblem(504);
+        v1.MapDevTokens(app.Environment)
+            .MapPolicies()
+            .MapEnterprises()
+            .MapEligibility()
+            .MapEntitlements()
+            .MapNotifications()
+            .MapHome();
         return app;
     }
 }

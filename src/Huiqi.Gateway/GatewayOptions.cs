@@ -15,4 +15,25 @@ public sealed record GatewayOptions
     public string EmbeddedBackendListen { get; init; } = "http://127.0.0.1:5001";
 
     public bool HostsBackend => string.IsNullOrWhiteSpace(BackendAddress);
+
+    /// <summary>The longest a phone waits on the backend for one call: a slow or dead backend gives a fast 504/503.</summary>
+    public TimeSpan BackendTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The largest request body accepted (a policy document with its examples is far smaller).</summary>
+    public long MaxRequestBodyBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Origins of the app's web builds allowed by CORS; empty = no cross-origin access.</summary>
+    public string[] CorsOrigins { get; init; } = [];
+
+    public RateLimitOptions RateLimit { get; init; } = new();
+}
+
+/// <summary>Token buckets: one per signed-in user and one per client IP address; a request needs both.</summary>
+public sealed record RateLimitOptions
+{
+    public bool Enabled { get; init; } = true;
+    public int PerUserPerSecond { get; init; } = 20;
+    public int PerUserBurst { get; init; } = 60;
+    public int PerIpPerSecond { get; init; } = 100;
+    public int PerIpBurst { get; init; } = 300;
 }

@@ -18,37 +18,45 @@ public static class PolicyMapping
     public static V1.Policy ToProto(PolicyRecord record)
     {
         var policy = record.Policy;
+        var proto = ToProto(record.Document);
+        proto.Version = policy.Version;
+        proto.Status = policy.Status switch
+        {
+            PolicyStatus.Draft => V1.PolicyStatus.Draft,
+            PolicyStatus.Published => V1.PolicyStatus.Published,
+            _ => V1.PolicyStatus.Retired,
+        };
+        proto.CreatedAt = Timestamp.FromDateTimeOffset(record.CreatedAt);
+        proto.CreatedBy = record.CreatedBy;
+        proto.Etag = $"\"{policy.Id}-{policy.Version}-{ProfileJson.FingerprintOf(PolicyJson.Serialize(record.Document))[..12]}-{(int)policy.Status}\"";
+        if (record.PublishedAt is { } published) { proto.PublishedAt = Timestamp.FromDateTimeOffset(published); }
+        if (record.RetiredAt is { } retired) { proto.RetiredAt = Timestamp.FromDateTimeOffset(retired); }
+        return proto;
+    }
+
+    /// <summary>A policy's definition and texts on the wire (what a client sends to create or change one).</summary>
+    public static V1.Policy ToProto(PolicyJson.Document document)
+    {
+        var policy = document.Policy;
         var proto = new V1.Policy
         {
             Id = policy.Id,
-            Version = policy.Version,
-            Status = policy.Status switch
-            {
-                PolicyStatus.Draft => V1.PolicyStatus.Draft,
-                PolicyStatus.Published => V1.PolicyStatus.Published,
-                _ => V1.PolicyStatus.Retired,
-            },
             Title = policy.Title,
             Issuer = policy.Issuer,
             Jurisdiction = policy.Jurisdiction,
             Criteria = ToProto(policy.Criteria),
             Benefit = ToProto(policy.Benefit),
             OncePerEnterprise = policy.OncePerEnterprise,
-            Summary = record.Document.Summary,
-            SourceUrl = record.Document.SourceUrl ?? "",
+            Summary = document.Summary,
+            SourceUrl = document.SourceUrl ?? "",
             CriteriaText = CriteriaText.Print(policy.Criteria),
             CriteriaDescription = ConditionText.DescribeCriteria(policy.Criteria),
-            CreatedAt = Timestamp.FromDateTimeOffset(record.CreatedAt),
-            CreatedBy = record.CreatedBy,
-            Etag = $"\"{policy.Id}-{policy.Version}-{ProfileJson.FingerprintOf(PolicyJson.Serialize(record.Document))[..12]}-{(int)policy.Status}\"",
         };
-        proto.Clauses.AddRange(record.Document.Clauses);
+        proto.Clauses.AddRange(document.Clauses);
         if (policy.EffectiveFrom is { } from) { proto.EffectiveFrom = Dates.Format(from); }
         if (policy.EffectiveTo is { } to) { proto.EffectiveTo = Dates.Format(to); }
         if (policy.ExclusionGroup is { } group) { proto.ExclusionGroup = group; }
         if (policy.BudgetFen is { } budget) { proto.BudgetFen = budget; }
-        if (record.PublishedAt is { } published) { proto.PublishedAt = Timestamp.FromDateTimeOffset(published); }
-        if (record.RetiredAt is { } retired) { proto.RetiredAt = Timestamp.FromDateTimeOffset(retired); }
         foreach (var example in policy.Examples)
         {
             var item = new V1.PolicyExample { Name = example.Name, Profile = ProfileMapping.ToProto(example.Profile), AsOf = Dates.Format(example.AsOf), Expect = ToProto(example.Expect) };

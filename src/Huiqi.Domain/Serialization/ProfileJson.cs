@@ -36,6 +36,12 @@ public static class ProfileJson
         ["tags"] = FieldCatalog.Tags,
     };
 
+    /// <summary>The §1 field a JSON member names (<c>annualRevenue</c> → <c>annual_revenue</c>), or null.</summary>
+    public static string? FieldOfMember(string member) => MemberToField.GetValueOrDefault(member);
+
+    /// <summary>The JSON member of a §1 field (<c>annual_revenue</c> → <c>annualRevenue</c>), or null.</summary>
+    public static string? MemberOfField(string field) => MemberToField.FirstOrDefault(p => p.Value == field).Key;
+
     /// <summary>Chinese text stays readable (and a third of the size) in stored JSON.</summary>
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

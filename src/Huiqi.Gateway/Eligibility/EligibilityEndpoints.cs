@@ -1,0 +1,60 @@
+using Huiqi.Contracts.V1;
+using Huiqi.Domain.Explanation;
+using Huiqi.Domain.Serialization;
+using Huiqi.Gateway.Auth;
+using Huiqi.Gateway.Backend;
+using Huiqi.Gateway.Enterprises;
+using Huiqi.Gateway.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Huiqi.Gateway.Eligibility;
+
+/// <summary>
+/// What an enterprise is entitled to. /v1/me/eligibility: the enterprise itself.
+/// /v1/enterprises/{uscc}/eligibility: staff in jurisdiction, partner <c>eligibility:read</c>, admin.
+/// </summary>
+public static class EligibilityEndpoints
+{
+    public static RouteGroupBuilder MapEligibility(this RouteGroupBuilder v1)
+    {
+        v1.MapGet("/me/eligibility", MineAsync).WithName("GetMyEligibility").WithTags("me").RequireAuthorization(GatewayAuth.Enterprise)
+            .WithSummary("本企业可享政策（每项政策的状态、金额、缺少的信息与逐条说明）");
+        v1.MapGet("/me/eligibility/{policyId}", ExplainMineAsync).WithName("ExplainMyEligibility").WithTags("me").RequireAuthorization(GatewayAuth.Enterprise)
+            .WithSummary("本企业对一项政策的逐条说明");
+        v1.MapGet("/enterprises/{uscc}/eligibility", EnterpriseAsync).WithName("GetEnterpriseEligibility").WithTags("enterprises")
+            .RequireAuthorization(GatewayAuth.EligibilityReaders).WithSummary("某企业可享政策");
+        return v1;
+    }
+
+    private static Task<Ok<EligibilityView>> MineAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string? asOf, string? limit, string? cursor) =>
+        ListAsync(http, eligibility, call, EnterpriseEndpoints.UsccOf(http), asOf, limit, cursor);
+
+    private static Task<Ok<EligibilityView>> EnterpriseAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string uscc, string? asOf, string? limit, string? cursor) =>
+        ListAsync(http, eligibility, call, uscc, asOf, limit, cursor);
+
+    private static async Task<Ok<AnswerView>> ExplainMineAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string policyId, string? asOf)
+    {
+        var request = new ExplainRequest { Uscc = EnterpriseEndpoints.UsccOf(http), PolicyId = policyId, AsOf = QueryValues.Date(asOf, "asOf") };
+        return TypedResults.Ok(EligibilityViews.Answer(await eligibility.ExplainAsync(request, call.For(http))));
+    }
+
+    /// <summary>The backend answers all policies in force at once (a few dozen); the gateway pages that answer.</summary>
+    private static async Task<Ok<EligibilityView>> ListAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call,
+        string uscc, string? asOf, string? limit, string? cursor)
+    {
+        var size = QueryValues.Limit(limit, @default: 50);
+        var position = OffsetCursor.Decode(cursor);
+        var date = QueryValues.Date(asOf, "asOf");
+        if (position is { } p && date.Length > 0 && date != p.AsOf)
+        {
+            throw new InvalidInputException([new FieldError("asOf", "cursor.as_of_mismatch", "asOf 与分页游标的日期不一致")]);
+        }
+
+        var request = new MatchEnterpriseRequest { Uscc = uscc, AsOf = position?.AsOf ?? date, IncludeConditions = true };
+        var response = await eligibility.MatchEnterpriseAsync(request, call.For(http));
+        var start = position?.Offset ?? 0;
+        var page = response.Answers.Skip(start).Take(size).Select(EligibilityViews.Answer).ToList();
+        var next = start + size < response.Answers.Count ? new OffsetCursor(response.AsOf, start + size).Encode() : null;
+        return TypedResults.Ok(new EligibilityView(response.Uscc, response.AsOf, response.EligibleTotalFen, Money.Format(response.EligibleTotalFen), page, next));
+    }
+}

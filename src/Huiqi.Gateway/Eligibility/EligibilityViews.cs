@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using Huiqi.Domain.Explanation;
+using Huiqi.Gateway.Policies;
+using V1 = Huiqi.Contracts.V1;
+
+namespace Huiqi.Gateway.Eligibility;
+
+/// <summary>
+/// One leaf condition explained: <c>expected</c> is the operand as in the criteria's JSON (a value, a list, or the
+/// cert object), <c>actual</c> the enterprise's value (absent when unknown), <c>result</c> true / false / unknown.
+/// </summary>
+public sealed record ConditionView(string Path, string Field, string Op, JsonNode? Expected, string? Actual, string Result, string Text);
+
+/// <summary>The answer for one enterprise and one policy (ELIGIBILITY.md §5, API.md's eligibility answer item).</summary>
+public sealed record AnswerView(
+    string PolicyId, int Version, string Title, string Status, long? AmountFen, string? AmountText, string? ExcludedBy,
+    IReadOnlyList<string> MissingFields, IReadOnlyList<ConditionView> Conditions);
+
+public sealed record EligibilityView(string Uscc, string AsOf, long EligibleTotalFen, string EligibleTotalText, IReadOnlyList<AnswerView> Items, string? NextCursor);
+
+public static class EligibilityViews
+{
+    public static AnswerView Answer(V1.PolicyAnswer a) => new(
+        a.PolicyId, a.Version, a.Title, PolicyViews.StatusOf(a.Status), a.HasAmountFen ? a.AmountFen : null,
+        a.HasAmountFen ? (a.AmountText.Length > 0 ? a.AmountText : Money.Format(a.AmountFen)) : null,
+        a.HasExcludedBy ? a.ExcludedBy : null, [.. a.MissingFields], [.. a.Conditions.Select(Condition)]);
+
+    public static ConditionView Condition(V1.ConditionExplanation c)
+    {
+        var op = c.Cert is not null && c.Op == V1.Operator.Unspecified ? "cert" : OpName(c.Op);
+        JsonNode? expected = op switch
+        {
+            "cert" => CertNode(c.Cert!),
+            "in" or "not_in" or "between" or "has_any" or "has_all" or "has_none" => new JsonArray([.. c.Expected.Items.Select(ValueNode)]),
+            _ => c.Expected.Items.Count > 0 ? ValueNode(c.Expected.Items[0]) : null,
+        };
+        var result = c.Result switch { V1.Truth.True => "true", V1.Truth.False => "false", _ => "unknown" };
+        return new ConditionView(c.Path, c.Field, op, expected, c.HasActual ? c.Actual : null, result, c.Text);
+    }
+
+    private static string OpName(V1.Operator op) => op switch
+    {
+        V1.Operator.Eq => "eq", V1.Operator.Ne => "ne", V1.Operator.In => "in", V1.Operator.NotIn => "not_in",
+        V1.Operator.Under => "under", V1.Operator.Lt => "lt", V1.Operator.Le => "le", V1.Operator.Gt => "gt",
+        V1.Operator.Ge => "ge", V1.Operator.Between => "between", V1.Operator.HasAny => "has_any",
+        V1.Operator.HasAll => "has_all", V1.Operator.HasNone => "has_none", _ => "unspecified",
+    };
+
+    private static JsonNode? ValueNode(V1.Value v) => v.KindCase switch
+    {
+        V1.Value.KindOneofCase.Text => JsonValue.Create(v.Text),
+        V1.Value.KindOneofCase.Integer => JsonValue.Create(v.Integer),
+        V1.Value.KindOneofCase.Boolean => JsonValue.Create(v.Boolean),
+        V1.Value.KindOneofCase.Date => JsonValue.Create(v.Date),
+        _ => null,
+    };
+
+    private static JsonObject CertNode(V1.CertPredicate cert)
+    {
+        var node = new JsonObject { ["kind"] = cert.Kind };
+        if (cert.HasLevel) { node["level"] = cert.Level; }
+        if (cert.HasObtainedWithinMonths) { node["obtainedWithinMonths"] = cert.ObtainedWithinMonths; }
+        return node;
+    }
+}

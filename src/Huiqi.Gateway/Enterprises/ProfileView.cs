@@ -1,0 +1,50 @@
+using Huiqi.Backend.Mapping;
+using Huiqi.Domain.Common;
+using Huiqi.Domain.Explanation;
+using Huiqi.Domain.Profiles;
+using Huiqi.Domain.Serialization;
+using V1 = Huiqi.Contracts.V1;
+
+namespace Huiqi.Gateway.Enterprises;
+
+public sealed record CertificationView(string Kind, string KindName, string? Level, string ObtainedOn, string? ExpiresOn);
+
+/// <summary>Where a fact came from: <c>partner_feed</c>, <c>self_declared</c> or <c>staff</c>, who, when.</summary>
+public sealed record ProvenanceView(string Source, string By, DateTimeOffset? At);
+
+/// <summary>
+/// A profile as ELIGIBILITY.md §1 in camelCase (the same members a PUT or PATCH sends; money in fen), with display
+/// names and money texts beside the codes, and where each field came from. Absent fields are left out.
+/// </summary>
+public sealed record ProfileView(
+    string Uscc, string? Name, string? Region, string? RegionName, string? Zone, string? Industry, string? IndustryName,
+    IReadOnlyList<string>? TechDomains, string? Scale, string? Ownership, string? EstablishedOn, long? Employees,
+    long? AnnualRevenue, string? AnnualRevenueText, long? RdExpense, string? RdExpenseText, string? TaxCredit,
+    bool? Dishonest, string? ListingBoard, IReadOnlyList<CertificationView>? Certifications, IReadOnlyList<string>? Tags,
+    IReadOnlyDictionary<string, ProvenanceView> Provenance, DateTimeOffset? UpdatedAt)
+{
+    public static ProfileView Of(V1.EnterpriseProfile proto)
+    {
+        var p = ProfileMapping.FromProto(proto, "", []);
+        return new ProfileView(
+            p.Uscc, p.Name, p.Region, p.Region is { } r ? Codes.RegionName(r) : null, p.Zone, p.Industry,
+            p.Industry is { } i ? Codes.IndustryName(i) : null, p.TechDomains?.ToList(), p.Scale, p.Ownership,
+            p.EstablishedOn is { } e ? Dates.Format(e) : null, p.Employees,
+            p.AnnualRevenue, p.AnnualRevenue is { } revenue ? Money.Format(revenue) : null,
+            p.RdExpense, p.RdExpense is { } rd ? Money.Format(rd) : null, p.TaxCredit, p.Dishonest, p.ListingBoard,
+            p.Certifications?.Select(c => new CertificationView(c.Kind, Codes.CertificationKinds.GetValueOrDefault(c.Kind, c.Kind), c.Level,
+                Dates.Format(c.ObtainedOn), c.ExpiresOn is { } x ? Dates.Format(x) : null)).ToList(),
+            p.Tags?.ToList(),
+            proto.Provenance.ToDictionary(
+                kv => ProfileJson.MemberOfField(ProfileMapping.FieldOfProto(kv.Key) ?? kv.Key) ?? kv.Key,
+                kv => new ProvenanceView(SourceOf(kv.Value.Source), kv.Value.SourceSystem, kv.Value.ChangedAt?.ToDateTimeOffset())),
+            proto.UpdatedAt?.ToDateTimeOffset());
+    }
+
+    private static string SourceOf(V1.ProfileSource source) => source switch
+    {
+        V1.ProfileSource.PartnerFeed => "partner_feed",
+        V1.ProfileSource.SelfDeclared => "self_declared",
+        _ => "staff",
+    };
+}

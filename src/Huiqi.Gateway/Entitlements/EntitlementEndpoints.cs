@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Huiqi.Contracts.V1;
+using Huiqi.Domain.Explanation;
+using Huiqi.Domain.Serialization;
+using Huiqi.Gateway.Auth;
+using Huiqi.Gateway.Backend;
+using Huiqi.Gateway.Enterprises;
+using Huiqi.Gateway.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Huiqi.Gateway.Entitlements;
+
+/// <summary>
+/// 免申即享 entitlements. /v1/me/entitlements…: the enterprise, its own (confirm, object). /v1/entitlements…: staff for
+/// the policies they govern, and admin (list, approve in batches, disburse, resolve an objection, statistics).
+/// </summary>
+public static class EntitlementEndpoints
+{
+    public static RouteGroupBuilder MapEntitlements(this RouteGroupBuilder v1)
+    {
+        var mine = v1.MapGroup("/me/entitlements").WithTags("me").RequireAuthorization(GatewayAuth.Enterprise);
+        mine.MapGet("/", ListMineAsync).WithName("ListMyEntitlements").WithSummary("本企业的免申即享资金");
+        mine.MapPost("/{id}/confirm", ConfirmAsync).WithName("ConfirmEntitlement").Accepts<ConfirmBody>("application/json")
+            .WithSummary("确认（可填写收款账户）");
+        mine.MapPost("/{id}/object", ObjectAsync).WithName("ObjectToEntitlement").Accepts<ObjectBody>("application/json")
+            .WithSummary("提出异议（须说明理由）");
+
+        var staff = v1.MapGroup("/entitlements").WithTags("entitlements").RequireAuthorization(GatewayAuth.Staff);
+        staff.MapGet("/", ListAsync).WithName("ListEntitlements").WithSummary("按政策与状态查看");
+        staff.MapPost("/approve", ApproveAsync).WithName("ApproveEntitlements").Accepts<ApproveBody>("application/json")
+            .WithSummary("批量审核通过（超出预算时按比例核减）");
+        staff.MapPost("/{id}/disburse", DisburseAsync).WithName("DisburseEntitlement").Accepts<DisburseBody>("application/json")
+            .WithSummary("登记拨付（支付流水号）");
+        staff.MapPost("/{id}/resolve", ResolveAsync).WithName("ResolveObjection").Accepts<ResolveBody>("application/json")
+            .WithSummary("处理异议：uphold=true 异议成立并撤销，false 驳回异议");
+        v1.MapGet("/policies/{id}/statistics", StatisticsAsync).WithName("GetPolicyStatistics").WithTags("policies")
+            .RequireAuthorization(GatewayAuth.Staff).WithSummary("政策兑现统计：按地区与技术领域");
+        return v1;
+    }
+
+    private static Task<Ok<EntitlementListView>> ListMineAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string? status, string? limit, string? cursor) =>
+        ListAsync(http, entitlements, call, null, EnterpriseEndpoints.UsccOf(http), status, limit, cursor);
+
+    private static async Task<Ok<EntitlementListView>> ListAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call,
+        string? policyId, string? uscc, string? status, string? limit, string? cursor)
+    {
+        var request = new ListEntitlementsRequest { PolicyId = policyId ?? "", Uscc = uscc ?? "", PageSize = QueryValues.Limit(limit), PageToken = cursor ?? "" };
+        foreach (var s in (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            request.Statuses.Add(QueryValues.Code<EntitlementStatus>(s, "status", EntitlementViews.Statuses)!.Value);
+        }
+
+        var response = await entitlements.ListEntitlementsAsync(request, call.For(http));
+        return TypedResults.Ok(new EntitlementListView([.. response.Entitlements.Select(EntitlementViews.Of)], NullIfEmpty(response.NextPageToken)));
+    }
+
+    private static async Task<Ok<EntitlementView>> ConfirmAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id)
+    {
+        using var body = await JsonBody.ReadAsync(http.Request, optional: true);
+        var errors = new List<FieldError>();
+        JsonBody.RequireObject(body.RootElement, errors, "receivingAccount");
+        var account = errors.Count == 0 ? JsonBody.OptionalString(body.RootElement, "receivingAccount", errors) : null;
+        if (account is { Length: > 64 }) { errors.Add(new FieldError("receivingAccount", "too_long", "不能超过 64 个字符")); }
+        JsonBody.ThrowIfAny(errors);
+        return TypedResults.Ok(EntitlementViews.Of(await entitlements.ConfirmAsync(new ConfirmRequest { EntitlementId = id, ReceivingAccount = account?.Trim() ?? "" }, call.For(http))));
+    }
+
+    private static async Task<Ok<EntitlementView>> ObjectAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id)
+    {
+        var (root, errors) = await ReadObjectAsync(http, "reason");
+        var reason = JsonBody.RequiredString(root, "reason", errors);
+        JsonBody.ThrowIfAny(errors);
+        return TypedResults.Ok(EntitlementViews.Of(await entitlements.ObjectAsync(new ObjectRequest { EntitlementId = id, Reason = reason! }, call.For(http))));
+    }
+
+    private static async Task<Ok<ApprovalView>> ApproveAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call)
+    {
+        var (root, errors) = await ReadObjectAsync(http, "policyId", "entitlementIds");
+        var policyId = JsonBody.RequiredString(root, "policyId", errors, 64);
+        var ids = JsonBody.StringArray(root, "entitlementIds", errors);
+        JsonBody.ThrowIfAny(errors);
+        var response = await entitlements.ApproveAsync(new ApproveRequest { PolicyId = policyId!, EntitlementIds = { ids } }, call.For(http));
+        return TypedResults.Ok(new ApprovalView([.. response.Approved.Select(EntitlementViews.Of)], response.ApprovedTotalFen, Money.Format(response.ApprovedTotalFen), response.Prorated));
+    }
+
+    private static async Task<Ok<EntitlementView>> DisburseAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id)
+    {
+        var (root, errors) = await ReadObjectAsync(http, "paymentReference");
+        var reference = JsonBody.RequiredString(root, "paymentReference", errors, 64);
+        JsonBody.ThrowIfAny(errors);
+        return TypedResults.Ok(EntitlementViews.Of(await entitlements.DisburseAsync(new DisburseRequest { EntitlementId = id, PaymentReference = reference! }, call.For(http))));
+    }
+
+    private static async Task<Ok<EntitlementView>> ResolveAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id)
+    {
+        var (root, errors) = await ReadObjectAsync(http, "uphold", "resolution");
+        var resolution = JsonBody.RequiredString(root, "resolution", errors);
+        var uphold = root.TryGetProperty("uphold", out var u) && u.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? u.GetBoolean()
+            : (bool?)null;
+        if (uphold is null) { errors.Add(new FieldError("uphold", "json.type", "应为 true（异议成立）或 false（驳回异议）")); }
+        JsonBody.ThrowIfAny(errors);
+        var request = new ResolveObjectionRequest { EntitlementId = id, Uphold = uphold!.Value, Resolution = resolution! };
+        return TypedResults.Ok(EntitlementViews.Of(await entitlements.ResolveObjectionAsync(request, call.For(http))));
+    }
+
+    private static async Task<Ok<PolicyStatisticsView>> StatisticsAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id) =>
+        TypedResults.Ok(EntitlementViews.Statistics(await entitlements.GetPolicyStatisticsAsync(new GetPolicyStatisticsRequest { PolicyId = id }, call.For(http))));
+
+    /// <summary>The body as an object with only the given members (unknown members are errors); the caller reads them.</summary>
+    private static async Task<(JsonElement Root, List<FieldError> Errors)> ReadObjectAsync(HttpContext http, params string[] members)
+    {
+        using var body = await JsonBody.ReadAsync(http.Request);
+        var errors = new List<FieldError>();
+        JsonBody.RequireObject(body.RootElement, errors, members);
+        JsonBody.ThrowIfAny(errors);
+        return (body.RootElement.Clone(), errors);
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Huiqi.Domain.Serialization;
+
+namespace Huiqi.Gateway.Http;
+
+/// <summary>
+/// Reads a request body as JSON. The domain's readers then validate it member by member (unknown members, wrong
+/// types), so every problem is reported with its field at once instead of the first one a serializer trips on.
+/// </summary>
+public static class JsonBody
+{
+    public static async Task<JsonDocument> ReadAsync(HttpRequest request, bool optional = false)
+    {
+        if (request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding")))
+        {
+            return optional ? JsonDocument.Parse("{}") : throw new InvalidInputException([new FieldError("$", "json.missing", "缺少请求体（JSON）")]);
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            throw new UnsupportedMediaTypeException();
+        }
+
+        try
+        {
+            return await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 64 }, request.HttpContext.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $"第 {line + 1} 行第 {(ex.BytePositionInLine ?? 0) + 1} 个字节附近" : "";
+            throw new InvalidInputException([new FieldError(ex.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "$", "json.malformed", $"JSON 格式错误{(where.Length > 0 ? "：" + where : "")}")]);
+        }
+    }
+
+    /// <summary>Reads an object whose members are all optional strings / string arrays; unknown members and wrong types are errors.</summary>
+    public static string? OptionalString(JsonElement root, string member, List<FieldError> errors)
+    {
+        if (!root.TryGetProperty(member, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(new FieldError(member, "json.type", "应为字符串"));
+            return null;
+        }
+
+        return value.GetString();
+    }
+
+    public static string? RequiredString(JsonElement root, string member, List<FieldError> errors, int maxLength = 500)
+    {
+        var value = OptionalString(root, member, errors);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (!errors.Any(e => e.Field == member))
+            {
+                errors.Add(new FieldError(member, "required", "不能为空"));
+            }
+
+            return null;
+        }
+
+        if (value.Length > maxLength)
+        {
+            errors.Add(new FieldError(member, "too_long", $"不能超过 {maxLength} 个字符"));
+            return null;
+        }
+
+        return value.Trim();
+    }
+
+    public static IReadOnlyList<string> StringArray(JsonElement root, string member, List<FieldError> errors)
+    {
+        if (!root.TryGetProperty(member, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
+        {
+            errors.Add(new FieldError(member, "json.type", "应为字符串数组"));
+            return [];
+        }
+
+        return [.. value.EnumerateArray().Select(v => v.GetString()!)];
+    }
+
+    public static void ThrowIfAny(List<FieldError> errors)
+    {
+        if (errors.Count > 0)
+        {
+            throw new InvalidInputException(errors);
+        }
+    }
+
+    /// <summary>Members not in <paramref name="known"/> are errors; a non-object body is one.</summary>
+    public static void RequireObject(JsonElement root, List<FieldError> errors, params string[] known)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError("$", "json.type", "请求体应为 JSON 对象"));
+            return;
+        }
+
+        foreach (var member in root.EnumerateObject())
+        {
+            if (!known.Contains(member.Name, StringComparer.Ordinal))
+            {
+                errors.Add(new FieldError(member.Name, "json.unknown_member", $"未知字段“{member.Name}”"));
+            }
+        }
+    }
+}
+
+/// <summary>The body is not JSON.</summary>
+public sealed class UnsupportedMediaTypeException() : Exception("请求体应为 JSON（Content-Type: application/json）");

@@ -1,0 +1,190 @@
+using System.Text.Json;
+using Grpc.Core;
+using Huiqi.Backend.Mapping;
+using Huiqi.Contracts.V1;
+using Huiqi.Domain.Profiles;
+using Huiqi.Domain.Serialization;
+using Huiqi.Gateway.Auth;
+using Huiqi.Gateway.Backend;
+using Huiqi.Gateway.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Huiqi.Gateway.Policies;
+
+/// <summary>
+/// /v1/policies. Reading: any role (a partner needs <c>policies:read</c>, checked by the backend). Drafting, dry runs,
+/// publishing, retiring, matches, versions: staff whose jurisdiction covers the policy's, and admin.
+/// </summary>
+public static class PolicyEndpoints
+{
+    public static RouteGroupBuilder MapPolicies(this RouteGroupBuilder v1)
+    {
+        var policies = v1.MapGroup("/policies").WithTags("policies");
+        policies.MapGet("/", ListAsync).WithName("ListPolicies").RequireAuthorization(GatewayAuth.AnyRole)
+            .WithSummary("在执行的政策列表").WithDescription("筛选：region、industry、techDomain、q（中文关键词）、status、jurisdiction、asOf；分页：limit、cursor。支持 ETag / If-None-Match。");
+        policies.MapGet("/{id}", GetAsync).WithName("GetPolicy").RequireAuthorization(GatewayAuth.AnyRole)
+            .WithSummary("一项政策（当前版本），条件为规范 JSON 与中文说明");
+        policies.MapPost("/", CreateAsync).WithName("CreatePolicyDraft").RequireAuthorization(GatewayAuth.Staff)
+            .Accepts<PolicyBody>("application/json").WithSummary("新建政策草稿");
+        policies.MapPut("/{id}", UpdateAsync).WithName("UpdatePolicy").RequireAuthorization(GatewayAuth.Staff)
+            .Accepts<PolicyBody>("application/json").WithSummary("修改草稿，或为已发布政策生成新版本").WithDescription("可带 If-Match（政策的 ETag）防止覆盖他人的修改。");
+        policies.MapPost("/{id}/publish", PublishAsync).WithName("PublishPolicy").RequireAuthorization(GatewayAuth.Staff)
+            .Accepts<PublishBody>("application/json").WithSummary("运行示例并发布，开始免申即享匹配");
+        policies.MapPost("/{id}/retire", RetireAsync).WithName("RetirePolicy").RequireAuthorization(GatewayAuth.Staff)
+            .Accepts<RetireBody>("application/json").WithSummary("停止执行");
+        policies.MapPost("/dry-run", DryRunAsync).WithName("DryRunPolicy").RequireAuthorization(GatewayAuth.Staff)
+            .Accepts<PolicyBody>("application/json").WithSummary("试算：草稿对全部企业的匹配结果");
+        policies.MapGet("/{id}/matches", MatchesAsync).WithName("ListPolicyMatches").RequireAuthorization(GatewayAuth.Staff)
+            .WithSummary("一项政策匹配到的企业（仅限管辖范围内）");
+        policies.MapGet("/{id}/versions", VersionsAsync).WithName("ListPolicyVersions").RequireAuthorization(GatewayAuth.Staff)
+            .WithSummary("一项政策的全部版本");
+        return v1;
+    }
+
+    private static readonly string[] PolicyStatuses = ["draft", "published", "retired"];
+    private static readonly string[] EligibilityStatuses = ["eligible", "ineligible", "unknown", "excluded"];
+
+    private static async Task<Results<Ok<PolicyListView>, StatusCodeHttpResult>> ListAsync(
+        HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call,
+        string? region, string? industry, string? techDomain, string? q, string? status, string? jurisdiction, string? asOf, string? limit, string? cursor)
+    {
+        var request = new ListPoliciesRequest
+        {
+            Region = region ?? "",
+            Industry = industry ?? "",
+            TechDomain = QueryValues.Code<TechDomain>(techDomain, "techDomain", Codes.TechDomains.Keys) ?? TechDomain.Unspecified,
+            Query = q ?? "",
+            Status = QueryValues.Code<PolicyStatus>(status, "status", PolicyStatuses) ?? PolicyStatus.Unspecified,
+            Jurisdiction = jurisdiction ?? "",
+            AsOf = QueryValues.Date(asOf, "asOf"),
+            PageSize = QueryValues.Limit(limit),
+            PageToken = cursor ?? "",
+        };
+        var response = await policies.ListPoliciesAsync(request, call.For(http));
+        var next = string.IsNullOrEmpty(response.NextPageToken) ? null : response.NextPageToken;
+        if (ETags.NotModified(http, ETags.Of(response.Policies.Select(p => p.Etag).Append(next ?? ""))))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return TypedResults.Ok(new PolicyListView([.. response.Policies.Select(PolicyViews.Summary)], next));
+    }
+
+    private static async Task<Results<Ok<PolicyView>, StatusCodeHttpResult>> GetAsync(
+        HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string id, string? version)
+    {
+        var request = new GetPolicyRequest { PolicyId = id, Version = VersionOf(version) };
+        var policy = await policies.GetPolicyAsync(request, call.For(http));
+        return ETags.NotModified(http, policy.Etag)
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : TypedResults.Ok(PolicyViews.Full(policy));
+    }
+
+    private static async Task<Created<PolicyView>> CreateAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call)
+    {
+        var document = await ReadPolicyAsync(http.Request, id: null);
+        var created = await policies.CreateDraftAsync(new CreateDraftRequest { Policy = PolicyMapping.ToProto(document) }, call.For(http));
+        http.Response.Headers.ETag = created.Etag;
+        return TypedResults.Created($"/v1/policies/{created.Id}", PolicyViews.Full(created));
+    }
+
+    private static async Task<Ok<PolicyView>> UpdateAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string id)
+    {
+        var document = await ReadPolicyAsync(http.Request, id);
+        var request = new UpdateDraftRequest { Policy = PolicyMapping.ToProto(document), ExpectedEtag = http.Request.Headers.IfMatch.ToString() };
+        var updated = await policies.UpdateDraftAsync(request, call.For(http));
+        http.Response.Headers.ETag = updated.Etag;
+        return TypedResults.Ok(PolicyViews.Full(updated));
+    }
+
+    private static async Task<Ok<PolicyView>> PublishAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string id)
+    {
+        using var body = await JsonBody.ReadAsync(http.Request, optional: true);
+        var errors = new List<FieldError>();
+        JsonBody.RequireObject(body.RootElement, errors, "version");
+        var version = 0;
+        if (errors.Count == 0 && body.RootElement.TryGetProperty("version", out var v) && v.ValueKind != JsonValueKind.Null && !(v.TryGetInt32(out version) && version >= 1))
+        {
+            errors.Add(new FieldError("version", "json.type", "应为正整数"));
+        }
+
+        JsonBody.ThrowIfAny(errors);
+        var published = await policies.PublishAsync(new PublishRequest { PolicyId = id, Version = version }, call.For(http));
+        return TypedResults.Ok(PolicyViews.Full(published));
+    }
+
+    private static async Task<Ok<PolicyView>> RetireAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string id)
+    {
+        using var body = await JsonBody.ReadAsync(http.Request, optional: true);
+        var errors = new List<FieldError>();
+        JsonBody.RequireObject(body.RootElement, errors, "reason");
+        var reason = errors.Count == 0 ? JsonBody.OptionalString(body.RootElement, "reason", errors) : null;
+        JsonBody.ThrowIfAny(errors);
+        var retired = await policies.RetireAsync(new RetireRequest { PolicyId = id, Reason = reason ?? "" }, call.For(http));
+        return TypedResults.Ok(PolicyViews.Full(retired));
+    }
+
+    private static async Task<Ok<DryRunView>> DryRunAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string? asOf)
+    {
+        var document = await ReadPolicyAsync(http.Request, id: null);
+        var request = new DryRunRequest { Policy = PolicyMapping.ToProto(document), AsOf = QueryValues.Date(asOf, "asOf") };
+        return TypedResults.Ok(PolicyViews.DryRun(await eligibility.DryRunAsync(request, call.For(http))));
+    }
+
+    private static async Task<Ok<PolicyMatchListView>> MatchesAsync(
+        HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call,
+        string id, string? status, string? asOf, string? region, string? limit, string? cursor)
+    {
+        var request = new MatchPolicyRequest { PolicyId = id, AsOf = QueryValues.Date(asOf, "asOf"), Region = region ?? "", PageSize = QueryValues.Limit(limit, 50, 1000), PageToken = cursor ?? "" };
+        foreach (var s in (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            request.Statuses.Add(QueryValues.Code<Contracts.V1.EligibilityStatus>(s, "status", EligibilityStatuses)!.Value);
+        }
+
+        var items = new List<PolicyMatchView>();
+        string? last = null;
+        using var stream = eligibility.MatchPolicy(request, call.For(http));
+        await foreach (var match in stream.ResponseStream.ReadAllAsync(http.RequestAborted))
+        {
+            items.Add(PolicyViews.Match(match));
+            last = match.PageToken;
+        }
+
+        return TypedResults.Ok(new PolicyMatchListView(id, items, items.Count == request.PageSize ? last : null));
+    }
+
+    private static async Task<Ok<PolicyVersionsView>> VersionsAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string id, string? limit, string? cursor)
+    {
+        var response = await policies.ListVersionsAsync(new ListVersionsRequest { PolicyId = id, PageSize = QueryValues.Limit(limit), PageToken = cursor ?? "" }, call.For(http));
+        return TypedResults.Ok(new PolicyVersionsView([.. response.Versions.Select(PolicyViews.Full)], string.IsNullOrEmpty(response.NextPageToken) ? null : response.NextPageToken));
+    }
+
+    /// <summary>A policy document (ELIGIBILITY.md §4) from the body; on PUT its id, if given, must be the route's.</summary>
+    private static async Task<PolicyJson.Document> ReadPolicyAsync(HttpRequest request, string? id)
+    {
+        using var body = await JsonBody.ReadAsync(request);
+        var document = PolicyJson.Read(body.RootElement);
+        if (id is null)
+        {
+            return document;
+        }
+
+        if (document.Policy.Id.Length > 0 && document.Policy.Id != id)
+        {
+            throw new InvalidInputException([new FieldError("id", "policy.id_mismatch", "请求体中的政策编号与地址中的不一致")]);
+        }
+
+        return document with { Policy = document.Policy with { Id = id } };
+    }
+
+    private static int VersionOf(string? raw) =>
+        string.IsNullOrEmpty(raw) ? 0
+        : int.TryParse(raw, out var v) && v >= 1 ? v
+        : throw new InvalidInputException([new FieldError("version", "version.invalid", "版本应为正整数")]);
+
+    /// <summary>Used only to describe the body in the OpenAPI document; the body is read and validated by <see cref="PolicyJson"/>.</summary>
+    public sealed record PolicyBody(
+        string? Id, string Title, string Issuer, string Jurisdiction, string? EffectiveFrom, string? EffectiveTo,
+        JsonElement Criteria, JsonElement Benefit, string? ExclusionGroup, bool OncePerEnterprise, long? BudgetFen,
+        string? Summary, IReadOnlyList<string>? Clauses, string? SourceUrl, JsonElement? Examples);
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Huiqi.Backend.Mapping;
+using Huiqi.Domain.Evaluation;
+using Huiqi.Domain.Explanation;
+using Huiqi.Domain.Profiles;
+using Huiqi.Domain.Serialization;
+using V1 = Huiqi.Contracts.V1;
+
+namespace Huiqi.Gateway.Policies;
+
+/// <summary>A policy as a list shows it.</summary>
+public sealed record PolicySummaryView(
+    string Id, int Version, string Status, string Title, string Issuer, string Jurisdiction, string JurisdictionName,
+    string? EffectiveFrom, string? EffectiveTo, string Summary, string? ExclusionGroup, string Etag);
+
+/// <summary>One policy version in full: its criteria in canonical JSON (ELIGIBILITY.md §2) and as zh-CN text.</summary>
+public sealed record PolicyView(
+    string Id, int Version, string Status, string Title, string Issuer, string Jurisdiction, string JurisdictionName,
+    string? EffectiveFrom, string? EffectiveTo, string Summary, IReadOnlyList<string> Clauses, string? SourceUrl,
+    JsonElement Criteria, string CriteriaText, string CriteriaDescription, JsonElement Benefit,
+    string? ExclusionGroup, bool OncePerEnterprise, long? BudgetFen, string? BudgetText, JsonElement Examples,
+    DateTimeOffset? CreatedAt, string CreatedBy, DateTimeOffset? PublishedAt, DateTimeOffset? RetiredAt, string Etag);
+
+public sealed record PolicyListView(IReadOnlyList<PolicySummaryView> Items, string? NextCursor);
+
+public sealed record PolicyVersionsView(IReadOnlyList<PolicyView> Items, string? NextCursor);
+
+public sealed record RetireBody(string? Reason);
+
+public sealed record PublishBody(int? Version);
+
+public sealed record StatusCountsView(long Eligible, long Ineligible, long Unknown, long Excluded);
+
+public sealed record BreakdownView(string Key, string Label, StatusCountsView Counts, long AmountFen, string AmountText);
+
+public sealed record ExampleFailureView(string Name, string Expected, string Actual, long? ExpectedAmountFen, long? ActualAmountFen);
+
+/// <summary>A draft over the whole population: what publishing it would do.</summary>
+public sealed record DryRunView(
+    long Population, StatusCountsView Counts, long TotalAmountFen, string TotalAmountText, long UnknownAmountCount,
+    IReadOnlyList<BreakdownView> ByRegion, IReadOnlyList<BreakdownView> ByTechDomain, IReadOnlyList<ExampleFailureView> ExampleFailures);
+
+/// <summary>One enterprise's answer for a policy, as staff see it in the match list.</summary>
+public sealed record PolicyMatchView(string Uscc, string Name, string Region, string RegionName, string Status, long? AmountFen, string? AmountText, string? ExcludedBy, IReadOnlyList<string> MissingFields);
+
+public sealed record PolicyMatchListView(string PolicyId, IReadOnlyList<PolicyMatchView> Items, string? NextCursor);
+
+public static class PolicyViews
+{
+    public static string StatusOf(V1.PolicyStatus status) => status switch
+    {
+        V1.PolicyStatus.Draft => "draft",
+        V1.PolicyStatus.Published => "published",
+        V1.PolicyStatus.Retired => "retired",
+        _ => "unspecified",
+    };
+
+    public static string StatusOf(V1.EligibilityStatus status) => PolicyMapping.FromProto(status).Name();
+
+    public static PolicySummaryView Summary(V1.Policy p) => new(
+        p.Id, p.Version, StatusOf(p.Status), p.Title, p.Issuer, p.Jurisdiction, Codes.RegionName(p.Jurisdiction),
+        p.HasEffectiveFrom ? p.EffectiveFrom : null, p.HasEffectiveTo ? p.EffectiveTo : null, p.Summary,
+        p.HasExclusionGroup ? p.ExclusionGroup : null, p.Etag);
+
+    public static PolicyView Full(V1.Policy p)
+    {
+        var document = PolicyMapping.FromProto(p, "", []);
+        using var json = JsonDocument.Parse(PolicyJson.Serialize(document));
+        var root = json.RootElement;
+        return new PolicyView(
+            p.Id, p.Version, StatusOf(p.Status), p.Title, p.Issuer, p.Jurisdiction, Codes.RegionName(p.Jurisdiction),
+            p.HasEffectiveFrom ? p.EffectiveFrom : null, p.HasEffectiveTo ? p.EffectiveTo : null, p.Summary, [.. p.Clauses],
+            string.IsNullOrEmpty(p.SourceUrl) ? null : p.SourceUrl,
+            root.GetProperty("criteria").Clone(), p.CriteriaText, p.CriteriaDescription, root.GetProperty("benefit").Clone(),
+            p.HasExclusionGroup ? p.ExclusionGroup : null, p.OncePerEnterprise, p.HasBudgetFen ? p.BudgetFen : null,
+            p.HasBudgetFen ? Money.Format(p.BudgetFen) : null, root.GetProperty("examples").Clone(),
+            p.CreatedAt?.ToDateTimeOffset(), p.CreatedBy, p.PublishedAt?.ToDateTimeOffset(), p.RetiredAt?.ToDateTimeOffset(), p.Etag);
+    }
+
+    public static StatusCountsView Counts(V1.StatusCounts? c) => c is null ? new(0, 0, 0, 0) : new(c.Eligible, c.Ineligible, c.Unknown, c.Excluded);
+
+    public static DryRunView DryRun(V1.DryRunResponse r) => new(
+        r.Population, Counts(r.Counts), r.TotalAmountFen, Money.Format(r.TotalAmountFen), r.UnknownAmountCount,
+        [.. r.ByRegion.Select(Breakdown)], [.. r.ByTechDomain.Select(Breakdown)],
+        [.. r.ExampleFailures.Select(f => new ExampleFailureView(f.Name, StatusOf(f.Expected), StatusOf(f.Actual),
+            f.HasExpectedAmountFen ? f.ExpectedAmountFen : null, f.HasActualAmountFen ? f.ActualAmountFen : null))]);
+
+    private static BreakdownView Breakdown(V1.Breakdown b) => new(b.Key, b.Label, Counts(b.Counts), b.AmountFen, Money.Format(b.AmountFen));
+
+    public static PolicyMatchView Match(V1.PolicyMatch m) => new(
+        m.Uscc, m.Name, m.Region, Codes.RegionName(m.Region), StatusOf(m.Status), m.HasAmountFen ? m.AmountFen : null,
+        m.HasAmountFen ? Money.Format(m.AmountFen) : null, m.HasExcludedBy ? m.ExcludedBy : null, [.. m.MissingFields]);
+}
