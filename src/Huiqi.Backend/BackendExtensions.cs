@@ -24,6 +24,12 @@ public static class BackendExtensions
         builder.AddHuiqiTelemetry();
         services.AddHuiqiStorage(builder.Configuration);
         services.AddSingleton<Policies.PolicyWorkflow>();
+        services.AddSingleton(builder.Configuration.GetSection("Huiqi:Workflow").Get<Entitlements.WorkflowOptions>() ?? new Entitlements.WorkflowOptions());
+        services.AddSingleton<Entitlements.EntitlementEvents>();
+        services.AddHostedService(sp => sp.GetRequiredService<Entitlements.EntitlementEvents>());
+        services.AddSingleton<Entitlements.EntitlementWorkflow>();
+        services.AddSingleton<Entitlements.EntitlementScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<Entitlements.EntitlementScheduler>());
 
         var redisConfigured = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis"));
         services.AddGrpcHealthChecks(options =>

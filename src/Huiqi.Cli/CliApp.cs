@@ -25,7 +25,7 @@ public static class CliApp
         ("import FILE", "import enterprise profiles from CSV (.csv) or NDJSON (any other name)", true),
         ("generate --count N [--out FILE]", "write a synthetic population as NDJSON (default: stdout)", true),
         ("token --role R [--uscc U] [--jurisdiction J] [--scope S] [--sub S]", "mint a token with the configured signing key (Auth__SigningKey)", true),
-        ("audit verify", "recompute the audit hash chain", false),
+        ("audit verify", "recompute the audit log's hash chain; exit 1 and name the first broken link if it was altered", true),
     ];
 
     private static readonly Dictionary<string, string> Switches = new()
@@ -75,6 +75,8 @@ public static class CliApp
                 "import" => Fail("用法：huiqi import FILE"),
                 "generate" => Generate(configuration),
                 "token" => Token(configuration),
+                "audit" when positional is ["verify"] => await VerifyAuditAsync(configuration),
+                "audit" => Fail("用法：huiqi audit verify"),
                 _ when Verbs.Any(v => v.Verb.Split(' ')[0] == verb) => Fail($"命令 {verb} 尚未实现。"),
                 _ => Fail($"未知命令：{verb}（运行 huiqi --help 查看可用命令）"),
             };
@@ -100,6 +102,22 @@ public static class CliApp
         var applied = await store.MigrateAsync(CancellationToken.None);
         Console.WriteLine($"{store.Provider}: {applied} migration(s) applied, schema current");
         return 0;
+    }
+
+    private static async Task<int> VerifyAuditAsync(IConfiguration configuration)
+    {
+        await using var services = Services(configuration);
+        var store = services.GetRequiredService<IStore>();
+        var result = await AuditChain.VerifyAsync(store.ReadAuditAsync(CancellationToken.None));
+        if (result.Intact)
+        {
+            Console.WriteLine($"audit chain intact: {result.Checked} record(s) verified");
+            return 0;
+        }
+
+        Console.Error.WriteLine($"审计链在第 {result.BrokenAt} 条记录处断开：{result.Reason}");
+        Console.WriteLine($"audit chain BROKEN at seq={result.BrokenAt} ({result.Checked} record(s) read)");
+        return 1;
     }
 
     private static async Task<int> ImportAsync(IConfiguration configuration, string path)

@@ -130,10 +130,10 @@ public sealed class AuthTests : IAsyncLifetime
     {
         var store = _platform.BackendServices.GetRequiredService<Huiqi.Storage.Store.IStore>();
         var now = DateTimeOffset.UtcNow;
-        await store.InsertEntitlementsAsync(
+        await store.ApplyAsync(
         [
-            new("ent-lz", _inLanzhou, "lz-green-factory", 1, "", Huiqi.Storage.Store.EntitlementStatus.Matched, 30_000_000, now, now),
-            new("ent-by", _inBaiyin, "gs-srdi-award", 1, "", Huiqi.Storage.Store.EntitlementStatus.Matched, 30_000_000, now, now),
+            new(Create: new("ent-lz", _inLanzhou, "lz-green-factory", 1, "", Huiqi.Storage.Store.EntitlementStatus.Matched, 30_000_000, now, now, "620102")),
+            new(Create: new("ent-by", _inBaiyin, "gs-srdi-award", 1, "", Huiqi.Storage.Store.EntitlementStatus.Matched, 30_000_000, now, now, "620402")),
         ], CancellationToken.None);
 
         async Task<List<string>> ListAsync(string token)

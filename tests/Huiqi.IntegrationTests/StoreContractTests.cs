@@ -23,7 +23,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Store = await CreateStoreAsync();
-        Assert.Equal(1, await Store.MigrateAsync(CancellationToken.None));
+        Assert.Equal(2, await Store.MigrateAsync(CancellationToken.None));
     }
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
@@ -169,9 +169,58 @@ public abstract class StoreContractTests : IAsyncLifetime
         var now = DateTimeOffset.UtcNow;
         EntitlementRecord Make(string id, string period) => new(id, "91350100M000100Y43", "lz-hightech-first-award", 1, period, EntitlementStatus.Matched, 20_000_000, now, now);
 
-        Assert.Equal(2, await Store.InsertEntitlementsAsync([Make("e1", ""), Make("e2", "2026")], CancellationToken.None));
-        Assert.Equal(0, await Store.InsertEntitlementsAsync([Make("e3", ""), Make("e4", "2026")], CancellationToken.None));
+        static WorkflowChange Create(EntitlementRecord e) => new(Create: e, Audit: new AuditEntry("system", "system", "entitlement.match", e.PolicyId, 1, e.Id, null));
+
+        Assert.Equal(2, (await Store.ApplyAsync([Create(Make("e1", "")), Create(Make("e2", "2026"))], CancellationToken.None)).Count);
+        Assert.Empty(await Store.ApplyAsync([Create(Make("e3", "")), Create(Make("e4", "2026"))], CancellationToken.None));
         Assert.Equal(["e1", "e2"], (await Store.ListEntitlementsAsync("91350100M000100Y43", null, CancellationToken.None)).Select(e => e.Id).Order());
+        Assert.Equal(2, await Store.ReadAuditAsync(CancellationToken.None).CountAsync()); // only the steps that applied are audited
+    }
+
+    [Fact]
+    public async Task A_transition_applies_only_from_the_states_it_expects_with_its_message_and_audit()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var e = new EntitlementRecord("e1", "91350100M000100Y43", "p", 1, "", EntitlementStatus.Publicized, 100, now, now, "350100");
+        await Store.ApplyAsync([new(Create: e)], CancellationToken.None);
+        WorkflowChange Confirm(string step) => new(
+            Transition: new EntitlementTransition([EntitlementStatus.Matched, EntitlementStatus.Publicized], e with { Status = EntitlementStatus.Confirmed, ReceivingAccount = "6222" }),
+            Notification: new NotificationRecord($"n-{step}", e.Uscc, "status_changed", "状态更新", "已确认", "p", false, now, e.Id),
+            Audit: new AuditEntry("enterprise:x", "enterprise", "entitlement.confirm", "p", 1, e.Id, null));
+
+        Assert.Single(await Store.ApplyAsync([Confirm("a")], CancellationToken.None));
+        Assert.Empty(await Store.ApplyAsync([Confirm("b")], CancellationToken.None)); // already confirmed: nothing, no message, no audit
+        var stored = await Store.GetEntitlementAsync("e1", CancellationToken.None);
+        Assert.Equal((EntitlementStatus.Confirmed, "6222", "350100"), (stored!.Status, stored.ReceivingAccount, stored.Region));
+        Assert.Equal(["n-a"], (await Store.ListNotificationsAsync(e.Uscc, false, null, 10, CancellationToken.None)).Select(n => n.Id));
+        Assert.Single(await Store.ReadAuditAsync(CancellationToken.None).ToListAsync());
+    }
+
+    [Fact]
+    public async Task The_budget_guard_rolls_back_approvals_that_would_overspend()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var a = new EntitlementRecord("a", "91350100M000100Y43", "p", 1, "", EntitlementStatus.Confirmed, 600, now, now);
+        var b = a with { Id = "b", Uscc = "91620100MA0000001F" };
+        await Store.ApplyAsync([new(Create: a), new(Create: b)], CancellationToken.None);
+        WorkflowChange Approve(EntitlementRecord e, long amount) =>
+            new(Transition: new EntitlementTransition([EntitlementStatus.Confirmed], e with { Status = EntitlementStatus.Approved, ApprovedAmountFen = amount }));
+
+        await Assert.ThrowsAsync<BudgetExceededException>(() => Store.ApplyAsync([Approve(a, 600), Approve(b, 600)], CancellationToken.None, new BudgetGuard("p", 1_000)));
+        Assert.All(await Store.ListEntitlementsAsync(null, "p", CancellationToken.None), e => Assert.Equal(EntitlementStatus.Confirmed, e.Status));
+        Assert.Equal(2, (await Store.ApplyAsync([Approve(a, 500), Approve(b, 500)], CancellationToken.None, new BudgetGuard("p", 1_000))).Count);
+    }
+
+    [Fact]
+    public async Task Keyset_paging_and_filters_over_entitlements()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var rows = Enumerable.Range(0, 7).Select(i => new EntitlementRecord($"e{i}", $"u{i}", i % 2 == 0 ? "p" : "q", 1, "", i < 4 ? EntitlementStatus.Matched : EntitlementStatus.Approved, i, now, now, i < 3 ? "620102" : "620402")).ToList();
+        await Store.ApplyAsync([.. rows.Select(r => new WorkflowChange(Create: r))], CancellationToken.None);
+        Assert.Equal(["e0", "e2"], (await Store.QueryEntitlementsAsync(new(PolicyId: "p", Limit: 2), CancellationToken.None)).Select(e => e.Id));
+        Assert.Equal(["e4", "e6"], (await Store.QueryEntitlementsAsync(new(PolicyId: "p", AfterId: "e2"), CancellationToken.None)).Select(e => e.Id));
+        Assert.Equal(["e4", "e5", "e6"], (await Store.QueryEntitlementsAsync(new(Statuses: [EntitlementStatus.Approved]), CancellationToken.None)).Select(e => e.Id));
+        Assert.Equal(["e0", "e1", "e2"], (await Store.QueryEntitlementsAsync(new(RegionPrefix: "6201"), CancellationToken.None)).Select(e => e.Id));
     }
 
     [Fact]
@@ -193,12 +242,44 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task Notifications_are_kept_per_enterprise()
     {
         var now = DateTimeOffset.UtcNow;
-        await Store.AddNotificationsAsync([new("n1", "91350100M000100Y43", "missing_fields", "请补充信息", "请补充营业收入", "p", false, now)], CancellationToken.None);
-        Assert.Equal("请补充营业收入", Assert.Single(await Store.ListNotificationsAsync("91350100M000100Y43", CancellationToken.None)).Body);
-        Assert.Empty(await Store.ListNotificationsAsync("91620100MA0000001F", CancellationToken.None));
+        const string uscc = "91350100M000100Y43";
+        NotificationRecord Message(string id, int minutes) => new(id, uscc, "missing_fields", "请补充信息", "请补充营业收入", "p", false, now.AddMinutes(minutes), null, ["annual_revenue", "employees"]);
+        Assert.Equal(3, (await Store.ApplyAsync([new(Notification: Message("n1", 1)), new(Notification: Message("n2", 2)), new(Notification: Message("n3", 3))], CancellationToken.None)).Count);
+        Assert.Empty(await Store.ApplyAsync([new(Notification: Message("n1", 1))], CancellationToken.None)); // the same message is not sent twice
+
+        var first = await Store.ListNotificationsAsync(uscc, false, null, 2, CancellationToken.None);
+        Assert.Equal(["n3", "n2"], first.Select(n => n.Id));
+        Assert.Equal(["annual_revenue", "employees"], first[0].MissingFields);
+        var rest = await Store.ListNotificationsAsync(uscc, false, new NotificationCursor(first[^1].CreatedAt.ToUnixTimeMilliseconds(), first[^1].Id), 2, CancellationToken.None);
+        Assert.Equal(["n1"], rest.Select(n => n.Id));
+        Assert.Empty(await Store.ListNotificationsAsync("91620100MA0000001F", false, null, 10, CancellationToken.None));
+
+        Assert.Equal(3, await Store.CountUnreadAsync(uscc, CancellationToken.None));
+        Assert.Equal(1, await Store.MarkNotificationsReadAsync(uscc, ["n2"], CancellationToken.None));
+        Assert.Equal(0, await Store.MarkNotificationsReadAsync("91620100MA0000001F", ["n1"], CancellationToken.None)); // not its message
+        Assert.Equal(["n3", "n1"], (await Store.ListNotificationsAsync(uscc, true, null, 10, CancellationToken.None)).Select(n => n.Id));
+        Assert.Equal(2, await Store.MarkNotificationsReadAsync(uscc, [], CancellationToken.None));
+        Assert.Equal(0, await Store.CountUnreadAsync(uscc, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Audit_verify_names_the_first_altered_record()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.AppendAuditAsync(new AuditEntry("officer-1", "staff", "entitlement.approve", "p", 1, $"e{i}", null), CancellationToken.None);
+        }
+
+        Assert.True((await AuditChain.VerifyAsync(Store.ReadAuditAsync(CancellationToken.None))).Intact);
+        await TamperAsync("UPDATE audit_log SET who = 'officer-2' WHERE seq = 3");
+        var result = await AuditChain.VerifyAsync(Store.ReadAuditAsync(CancellationToken.None));
+        Assert.Equal(3, result.BrokenAt);
     }
 
     protected abstract Task ExecuteAsync(string sql);
+
+    /// <summary>What someone with direct access to the database could do: drop the append-only guard and rewrite a row.</summary>
+    protected abstract Task TamperAsync(string sql);
 }
 
 public sealed class SqliteStoreContractTests : StoreContractTests
@@ -214,6 +295,8 @@ public sealed class SqliteStoreContractTests : StoreContractTests
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_store!.DatabasePath}");
         await connection.ExecuteAsync(sql);
     }
+
+    protected override Task TamperAsync(string sql) => ExecuteAsync($"DROP TRIGGER audit_log_append_only_update; {sql}");
 
     public override Task DisposeAsync()
     {
@@ -247,6 +330,8 @@ public sealed class PostgresStoreContractTests(PostgresFixture postgres) : Store
         await using var connection = await _dataSource!.OpenConnectionAsync();
         await connection.ExecuteAsync(sql);
     }
+
+    protected override Task TamperAsync(string sql) => ExecuteAsync($"DROP TRIGGER audit_log_append_only ON audit_log; {sql}");
 
     public override async Task DisposeAsync()
     {

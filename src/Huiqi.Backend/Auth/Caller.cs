@@ -27,6 +27,25 @@ public sealed class Caller(ClaimsPrincipal user)
         IsStaff && Jurisdiction is { Length: 6 } jurisdiction && region is not null
         && CriteriaEvaluator.IsUnder(Domain.Criteria.FieldCatalog.Region, region, jurisdiction);
 
+    /// <summary>The region-code prefix of staff's jurisdiction (620100 → 6201), for filtering rows in the store.</summary>
+    public string? JurisdictionPrefix
+    {
+        get
+        {
+            if (!IsStaff || Jurisdiction is not { Length: 6 } code)
+            {
+                return null;
+            }
+
+            while (code.EndsWith("00", StringComparison.Ordinal))
+            {
+                code = code[..^2];
+            }
+
+            return code;
+        }
+    }
+
     /// <summary>Admin, or staff whose jurisdiction covers a policy's jurisdiction.</summary>
     public bool Governs(string policyJurisdiction) => IsAdmin || Covers(policyJurisdiction);
 

@@ -211,6 +211,10 @@ public sealed class EligibilityIndex
         }
     }
 
+    /// <summary>One enterprise's status in a result; null when it is not in the index, or the index changed since the result was computed.</summary>
+    public EligibilityStatus? StatusOf(PolicyMatchResult result, string uscc) => Read(() =>
+        result.IndexVersion == Version && _uscc.Find(uscc) is var slot and >= 0 ? result.StatusOf(slot) : (EligibilityStatus?)null);
+
     /// <summary>The outcomes of the slots of one status in a result, in slot order, from <paramref name="afterSlot"/> on.</summary>
     public IReadOnlyList<(int Slot, EnterpriseOutcome Outcome)> Outcomes(PolicyMatchResult result, Policy policy, DateOnly asOf, EligibilityStatus status, int afterSlot = -1, int max = int.MaxValue)
     {

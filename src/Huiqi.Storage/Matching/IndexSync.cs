@@ -25,6 +25,12 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
 
     public bool IsLoaded => _loaded.Task.IsCompleted;
 
+    /// <summary>Raised after profiles reached the index (this instance's writes, or others' through the change feed).</summary>
+    public event Action<IReadOnlyCollection<string>>? EnterprisesChanged;
+
+    /// <summary>Raised after the policy catalogue was reloaded (a policy was published, retired or changed anywhere).</summary>
+    public event Action? PoliciesReloaded;
+
     /// <summary>Completes when the start-up load is done.</summary>
     public Task Loaded => _loaded.Task;
 
@@ -73,6 +79,7 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
         {
             index.SetPolicies(await store.LoadPoliciesAsync(cancellationToken));
             _policyStamp = stamp;
+            PoliciesReloaded?.Invoke();
         }
 
         var first = !_initialLoadDone;
@@ -95,6 +102,10 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
         }
 
         cache.Evict(changed);
+        if (changed.Count > 0)
+        {
+            EnterprisesChanged?.Invoke(changed);
+        }
     }
 
     /// <summary>This instance's own writes: into the index at once, and a notice to the others.</summary>
@@ -105,6 +116,7 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
             index.Upsert(stored.Profile);
         }
 
+        EnterprisesChanged?.Invoke([.. written.Select(w => w.Profile.Uscc)]);
         await feed.PublishAsync(ChangeFeed.ProfilesChanged);
     }
 
@@ -112,6 +124,7 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
     public async Task PoliciesChangedAsync(CancellationToken cancellationToken)
     {
         index.SetPolicies(await store.LoadPoliciesAsync(cancellationToken));
+        PoliciesReloaded?.Invoke();
         await feed.PublishAsync(ChangeFeed.PoliciesChanged);
         _wake.Release();
     }

@@ -52,20 +52,34 @@ public interface IStore
 
     // ---- entitlements, notifications, audit ----
 
-    /// <summary>Inserts the entitlements that do not exist yet (enterprise × policy × period is unique); returns how many were new.</summary>
-    Task<int> InsertEntitlementsAsync(IReadOnlyList<EntitlementRecord> entitlements, CancellationToken cancellationToken);
+    /// <summary>Applies workflow steps in one transaction (see <see cref="WorkflowChange"/>); returns the ones that applied.</summary>
+    Task<IReadOnlyList<WorkflowChange>> ApplyAsync(IReadOnlyList<WorkflowChange> changes, CancellationToken cancellationToken, BudgetGuard? budget = null);
+
+    Task<EntitlementRecord?> GetEntitlementAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Entitlements in id order (keyset paging with <see cref="EntitlementQuery.AfterId"/>).</summary>
+    Task<IReadOnlyList<EntitlementRecord>> QueryEntitlementsAsync(EntitlementQuery query, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<EntitlementRecord>> ListEntitlementsAsync(string? uscc, string? policyId, CancellationToken cancellationToken);
 
-    Task AddNotificationsAsync(IReadOnlyList<NotificationRecord> notifications, CancellationToken cancellationToken);
+    /// <summary>An enterprise's inbox, newest first, after <paramref name="after"/>.</summary>
+    Task<IReadOnlyList<NotificationRecord>> ListNotificationsAsync(string uscc, bool unreadOnly, NotificationCursor? after, int limit, CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<NotificationRecord>> ListNotificationsAsync(string uscc, CancellationToken cancellationToken);
+    Task<NotificationRecord?> GetNotificationAsync(string id, CancellationToken cancellationToken);
+
+    Task<long> CountUnreadAsync(string uscc, CancellationToken cancellationToken);
+
+    /// <summary>Marks the given (or, with none, all) unread messages of an enterprise read; returns how many changed.</summary>
+    Task<int> MarkNotificationsReadAsync(string uscc, IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
 
     /// <summary>Appends one record to the hash chain (serialised, so the chain never forks).</summary>
     Task<AuditRecord> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken);
 
     IAsyncEnumerable<AuditRecord> ReadAuditAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>Where an inbox page ends: the last message's time and id.</summary>
+public sealed record NotificationCursor(long CreatedAtMillis, string Id);
 
 public static class StoreExtensions
 {

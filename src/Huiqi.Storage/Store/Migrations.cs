@@ -79,6 +79,21 @@ internal static class Migrations
             CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
             CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
             """),
+        new(2, "entitlement workflow", """
+            ALTER TABLE entitlements ADD COLUMN region TEXT;
+            ALTER TABLE entitlements ADD COLUMN tech_domains TEXT;
+            ALTER TABLE entitlements ADD COLUMN enterprise_name TEXT;
+            ALTER TABLE entitlements ADD COLUMN approved_amount_fen INTEGER;
+            ALTER TABLE entitlements ADD COLUMN publicity_ends_on TEXT;
+            ALTER TABLE entitlements ADD COLUMN objection_reason TEXT;
+            ALTER TABLE entitlements ADD COLUMN resolution TEXT;
+            ALTER TABLE entitlements ADD COLUMN receiving_account TEXT;
+            ALTER TABLE entitlements ADD COLUMN payment_reference TEXT;
+            CREATE INDEX ix_entitlements_uscc ON entitlements (uscc);
+            CREATE INDEX ix_entitlements_status ON entitlements (status, publicity_ends_on);
+            ALTER TABLE notifications ADD COLUMN entitlement_id TEXT;
+            ALTER TABLE notifications ADD COLUMN missing_fields TEXT;
+            """),
     ];
 
     public static readonly Migration[] Postgres =
@@ -153,6 +168,21 @@ internal static class Migrations
                 $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
             CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
                 FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+            """),
+        new(2, "entitlement workflow", """
+            ALTER TABLE entitlements ADD COLUMN region TEXT;
+            ALTER TABLE entitlements ADD COLUMN tech_domains TEXT;
+            ALTER TABLE entitlements ADD COLUMN enterprise_name TEXT;
+            ALTER TABLE entitlements ADD COLUMN approved_amount_fen BIGINT;
+            ALTER TABLE entitlements ADD COLUMN publicity_ends_on TEXT;
+            ALTER TABLE entitlements ADD COLUMN objection_reason TEXT;
+            ALTER TABLE entitlements ADD COLUMN resolution TEXT;
+            ALTER TABLE entitlements ADD COLUMN receiving_account TEXT;
+            ALTER TABLE entitlements ADD COLUMN payment_reference TEXT;
+            CREATE INDEX ix_entitlements_uscc ON entitlements (uscc);
+            CREATE INDEX ix_entitlements_status ON entitlements (status, publicity_ends_on);
+            ALTER TABLE notifications ADD COLUMN entitlement_id TEXT;
+            ALTER TABLE notifications ADD COLUMN missing_fields TEXT;
             """),
     ];
 }

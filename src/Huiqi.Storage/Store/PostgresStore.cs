@@ -23,6 +23,8 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, TimeProvider cloc
         return transaction;
     }
 
+    protected override string AnyOf(string column, string parameter) => $"{column} = ANY({parameter})";
+
     protected override string Json(string parameter) => $"CAST({parameter} AS jsonb)";
 
     protected override Task<long> NextChangeSeqAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>

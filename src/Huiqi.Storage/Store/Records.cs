@@ -51,7 +51,10 @@ public enum EntitlementStatus
     Revoked,
 }
 
-/// <summary>One entitlement: unique per enterprise × policy × period.</summary>
+/// <summary>
+/// One entitlement: unique per enterprise × policy × period (<c>""</c> for a once-per-enterprise policy, <c>v{version}</c>
+/// otherwise). Region, tech domains and name are the enterprise's when it was matched, for statistics and lists.
+/// </summary>
 public sealed record EntitlementRecord(
     string Id,
     string Uscc,
@@ -61,8 +64,18 @@ public sealed record EntitlementRecord(
     EntitlementStatus Status,
     long? AmountFen,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? Region = null,
+    string? TechDomains = null,
+    string? EnterpriseName = null,
+    long? ApprovedAmountFen = null,
+    DateOnly? PublicityEndsOn = null,
+    string? ObjectionReason = null,
+    string? Resolution = null,
+    string? ReceivingAccount = null,
+    string? PaymentReference = null);
 
+/// <summary>One inbox message. Its id is derived from what it is about, so the same message is never stored twice.</summary>
 public sealed record NotificationRecord(
     string Id,
     string Uscc,
@@ -71,7 +84,38 @@ public sealed record NotificationRecord(
     string Body,
     string? PolicyId,
     bool Read,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? EntitlementId = null,
+    IReadOnlyList<string>? MissingFields = null);
+
+/// <summary>
+/// One step of the 免申即享 workflow, applied all-or-nothing with others in one transaction: create an entitlement
+/// (if it does not exist yet), or move one from one of <see cref="EntitlementTransition.From"/> to a new state (if
+/// it is still in one of them), or only send a message (if not sent yet). The notification and the audit record
+/// are written only when the step itself applies — so a step repeated after a crash does nothing twice.
+/// </summary>
+public sealed record WorkflowChange(
+    EntitlementRecord? Create = null,
+    EntitlementTransition? Transition = null,
+    NotificationRecord? Notification = null,
+    AuditEntry? Audit = null);
+
+/// <summary>Sets every mutable column of <see cref="To"/> on entitlement <see cref="To"/>.Id when its status is one of <see cref="From"/>.</summary>
+public sealed record EntitlementTransition(IReadOnlyCollection<EntitlementStatus> From, EntitlementRecord To);
+
+/// <summary>Checked inside the transaction that approves: the approved total of the policy may not exceed its budget.</summary>
+public sealed record BudgetGuard(string PolicyId, long BudgetFen);
+
+/// <summary>The approvals would have taken the policy over its budget (another approval got there first); nothing was written.</summary>
+public sealed class BudgetExceededException(string policyId) : InvalidOperationException($"approvals would exceed the budget of policy {policyId}");
+
+public sealed record EntitlementQuery(
+    string? Uscc = null,
+    string? PolicyId = null,
+    IReadOnlyCollection<EntitlementStatus>? Statuses = null,
+    string? RegionPrefix = null,
+    string? AfterId = null,
+    int Limit = int.MaxValue);
 
 /// <summary>What an audited action says; the store adds its place in the hash chain.</summary>
 public sealed record AuditEntry(string Who, string Role, string What, string? PolicyId, int? PolicyVersion, string? Subject, string? SnapshotHash);

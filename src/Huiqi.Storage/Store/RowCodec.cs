@@ -99,5 +99,9 @@ internal static class RowCodec
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 
+    public static string EntitlementStatusName(EntitlementStatus status) => status.ToString().ToLowerInvariant();
+
+    public static EntitlementStatus ParseEntitlementStatus(string name) => Enum.Parse<EntitlementStatus>(name, ignoreCase: true);
+
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 }

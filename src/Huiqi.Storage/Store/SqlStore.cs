@@ -22,6 +22,9 @@ public abstract class SqlStore(TimeProvider clock) : IStore
     /// <summary>Starts a transaction that writers take one at a time (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).</summary>
     protected abstract Task<DbTransaction> BeginSerializedAsync(DbConnection connection, long lockKey, CancellationToken cancellationToken);
 
+    /// <summary>SQL for "column is one of the array parameter's values" (Dapper expands a list for SQLite; PostgreSQL takes the array).</summary>
+    protected abstract string AnyOf(string column, string parameter);
+
     /// <summary>SQL for a JSON-typed parameter.</summary>
     protected abstract string Json(string parameter);
 
@@ -277,41 +280,169 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         public long? AmountFen { get; set; }
         public long CreatedAt { get; set; }
         public long UpdatedAt { get; set; }
+        public string? Region { get; set; }
+        public string? TechDomains { get; set; }
+        public string? EnterpriseName { get; set; }
+        public long? ApprovedAmountFen { get; set; }
+        public string? PublicityEndsOn { get; set; }
+        public string? ObjectionReason { get; set; }
+        public string? Resolution { get; set; }
+        public string? ReceivingAccount { get; set; }
+        public string? PaymentReference { get; set; }
+
+        public EntitlementRecord ToRecord() => new(Id, Uscc, PolicyId, PolicyVersion, Period, RowCodec.ParseEntitlementStatus(Status), AmountFen,
+            RowCodec.FromMillis(CreatedAt), RowCodec.FromMillis(UpdatedAt), Region, TechDomains, EnterpriseName, ApprovedAmountFen,
+            Domain.Common.Dates.TryParse(PublicityEndsOn, out var ends) ? ends : null, ObjectionReason, Resolution, ReceivingAccount, PaymentReference);
     }
 
-    public async Task<int> InsertEntitlementsAsync(IReadOnlyList<EntitlementRecord> entitlements, CancellationToken cancellationToken)
+    private const string EntitlementColumns = """
+        id AS Id, uscc AS Uscc, policy_id AS PolicyId, policy_version AS PolicyVersion, period AS Period, status AS Status,
+        amount_fen AS AmountFen, created_at AS CreatedAt, updated_at AS UpdatedAt, region AS Region, tech_domains AS TechDomains,
+        enterprise_name AS EnterpriseName, approved_amount_fen AS ApprovedAmountFen, publicity_ends_on AS PublicityEndsOn,
+        objection_reason AS ObjectionReason, resolution AS Resolution, receiving_account AS ReceivingAccount, payment_reference AS PaymentReference
+        """;
+
+    private static object EntitlementParameters(EntitlementRecord e) => new
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var inserted = 0;
-        foreach (var e in entitlements)
+        e.Id, e.Uscc, e.PolicyId, e.PolicyVersion, e.Period, Status = RowCodec.EntitlementStatusName(e.Status), e.AmountFen,
+        CreatedAt = RowCodec.ToMillis(e.CreatedAt), UpdatedAt = RowCodec.ToMillis(e.UpdatedAt), e.Region, e.TechDomains, e.EnterpriseName,
+        e.ApprovedAmountFen, PublicityEndsOn = e.PublicityEndsOn is { } d ? Domain.Common.Dates.Format(d) : null,
+        e.ObjectionReason, e.Resolution, e.ReceivingAccount, e.PaymentReference,
+    };
+
+    private static DynamicParameters TransitionParameters(EntitlementTransition transition)
+    {
+        var parameters = new DynamicParameters(EntitlementParameters(transition.To));
+        parameters.Add("From", transition.From.Select(RowCodec.EntitlementStatusName).ToArray());
+        return parameters;
+    }
+
+    private const string InsertEntitlementSql = """
+        INSERT INTO entitlements (id, uscc, policy_id, policy_version, period, status, amount_fen, created_at, updated_at, region, tech_domains,
+            enterprise_name, approved_amount_fen, publicity_ends_on, objection_reason, resolution, receiving_account, payment_reference)
+        VALUES (@Id, @Uscc, @PolicyId, @PolicyVersion, @Period, @Status, @AmountFen, @CreatedAt, @UpdatedAt, @Region, @TechDomains,
+            @EnterpriseName, @ApprovedAmountFen, @PublicityEndsOn, @ObjectionReason, @Resolution, @ReceivingAccount, @PaymentReference)
+        ON CONFLICT DO NOTHING
+        """;
+
+    private const string InsertNotificationSql = """
+        INSERT INTO notifications (id, uscc, kind, title, body, policy_id, read, created_at, entitlement_id, missing_fields)
+        VALUES (@Id, @Uscc, @Kind, @Title, @Body, @PolicyId, @Read, @CreatedAt, @EntitlementId, @MissingFields)
+        ON CONFLICT DO NOTHING
+        """;
+
+    private static object NotificationParameters(NotificationRecord n) => new
+    {
+        n.Id, n.Uscc, n.Kind, n.Title, n.Body, n.PolicyId, n.Read, CreatedAt = RowCodec.ToMillis(n.CreatedAt), n.EntitlementId,
+        MissingFields = n.MissingFields is { Count: > 0 } m ? string.Join(',', m) : null,
+    };
+
+    public async Task<IReadOnlyList<WorkflowChange>> ApplyAsync(IReadOnlyList<WorkflowChange> changes, CancellationToken cancellationToken, BudgetGuard? budget = null)
+    {
+        if (changes.Count == 0)
         {
-            inserted += await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO entitlements (id, uscc, policy_id, policy_version, period, status, amount_fen, created_at, updated_at)
-                VALUES (@Id, @Uscc, @PolicyId, @PolicyVersion, @Period, @Status, @AmountFen, @CreatedAt, @UpdatedAt)
-                ON CONFLICT DO NOTHING
-                """,
-                new { e.Id, e.Uscc, e.PolicyId, e.PolicyVersion, e.Period, Status = e.Status.ToString().ToLowerInvariant(), e.AmountFen,
-                    CreatedAt = RowCodec.ToMillis(e.CreatedAt), UpdatedAt = RowCodec.ToMillis(e.UpdatedAt) }, transaction, cancellationToken: cancellationToken));
+            return [];
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        // The audit lock: the chain is extended in this transaction, so no other writer may fork it.
+        await using var transaction = await BeginSerializedAsync(connection, AuditLock, cancellationToken);
+        var chain = await AuditTailAsync(connection, transaction, cancellationToken);
+        var applied = new List<WorkflowChange>(changes.Count);
+        foreach (var change in changes)
+        {
+            int rows;
+            if (change.Create is { } create)
+            {
+                rows = await connection.ExecuteAsync(new CommandDefinition(InsertEntitlementSql, EntitlementParameters(create), transaction, cancellationToken: cancellationToken));
+            }
+            else if (change.Transition is { } transition)
+            {
+                rows = await connection.ExecuteAsync(new CommandDefinition(
+                    $"""
+                    UPDATE entitlements SET status = @Status, updated_at = @UpdatedAt, approved_amount_fen = @ApprovedAmountFen,
+                        publicity_ends_on = @PublicityEndsOn, objection_reason = @ObjectionReason, resolution = @Resolution,
+                        receiving_account = @ReceivingAccount, payment_reference = @PaymentReference
+                    WHERE id = @Id AND {AnyOf("status", "@From")}
+                    """,
+                    TransitionParameters(transition),
+                    transaction, cancellationToken: cancellationToken));
+            }
+            else if (change.Notification is { } message)
+            {
+                rows = await connection.ExecuteAsync(new CommandDefinition(InsertNotificationSql, NotificationParameters(message), transaction, cancellationToken: cancellationToken));
+                if (rows > 0)
+                {
+                    applied.Add(change);
+                }
+
+                continue;
+            }
+            else
+            {
+                continue;
+            }
+
+            if (rows == 0)
+            {
+                continue; // already there, or no longer in a state this step starts from
+            }
+
+            if (change.Notification is { } notification)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(InsertNotificationSql, NotificationParameters(notification), transaction, cancellationToken: cancellationToken));
+            }
+
+            if (change.Audit is { } audit)
+            {
+                chain = await AppendAuditAsync(connection, transaction, chain, audit, cancellationToken);
+            }
+
+            applied.Add(change);
+        }
+
+        if (budget is not null)
+        {
+            var approved = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COALESCE(SUM(approved_amount_fen), 0) FROM entitlements WHERE policy_id = @PolicyId AND status IN ('approved', 'disbursed')",
+                new { budget.PolicyId }, transaction, cancellationToken: cancellationToken));
+            if (approved > budget.BudgetFen)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                throw new BudgetExceededException(budget.PolicyId);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return inserted;
+        return applied;
     }
 
-    public async Task<IReadOnlyList<EntitlementRecord>> ListEntitlementsAsync(string? uscc, string? policyId, CancellationToken cancellationToken)
+    public async Task<EntitlementRecord?> GetEntitlementAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<EntitlementRow>(new CommandDefinition(
-            """
-            SELECT id AS Id, uscc AS Uscc, policy_id AS PolicyId, policy_version AS PolicyVersion, period AS Period, status AS Status,
-                   amount_fen AS AmountFen, created_at AS CreatedAt, updated_at AS UpdatedAt
-            FROM entitlements WHERE (@uscc IS NULL OR uscc = @uscc) AND (@policyId IS NULL OR policy_id = @policyId) ORDER BY created_at, id
-            """, new { uscc, policyId }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new EntitlementRecord(r.Id, r.Uscc, r.PolicyId, r.PolicyVersion, r.Period,
-            Enum.Parse<EntitlementStatus>(r.Status, ignoreCase: true), r.AmountFen, RowCodec.FromMillis(r.CreatedAt), RowCodec.FromMillis(r.UpdatedAt)))];
+        var row = await connection.QueryFirstOrDefaultAsync<EntitlementRow>(new CommandDefinition(
+            $"SELECT {EntitlementColumns} FROM entitlements WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return row?.ToRecord();
     }
+
+    public async Task<IReadOnlyList<EntitlementRecord>> QueryEntitlementsAsync(EntitlementQuery query, CancellationToken cancellationToken)
+    {
+        var where = new List<string>();
+        var parameters = new DynamicParameters();
+        if (query.Uscc is { } uscc) { where.Add("uscc = @Uscc"); parameters.Add("Uscc", uscc); }
+        if (query.PolicyId is { } policyId) { where.Add("policy_id = @PolicyId"); parameters.Add("PolicyId", policyId); }
+        if (query.Statuses is { Count: > 0 } statuses) { where.Add(AnyOf("status", "@Statuses")); parameters.Add("Statuses", statuses.Select(RowCodec.EntitlementStatusName).ToArray()); }
+        if (query.RegionPrefix is { Length: > 0 } prefix) { where.Add("region LIKE @RegionPrefix"); parameters.Add("RegionPrefix", prefix + "%"); }
+        if (query.AfterId is { } after) { where.Add("id > @AfterId"); parameters.Add("AfterId", after); }
+        var sql = $"SELECT {EntitlementColumns} FROM entitlements{(where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")} ORDER BY id";
+        if (query.Limit < int.MaxValue) { sql += " LIMIT @Limit"; parameters.Add("Limit", query.Limit); }
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<EntitlementRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToRecord())];
+    }
+
+    public Task<IReadOnlyList<EntitlementRecord>> ListEntitlementsAsync(string? uscc, string? policyId, CancellationToken cancellationToken) =>
+        QueryEntitlementsAsync(new EntitlementQuery(uscc, policyId), cancellationToken);
 
     private sealed class NotificationRow
     {
@@ -323,29 +454,50 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         public string? PolicyId { get; set; }
         public bool Read { get; set; }
         public long CreatedAt { get; set; }
+        public string? EntitlementId { get; set; }
+        public string? MissingFields { get; set; }
+
+        public NotificationRecord ToRecord() => new(Id, Uscc, Kind, Title, Body, PolicyId, Read, RowCodec.FromMillis(CreatedAt), EntitlementId,
+            MissingFields is { Length: > 0 } m ? m.Split(',') : []);
     }
 
-    public async Task AddNotificationsAsync(IReadOnlyList<NotificationRecord> notifications, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var n in notifications)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO notifications (id, uscc, kind, title, body, policy_id, read, created_at) VALUES (@Id, @Uscc, @Kind, @Title, @Body, @PolicyId, @Read, @CreatedAt) ON CONFLICT DO NOTHING",
-                new { n.Id, n.Uscc, n.Kind, n.Title, n.Body, n.PolicyId, n.Read, CreatedAt = RowCodec.ToMillis(n.CreatedAt) }, transaction, cancellationToken: cancellationToken));
-        }
+    private const string NotificationColumns = "id AS Id, uscc AS Uscc, kind AS Kind, title AS Title, body AS Body, policy_id AS PolicyId, read AS Read, created_at AS CreatedAt, entitlement_id AS EntitlementId, missing_fields AS MissingFields";
 
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<NotificationRecord>> ListNotificationsAsync(string uscc, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<NotificationRecord>> ListNotificationsAsync(string uscc, bool unreadOnly, NotificationCursor? after, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<NotificationRow>(new CommandDefinition(
-            "SELECT id AS Id, uscc AS Uscc, kind AS Kind, title AS Title, body AS Body, policy_id AS PolicyId, read AS Read, created_at AS CreatedAt FROM notifications WHERE uscc = @uscc ORDER BY created_at DESC, id",
-            new { uscc }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new NotificationRecord(r.Id, r.Uscc, r.Kind, r.Title, r.Body, r.PolicyId, r.Read, RowCodec.FromMillis(r.CreatedAt)))];
+            $"""
+            SELECT {NotificationColumns} FROM notifications
+            WHERE uscc = @uscc AND (@unreadOnly = FALSE OR read = FALSE)
+              AND (@afterAt IS NULL OR created_at < @afterAt OR (created_at = @afterAt AND id < @afterId))
+            ORDER BY created_at DESC, id DESC LIMIT @limit
+            """,
+            new { uscc, unreadOnly, afterAt = after?.CreatedAtMillis, afterId = after?.Id ?? "", limit }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToRecord())];
+    }
+
+    public async Task<NotificationRecord?> GetNotificationAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<NotificationRow>(new CommandDefinition(
+            $"SELECT {NotificationColumns} FROM notifications WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return row?.ToRecord();
+    }
+
+    public async Task<long> CountUnreadAsync(string uscc, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM notifications WHERE uscc = @uscc AND read = FALSE", new { uscc }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<int> MarkNotificationsReadAsync(string uscc, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return ids.Count == 0
+            ? await connection.ExecuteAsync(new CommandDefinition("UPDATE notifications SET read = TRUE WHERE uscc = @uscc AND read = FALSE", new { uscc }, cancellationToken: cancellationToken))
+            : await connection.ExecuteAsync(new CommandDefinition($"UPDATE notifications SET read = TRUE WHERE uscc = @uscc AND read = FALSE AND {AnyOf("id", "@ids")}", new { uscc, ids = ids.ToArray() }, cancellationToken: cancellationToken));
     }
 
     // ---- audit ----
@@ -373,10 +525,25 @@ public abstract class SqlStore(TimeProvider clock) : IStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await BeginSerializedAsync(connection, AuditLock, cancellationToken);
+        var tail = await AuditTailAsync(connection, transaction, cancellationToken);
+        var (seq, previous, hash, at) = await AppendAuditAsync(connection, transaction, tail, entry, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new AuditRecord(seq, entry, RowCodec.FromMillis(at), previous, hash);
+    }
+
+    /// <summary>The last link of the chain (seq 0 and the genesis hash when empty); read inside the audit lock.</summary>
+    private static async Task<(long Seq, string Previous, string Hash, long At)> AuditTailAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
         var last = await connection.QueryFirstOrDefaultAsync<AuditRow>(new CommandDefinition(
             $"SELECT {AuditColumns} FROM audit_log ORDER BY seq DESC LIMIT 1", transaction: transaction, cancellationToken: cancellationToken));
-        var seq = (last?.Seq ?? 0) + 1;
-        var previous = last?.Hash ?? RowCodec.GenesisHash;
+        return last is null ? (0, RowCodec.GenesisHash, RowCodec.GenesisHash, 0) : (last.Seq, last.PrevHash, last.Hash, last.At);
+    }
+
+    private async Task<(long Seq, string Previous, string Hash, long At)> AppendAuditAsync(
+        DbConnection connection, DbTransaction transaction, (long Seq, string Previous, string Hash, long At) tail, AuditEntry entry, CancellationToken cancellationToken)
+    {
+        var seq = tail.Seq + 1;
+        var previous = tail.Hash;
         var at = RowCodec.ToMillis(Clock.GetUtcNow());
         var hash = RowCodec.AuditHash(previous, seq, entry, at);
         await connection.ExecuteAsync(new CommandDefinition(
@@ -386,8 +553,7 @@ public abstract class SqlStore(TimeProvider clock) : IStore
             """,
             new { Seq = seq, entry.Who, entry.Role, entry.What, entry.PolicyId, entry.PolicyVersion, entry.Subject, entry.SnapshotHash, At = at, PrevHash = previous, Hash = hash },
             transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
-        return new AuditRecord(seq, entry, RowCodec.FromMillis(at), previous, hash);
+        return (seq, previous, hash, at);
     }
 
     public async IAsyncEnumerable<AuditRecord> ReadAuditAsync([EnumeratorCancellation] CancellationToken cancellationToken)

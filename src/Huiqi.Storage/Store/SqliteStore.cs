@@ -44,6 +44,8 @@ public sealed class SqliteStore : SqlStore
     protected override Task<DbTransaction> BeginSerializedAsync(DbConnection connection, long lockKey, CancellationToken cancellationToken) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false)); // BEGIN IMMEDIATE: one writer at a time
 
+    protected override string AnyOf(string column, string parameter) => $"{column} IN {parameter}";
+
     protected override string Json(string parameter) => parameter;
 
     protected override Task<long> NextChangeSeqAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>

@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using Huiqi.Storage.Cache;
+using StackExchange.Redis;
+
+namespace Huiqi.Backend.Entitlements;
+
+/// <summary>Something happened to an entitlement (and/or a message was sent): ids only, the store has the rest.</summary>
+public sealed record EntitlementChanged(string Uscc, string PolicyId, string? EntitlementId, string? NotificationId);
+
+/// <summary>
+/// Live changes for watchers (WatchEntitlements, the gateway's SSE route), in this instance and across instances
+/// over Redis pub/sub. Only ids travel; a watcher reads the rows from the store. A watcher that falls far behind
+/// loses the oldest events, never the data: the inbox and the entitlements are stored.
+/// </summary>
+public sealed class EntitlementEvents(RedisConnection redis, ILogger<EntitlementEvents> logger) : IHostedService
+{
+    public static readonly RedisChannel Channel = RedisChannel.Literal("huiqi:entitlements");
+
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+    private readonly ConcurrentDictionary<Watcher, byte> _watchers = new();
+
+    private sealed record Watcher(string? Uscc, string? PolicyId, Channel<EntitlementChanged> Events);
+
+    private sealed record Message(string From, IReadOnlyList<EntitlementChanged> Changes);
+
+    /// <summary>Watches one enterprise or one policy until <paramref name="cancellationToken"/> fires.</summary>
+    public async IAsyncEnumerable<EntitlementChanged> WatchAsync(string? uscc, string? policyId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var watcher = new Watcher(uscc, policyId, System.Threading.Channels.Channel.CreateBounded<EntitlementChanged>(
+            new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true }));
+        _watchers[watcher] = 0;
+        try
+        {
+            await foreach (var change in watcher.Events.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return change;
+            }
+        }
+        finally
+        {
+            _watchers.TryRemove(watcher, out _);
+        }
+    }
+
+    public int WatcherCount => _watchers.Count;
+
+    /// <summary>Tells this instance's watchers and, through Redis, the other instances'.</summary>
+    public async Task PublishAsync(IReadOnlyList<EntitlementChanged> changes)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        Deliver(changes);
+        if (redis.Multiplexer is not { IsConnected: true } multiplexer)
+        {
+            return;
+        }
+
+        try
+        {
+            // Large batches (a policy published over many enterprises) go in slices to keep messages small.
+            foreach (var slice in changes.Chunk(2_000))
+            {
+                await multiplexer.GetSubscriber().PublishAsync(Channel, JsonSerializer.Serialize(new Message(_instance, slice)));
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            logger.LogDebug(ex, "entitlement events not sent to other instances; their watchers read the inbox on reconnect");
+        }
+    }
+
+    private void Deliver(IEnumerable<EntitlementChanged> changes)
+    {
+        if (_watchers.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var change in changes)
+        {
+            foreach (var watcher in _watchers.Keys)
+            {
+                if ((watcher.Uscc is not null && watcher.Uscc == change.Uscc) || (watcher.PolicyId is not null && watcher.PolicyId == change.PolicyId))
+                {
+                    watcher.Events.Writer.TryWrite(change);
+                }
+            }
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (redis.Multiplexer is not { } multiplexer)
+        {
+            return;
+        }
+
+        try
+        {
+            await multiplexer.GetSubscriber().SubscribeAsync(Channel, (_, value) =>
+            {
+                var message = JsonSerializer.Deserialize<Message>(value.ToString());
+                if (message is not null && message.From != _instance)
+                {
+                    Deliver(message.Changes);
+                }
+            });
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            logger.LogWarning(ex, "not subscribed to entitlement events from other instances (Redis unavailable at start)");
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,396 @@
+using System.Security.Cryptography;
+using System.Text;
+using Huiqi.Backend.Auth;
+using Huiqi.Domain.Common;
+using Huiqi.Domain.Evaluation;
+using Huiqi.Domain.Matching;
+using Huiqi.Domain.Policies;
+using Huiqi.Domain.Serialization;
+using Huiqi.Storage.Store;
+using StoredStatus = Huiqi.Storage.Store.EntitlementStatus;
+
+namespace Huiqi.Backend.Entitlements;
+
+/// <summary>A workflow command that may not happen in the entitlement's current state.</summary>
+public sealed class EntitlementRefusedException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}
+
+/// <summary>
+/// 免申即享: creates entitlements for newly eligible enterprises (policy published, profile changed, daily), moves
+/// them through 公示, confirmation or objection, approval within the budget and disbursement, and revokes those that
+/// became ineligible before approval. Every step goes through <see cref="IStore.ApplyAsync"/>, which applies a step
+/// only from the state it expects, with its message and audit record in the same transaction: a step repeated
+/// (after a crash, or by another instance) changes nothing, so nothing is doubled and a re-run misses no one.
+/// </summary>
+public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, EntitlementEvents events, WorkflowOptions options, TimeProvider clock, ILogger<EntitlementWorkflow> logger)
+{
+    public const string SystemActor = "system:huiqi", SystemRole = "system";
+
+    private static readonly StoredStatus[] BeforeApproval = [StoredStatus.Matched, StoredStatus.Publicized, StoredStatus.Confirmed, StoredStatus.Objected];
+    private static readonly StoredStatus[] Answerable = [StoredStatus.Matched, StoredStatus.Publicized];
+
+    private readonly WorkingDays _workingDays = new(options.Holidays.Select(h => DateOnly.ParseExact(h, "yyyy-MM-dd")).ToHashSet());
+
+    /// <summary>The period key of the uniqueness rule: once per enterprise ever, or once per version.</summary>
+    public static string PeriodOf(Policy policy) => policy.OncePerEnterprise ? "" : $"v{policy.Version}";
+
+    /// <summary>Derived from what it is, so every instance and every retry names the same entitlement the same way.</summary>
+    public static string EntitlementIdOf(string uscc, string policyId, string period) => "ent-" + Hash($"{uscc}|{policyId}|{period}")[..24];
+
+    private static string NotificationIdOf(string key) => "ntf-" + Hash(key)[..24];
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    private DateOnly Today => Dates.TodayInChina(clock);
+
+    // ---- triggers ----
+
+    /// <summary>
+    /// Matches one published policy over the whole population: an entitlement for every eligible enterprise that has
+    /// none, a request for exactly the missing facts to every unknown one, and a revocation for every entitlement not
+    /// yet approved whose enterprise is no longer eligible (ineligible, or excluded by a better policy of its group).
+    /// </summary>
+    public async Task<ReconcileSummary> ReconcilePolicyAsync(Policy policy, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ReconcileOnceAsync(policy, cancellationToken);
+            }
+            catch (InvalidOperationException) when (attempt < 5)
+            {
+                // The index changed between matching and reading the outcomes: match again on the new state.
+            }
+        }
+    }
+
+    private async Task<ReconcileSummary> ReconcileOnceAsync(Policy policy, CancellationToken cancellationToken)
+    {
+        var today = Today;
+        var now = clock.GetUtcNow();
+        var period = PeriodOf(policy);
+        var existing = (await store.QueryEntitlementsAsync(new EntitlementQuery(PolicyId: policy.Id), cancellationToken))
+            .Where(e => e.Period == period).ToDictionary(e => e.Uscc, StringComparer.Ordinal);
+        using var result = index.MatchPolicy(policy, today, withMissingFields: true);
+        var changes = new List<WorkflowChange>();
+        foreach (var (_, outcome) in index.Outcomes(result, policy, today, EligibilityStatus.Eligible))
+        {
+            if (!existing.ContainsKey(outcome.Uscc) && index.GetProfile(outcome.Uscc) is { } profile)
+            {
+                changes.Add(Create(policy, period, profile, outcome.AmountFen, now));
+            }
+        }
+
+        foreach (var (_, outcome) in index.Outcomes(result, policy, today, EligibilityStatus.Unknown))
+        {
+            if (!existing.ContainsKey(outcome.Uscc) && outcome.MissingFields.Count > 0)
+            {
+                changes.Add(new WorkflowChange(Notification: MissingFieldsNotice(policy, outcome.Uscc, outcome.MissingFields, now)));
+            }
+        }
+
+        foreach (var entitlement in existing.Values.Where(e => BeforeApproval.Contains(e.Status)))
+        {
+            if (index.StatusOf(result, entitlement.Uscc) is EligibilityStatus.Ineligible or EligibilityStatus.Excluded)
+            {
+                changes.Add(Revoke(entitlement, policy.Title, now));
+            }
+        }
+
+        var applied = await ApplyAsync(changes, cancellationToken);
+        return new ReconcileSummary(
+            applied.Count(c => c.Create is not null),
+            applied.Count(c => c.Create is null && c.Transition is null),
+            applied.Count(c => c.Transition is not null));
+    }
+
+    /// <summary>The policies in force today, each matched over everyone: publish-time catch-up, the daily run, bulk imports.</summary>
+    public async Task<ReconcileSummary> ReconcileAllAsync(CancellationToken cancellationToken)
+    {
+        var total = new ReconcileSummary(0, 0, 0);
+        var today = Today;
+        foreach (var policy in index.Policies.Where(p => p.Status == PolicyStatus.Published && p.IsInForce(today)))
+        {
+            total += await ReconcilePolicyAsync(policy, cancellationToken);
+        }
+
+        return total;
+    }
+
+    /// <summary>Profiles changed: the same rules, for these enterprises over every policy in force.</summary>
+    public async Task<ReconcileSummary> ReconcileEnterprisesAsync(IReadOnlyCollection<string> usccs, CancellationToken cancellationToken)
+    {
+        var today = Today;
+        var now = clock.GetUtcNow();
+        var policies = index.Policies.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var changes = new List<WorkflowChange>();
+        foreach (var uscc in usccs.Distinct(StringComparer.Ordinal))
+        {
+            if (index.GetProfile(uscc) is not { } profile || index.MatchEnterprise(uscc, today) is not { } answers)
+            {
+                continue;
+            }
+
+            var held = await store.QueryEntitlementsAsync(new EntitlementQuery(Uscc: uscc), cancellationToken);
+            foreach (var answer in answers)
+            {
+                if (!policies.TryGetValue(answer.PolicyId, out var policy) || policy.Status != PolicyStatus.Published)
+                {
+                    continue;
+                }
+
+                var period = PeriodOf(policy);
+                var mine = held.FirstOrDefault(e => e.PolicyId == policy.Id && e.Period == period);
+                switch (answer.Status)
+                {
+                    case EligibilityStatus.Eligible when mine is null:
+                        changes.Add(Create(policy, period, profile, answer.AmountFen, now));
+                        break;
+                    case EligibilityStatus.Unknown when mine is null && answer.MissingFields.Count > 0:
+                        changes.Add(new WorkflowChange(Notification: MissingFieldsNotice(policy, uscc, answer.MissingFields, now)));
+                        break;
+                    case EligibilityStatus.Ineligible or EligibilityStatus.Excluded when mine is not null && BeforeApproval.Contains(mine.Status):
+                        changes.Add(Revoke(mine, policy.Title, now));
+                        break;
+                }
+            }
+        }
+
+        var applied = await ApplyAsync(changes, cancellationToken);
+        return new ReconcileSummary(applied.Count(c => c.Create is not null), applied.Count(c => c.Create is null && c.Transition is null), applied.Count(c => c.Transition is not null));
+    }
+
+    /// <summary>
+    /// 公示: matched entitlements start it (ending after the configured working days); on its last day the enterprise
+    /// is reminded; once it has ended without objection the entitlement is confirmed.
+    /// </summary>
+    public async Task<int> AdvancePublicityAsync(CancellationToken cancellationToken)
+    {
+        var today = Today;
+        var now = clock.GetUtcNow();
+        var titles = index.Policies.ToDictionary(p => p.Id, p => p.Title, StringComparer.Ordinal);
+        var changes = new List<WorkflowChange>();
+        foreach (var e in await store.QueryEntitlementsAsync(new EntitlementQuery(Statuses: [StoredStatus.Matched, StoredStatus.Publicized]), cancellationToken))
+        {
+            var title = titles.GetValueOrDefault(e.PolicyId, e.PolicyId);
+            if (e.Status == StoredStatus.Matched)
+            {
+                var ends = _workingDays.Add(today, options.PublicityWorkingDays);
+                changes.Add(Transition(e, [StoredStatus.Matched], e with { Status = StoredStatus.Publicized, PublicityEndsOn = ends, UpdatedAt = now },
+                    null, Audit(SystemActor, SystemRole, "entitlement.publicize", e)));
+            }
+            else if (e.PublicityEndsOn is { } ends && today > ends)
+            {
+                var (t, b) = Messages.StatusChanged(title, "公示期满无异议，已自动确认");
+                changes.Add(Transition(e, [StoredStatus.Publicized], e with { Status = StoredStatus.Confirmed, UpdatedAt = now },
+                    Notice(e, "status_changed", t, b, now, "confirmed"), Audit(SystemActor, SystemRole, "entitlement.confirm_auto", e)));
+            }
+            else if (e.PublicityEndsOn is { } last && today == last)
+            {
+                var (t, b) = Messages.PublicityEnding(title, last);
+                changes.Add(new WorkflowChange(Notification: Notice(e, "publicity_ending", t, b, now, Dates.Format(last))));
+            }
+        }
+
+        return (await ApplyAsync(changes, cancellationToken)).Count;
+    }
+
+    // ---- commands ----
+
+    public Task<EntitlementRecord> ConfirmAsync(string id, string? account, Caller caller, CancellationToken cancellationToken) =>
+        CommandAsync(id, caller, cancellationToken, e => e.Status == StoredStatus.Confirmed && (account ?? "") == (e.ReceivingAccount ?? "")
+            ? null // confirmed already (a phone retrying): the same answer again
+            : Transition(e, Answerable, e with { Status = StoredStatus.Confirmed, ReceivingAccount = account, UpdatedAt = clock.GetUtcNow() },
+                null, Audit(caller, "entitlement.confirm", e)));
+
+    public Task<EntitlementRecord> ObjectAsync(string id, string reason, Caller caller, CancellationToken cancellationToken) =>
+        CommandAsync(id, caller, cancellationToken, e => Transition(e, Answerable,
+            e with { Status = StoredStatus.Objected, ObjectionReason = reason, UpdatedAt = clock.GetUtcNow() }, null, Audit(caller, "entitlement.object", e)));
+
+    public Task<EntitlementRecord> ResolveObjectionAsync(string id, bool uphold, string resolution, Caller caller, string policyTitle, CancellationToken cancellationToken) =>
+        CommandAsync(id, caller, cancellationToken, e =>
+        {
+            var now = clock.GetUtcNow();
+            var (t, b) = Messages.StatusChanged(policyTitle, uphold ? $"异议成立，已撤销：{resolution}" : $"异议未成立，已确认：{resolution}");
+            return Transition(e, [StoredStatus.Objected],
+                e with { Status = uphold ? StoredStatus.Revoked : StoredStatus.Confirmed, Resolution = resolution, UpdatedAt = now },
+                Notice(e, "status_changed", t, b, now, uphold ? "objection_upheld" : "objection_dismissed"),
+                Audit(caller, uphold ? "entitlement.objection_upheld" : "entitlement.objection_dismissed", e));
+        });
+
+    public Task<EntitlementRecord> DisburseAsync(string id, string reference, Caller caller, string policyTitle, CancellationToken cancellationToken) =>
+        CommandAsync(id, caller, cancellationToken, e =>
+        {
+            var now = clock.GetUtcNow();
+            var (t, b) = Messages.Disbursed(policyTitle, e.ApprovedAmountFen ?? e.AmountFen, reference);
+            return Transition(e, [StoredStatus.Approved], e with { Status = StoredStatus.Disbursed, PaymentReference = reference, UpdatedAt = now },
+                Notice(e, "disbursed", t, b, now, "disbursed"), Audit(caller, "entitlement.disburse", e));
+        });
+
+    /// <summary>
+    /// Approves confirmed entitlements of a policy (the given ones, or all). When they would take the approved total
+    /// over the budget, each amount is scaled by floor(amount × remaining ÷ total) (按比例核减, ELIGIBILITY.md §5);
+    /// the store re-checks the budget in the same transaction, so concurrent approvals cannot overspend it.
+    /// </summary>
+    public async Task<ApprovalResult> ApproveAsync(Policy policy, IReadOnlyCollection<string> ids, Caller caller, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ApproveOnceAsync(policy, ids, caller, cancellationToken);
+            }
+            catch (BudgetExceededException) when (attempt < 3)
+            {
+                // Another approval of this policy committed first: recompute the remaining budget.
+            }
+        }
+    }
+
+    private async Task<ApprovalResult> ApproveOnceAsync(Policy policy, IReadOnlyCollection<string> ids, Caller caller, CancellationToken cancellationToken)
+    {
+        var all = await store.QueryEntitlementsAsync(new EntitlementQuery(PolicyId: policy.Id), cancellationToken);
+        var confirmed = all.Where(e => e.Status == StoredStatus.Confirmed).ToList();
+        if (ids.Count > 0)
+        {
+            var byId = all.ToDictionary(e => e.Id, StringComparer.Ordinal);
+            var wrong = ids.Where(id => !byId.TryGetValue(id, out var e) || e.Status != StoredStatus.Confirmed).ToList();
+            if (wrong.Count > 0)
+            {
+                throw new EntitlementRefusedException("entitlement.not_confirmed", $"以下资金不是本政策已确认的待审核资金：{string.Join("、", wrong.Take(5))}");
+            }
+
+            var wanted = ids.ToHashSet(StringComparer.Ordinal);
+            confirmed = confirmed.Where(e => wanted.Contains(e.Id)).ToList();
+        }
+
+        var batch = confirmed.Where(e => e.AmountFen is not null).OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
+        if (batch.Count == 0)
+        {
+            return new ApprovalResult([], 0, false);
+        }
+
+        var approvedBefore = all.Where(e => e.Status is StoredStatus.Approved or StoredStatus.Disbursed).Sum(e => e.ApprovedAmountFen ?? 0);
+        var total = batch.Sum(e => e.AmountFen!.Value);
+        var remaining = policy.BudgetFen is { } budget ? budget - approvedBefore : long.MaxValue;
+        if (remaining <= 0)
+        {
+            throw new EntitlementRefusedException("policy.budget_exhausted", "该政策预算已用完");
+        }
+
+        var prorated = total > remaining;
+        var now = clock.GetUtcNow();
+        var changes = batch.Select(e =>
+        {
+            var amount = prorated ? (long)((Int128)e.AmountFen!.Value * remaining / total) : e.AmountFen!.Value;
+            var (t, b) = Messages.StatusChanged(policy.Title, prorated ? $"已审核通过，按比例核减后为 {Domain.Explanation.Money.Format(amount)}" : "已审核通过，等待拨付");
+            return Transition(e, [StoredStatus.Confirmed], e with { Status = StoredStatus.Approved, ApprovedAmountFen = amount, UpdatedAt = now },
+                Notice(e, "status_changed", t, b, now, "approved"), Audit(caller, prorated ? "entitlement.approve_prorated" : "entitlement.approve", e));
+        }).ToList();
+        var applied = await ApplyAsync(changes, cancellationToken, policy.BudgetFen is { } cap ? new BudgetGuard(policy.Id, cap) : null);
+        var records = applied.Select(c => c.Transition!.To).ToList();
+        return new ApprovalResult(records, records.Sum(r => r.ApprovedAmountFen ?? 0), prorated);
+    }
+
+    // ---- building steps ----
+
+    private WorkflowChange Create(Policy policy, string period, Domain.Profiles.EnterpriseProfile profile, long? amount, DateTimeOffset now)
+    {
+        var id = EntitlementIdOf(profile.Uscc, policy.Id, period);
+        var record = new EntitlementRecord(id, profile.Uscc, policy.Id, policy.Version, period, StoredStatus.Matched, amount, now, now,
+            profile.Region, profile.TechDomains is { } domains ? string.Join(',', domains) : null, profile.Name);
+        var (title, body) = Messages.NewEntitlement(policy.Title, amount);
+        return new WorkflowChange(
+            Create: record,
+            Notification: new NotificationRecord(NotificationIdOf($"new|{id}"), profile.Uscc, "new_entitlement", title, body, policy.Id, false, now, id),
+            Audit: new AuditEntry(SystemActor, SystemRole, "entitlement.match", policy.Id, policy.Version, $"{id} {profile.Uscc}", ProfileJson.Fingerprint(profile)));
+    }
+
+    private static NotificationRecord MissingFieldsNotice(Policy policy, string uscc, IReadOnlyList<string> fields, DateTimeOffset now)
+    {
+        var (title, body) = Messages.MissingFields(policy.Title, fields);
+        // Once per enterprise × policy version × set of missing facts: asking again only when the question changes.
+        var id = NotificationIdOf($"missing|{uscc}|{policy.Id}|{policy.Version}|{string.Join(',', fields)}");
+        return new NotificationRecord(id, uscc, "missing_fields", title, body, policy.Id, false, now, null, fields);
+    }
+
+    private WorkflowChange Revoke(EntitlementRecord e, string title, DateTimeOffset now)
+    {
+        var (t, b) = Messages.StatusChanged(title, "企业信息变化后不再符合条件，已撤销");
+        return Transition(e, BeforeApproval, e with { Status = StoredStatus.Revoked, UpdatedAt = now },
+            Notice(e, "status_changed", t, b, now, "revoked"), Audit(SystemActor, SystemRole, "entitlement.revoke", e));
+    }
+
+    private static WorkflowChange Transition(EntitlementRecord from, IReadOnlyCollection<StoredStatus> fromStatuses, EntitlementRecord to, NotificationRecord? notification, AuditEntry audit) =>
+        new(Transition: new EntitlementTransition(fromStatuses, to), Notification: notification, Audit: audit);
+
+    private static NotificationRecord Notice(EntitlementRecord e, string kind, string title, string body, DateTimeOffset now, string step) =>
+        new(NotificationIdOf($"{kind}|{e.Id}|{step}"), e.Uscc, kind, title, body, e.PolicyId, false, now, e.Id);
+
+    private AuditEntry Audit(Caller caller, string what, EntitlementRecord e) => Audit(caller.Name, caller.Role, what, e);
+
+    private AuditEntry Audit(string who, string role, string what, EntitlementRecord e) =>
+        new(who, role, what, e.PolicyId, e.PolicyVersion, $"{e.Id} {e.Uscc}", index.GetProfile(e.Uscc) is { } p ? ProfileJson.Fingerprint(p) : null);
+
+    private async Task<EntitlementRecord> CommandAsync(string id, Caller caller, CancellationToken cancellationToken, Func<EntitlementRecord, WorkflowChange?> step)
+    {
+        var current = await store.GetEntitlementAsync(id, cancellationToken) ?? throw new EntitlementRefusedException("not_found", "资金记录不存在");
+        if (step(current) is not { } change)
+        {
+            return current;
+        }
+
+        if ((await ApplyAsync([change], cancellationToken)).Count == 0)
+        {
+            var now = await store.GetEntitlementAsync(id, cancellationToken);
+            throw new EntitlementRefusedException("entitlement.state", $"当前状态（{StatusName(now?.Status ?? current.Status)}）不允许此操作");
+        }
+
+        return change.Transition!.To;
+    }
+
+    public static string StatusName(StoredStatus status) => status switch
+    {
+        StoredStatus.Matched => "已匹配",
+        StoredStatus.Publicized => "公示中",
+        StoredStatus.Confirmed => "已确认",
+        StoredStatus.Objected => "有异议",
+        StoredStatus.Approved => "已审核",
+        StoredStatus.Disbursed => "已拨付",
+        _ => "已撤销",
+    };
+
+    /// <summary>Applies in batches (one transaction each) and tells the watchers what applied.</summary>
+    private async Task<IReadOnlyList<WorkflowChange>> ApplyAsync(List<WorkflowChange> changes, CancellationToken cancellationToken, BudgetGuard? guard = null)
+    {
+        var applied = new List<WorkflowChange>();
+        foreach (var batch in changes.Chunk(guard is null ? options.BatchSize : int.MaxValue))
+        {
+            var done = await store.ApplyAsync(batch, cancellationToken, guard);
+            applied.AddRange(done);
+            await events.PublishAsync([.. done.Select(c =>
+            {
+                var e = c.Create ?? c.Transition?.To;
+                var n = c.Notification;
+                return new EntitlementChanged(e?.Uscc ?? n!.Uscc, e?.PolicyId ?? n!.PolicyId ?? "", e?.Id, n?.Id);
+            })]);
+        }
+
+        if (applied.Count > 0)
+        {
+            logger.LogDebug("workflow: {Applied} of {Total} steps applied", applied.Count, changes.Count);
+        }
+
+        return applied;
+    }
+}
+
+public sealed record ReconcileSummary(int Created, int Asked, int Revoked)
+{
+    public static ReconcileSummary operator +(ReconcileSummary a, ReconcileSummary b) => new(a.Created + b.Created, a.Asked + b.Asked, a.Revoked + b.Revoked);
+}
+
+public sealed record ApprovalResult(IReadOnlyList<EntitlementRecord> Approved, long ApprovedTotalFen, bool Prorated);
