@@ -48,17 +48,4 @@ public sealed class ReflectionTests
 
         Assert.Contains("huiqi/v1/eligibility.proto", files);
     }
-
-    [Fact]
-    public async Task An_rpc_not_built_yet_answers_unimplemented_rather_than_a_fake_answer()
-    {
-        await using var platform = await PlatformHost.StartAsync();
-        using var channel = platform.Channel(platform.Token(("role", "admin"), ("sub", "ops")));
-        var client = new EntitlementService.EntitlementServiceClient(channel);
-
-        var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await client.DisburseAsync(new DisburseRequest { EntitlementId = "x", PaymentReference = "y" }));
-
-        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-    }
 }

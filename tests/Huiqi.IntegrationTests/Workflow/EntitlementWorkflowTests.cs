@@ -1,0 +1,336 @@
+using System.Security.Claims;
+using Huiqi.Backend.Auth;
+using Huiqi.Backend.Entitlements;
+using Huiqi.Domain.Benefits;
+using Huiqi.Domain.Common;
+using Huiqi.Domain.Evaluation;
+using Huiqi.Domain.Matching;
+using Huiqi.Domain.Policies;
+using Huiqi.Domain.Population;
+using Huiqi.Domain.Profiles;
+using Huiqi.Domain.Text;
+using Huiqi.Storage;
+using Huiqi.Storage.Cache;
+using Huiqi.Storage.Store;
+using Microsoft.Extensions.Logging.Abstractions;
+using EntitlementStatus = Huiqi.Storage.Store.EntitlementStatus;
+
+namespace Huiqi.IntegrationTests.Workflow;
+
+/// <summary>A clock the test moves by hand (公示 lasts working days; the test does not wait for them).</summary>
+public sealed class ManualClock(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => Now;
+
+    /// <summary>10:00 China Standard Time on <paramref name="day"/>.</summary>
+    public void SetDay(DateOnly day) => Now = new DateTimeOffset(day.ToDateTime(new TimeOnly(10, 0)), Dates.ChinaOffset).ToUniversalTime();
+}
+
+/// <summary>
+/// The 免申即享 workflow over a real SQLite store and a real matching index, with a hand-moved clock: who gets an
+/// entitlement, what they are told, 公示 in working days, objections, approval within the budget, revocation.
+/// </summary>
+public sealed class EntitlementWorkflowTests : IAsyncLifetime
+{
+    private static readonly DateOnly Friday = new(2026, 11, 20);
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"huiqi-wf-{Guid.NewGuid():N}");
+    private readonly ManualClock _clock = new(DateTimeOffset.UnixEpoch);
+    private readonly EligibilityIndex _index = new();
+    private SqliteStore _store = null!;
+    private EntitlementWorkflow _workflow = null!;
+
+    private static readonly Caller Officer = new(new ClaimsPrincipal(new ClaimsIdentity([new Claim("role", "staff"), new Claim("jurisdiction", "620100"), new Claim("sub", "officer-1")], "test")));
+
+    public async Task InitializeAsync()
+    {
+        _clock.SetDay(Friday);
+        _store = new SqliteStore(new StorageOptions { DataDir = _dataDir }, _clock);
+        await _store.MigrateAsync(CancellationToken.None);
+        var events = new EntitlementEvents(new RedisConnection(new StorageOptions(), NullLogger<RedisConnection>.Instance), NullLogger<EntitlementEvents>.Instance);
+        _workflow = new EntitlementWorkflow(_store, _index, events, new WorkflowOptions { PublicityWorkingDays = 5, BatchSize = 100 }, _clock, NullLogger<EntitlementWorkflow>.Instance);
+    }
+
+    public Task DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    private static Caller EnterpriseCaller(string uscc) =>
+        new(new ClaimsPrincipal(new ClaimsIdentity([new Claim("role", "enterprise"), new Claim("uscc", uscc)], "test")));
+
+    private static EnterpriseProfile Firm(int n, long? employees, string region = "620102") =>
+        new() { Uscc = Uscc.Complete($"9162010{n:D10}"), Name = $"企业{n}", Region = region, Employees = employees, TechDomains = new(["electronic_info"]) };
+
+    private static Policy Award(string id, string criteria, long amountFen = 20_000_000, string? group = null, long? budget = null, int version = 1, bool once = false) => new()
+    {
+        Id = id,
+        Version = version,
+        Status = PolicyStatus.Published,
+        Title = $"测试政策 {id}",
+        Jurisdiction = "620100",
+        Criteria = CriteriaText.Parse(criteria),
+        Benefit = new FixedBenefit(amountFen),
+        ExclusionGroup = group,
+        BudgetFen = budget,
+        OncePerEnterprise = once,
+    };
+
+    private async Task<List<EntitlementRecord>> EntitlementsAsync() => [.. await _store.ListEntitlementsAsync(null, null, CancellationToken.None)];
+
+    private async Task<List<NotificationRecord>> InboxAsync(string uscc) => [.. await _store.ListNotificationsAsync(uscc, false, null, 100, CancellationToken.None)];
+
+    [Fact]
+    public async Task Publishing_creates_one_entitlement_per_eligible_enterprise_and_asks_unknown_ones_for_exactly_their_missing_facts()
+    {
+        EnterpriseProfile eligible = Firm(1, 50), ineligible = Firm(2, 5), unknown = Firm(3, null);
+        foreach (var firm in new[] { eligible, ineligible, unknown }) { _index.Upsert(firm); }
+        var policy = Award("p-jobs", "employees >= 10");
+        _index.SetPolicies([policy]);
+
+        var summary = await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+
+        Assert.Equal(new ReconcileSummary(1, 1, 0), summary);
+        var entitlement = Assert.Single(await EntitlementsAsync());
+        Assert.Equal((eligible.Uscc, EntitlementStatus.Matched, 20_000_000L, "v1"), (entitlement.Uscc, entitlement.Status, entitlement.AmountFen!.Value, entitlement.Period));
+        Assert.Equal(["new_entitlement"], (await InboxAsync(eligible.Uscc)).Select(n => n.Kind));
+        Assert.Empty(await InboxAsync(ineligible.Uscc));
+        var ask = Assert.Single(await InboxAsync(unknown.Uscc));
+        Assert.Equal("missing_fields", ask.Kind);
+        Assert.Equal(["employees"], ask.MissingFields!);
+
+        // Again (a retry, another instance, the daily run): nothing new, nothing doubled.
+        Assert.Equal(new ReconcileSummary(0, 0, 0), await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None));
+        Assert.Single(await EntitlementsAsync());
+        Assert.Single(await InboxAsync(unknown.Uscc));
+        var audit = await _store.ReadAuditAsync(CancellationToken.None).ToListAsync();
+        Assert.Equal("entitlement.match", Assert.Single(audit).Entry.What);
+        Assert.Equal(Domain.Serialization.ProfileJson.Fingerprint(eligible), audit[0].Entry.SnapshotHash);
+        Assert.True((await AuditChain.VerifyAsync(_store.ReadAuditAsync(CancellationToken.None))).Intact);
+    }
+
+    [Fact]
+    public async Task Entitlements_go_to_exactly_the_enterprises_the_reference_evaluator_finds_eligible()
+    {
+        var population = new PopulationGenerator(7).Generate(3_000).ToList();
+        foreach (var firm in population) { _index.Upsert(firm); }
+        var policy = Award("p-random", "region under 620000 and employees >= 20 and annual_revenue < 5000万 and not dishonest = true") with
+        {
+            Benefit = new RateBenefit(Domain.Criteria.FieldCatalog.RdExpense, 1_000, 50_000_000),
+        };
+        _index.SetPolicies([policy]);
+
+        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+
+        var expected = population.Select(p => (p.Uscc, Answer: PolicyEvaluator.Evaluate(policy, p, Friday)))
+            .Where(x => x.Answer.Status == EligibilityStatus.Eligible).ToDictionary(x => x.Uscc, x => x.Answer.AmountFen);
+        Assert.InRange(expected.Count, 50, 2_900); // the population is varied enough for this to mean something
+        var actual = (await EntitlementsAsync()).ToDictionary(e => e.Uscc, e => e.AmountFen);
+        Assert.Equal(expected.OrderBy(x => x.Key), actual.OrderBy(x => x.Key));
+        var unknown = population.Where(p => PolicyEvaluator.Evaluate(policy, p, Friday).Status == EligibilityStatus.Unknown).ToList();
+        foreach (var firm in unknown.Take(50))
+        {
+            var ask = Assert.Single(await InboxAsync(firm.Uscc));
+            Assert.Equal(PolicyEvaluator.Evaluate(policy, firm, Friday).MissingFields, ask.MissingFields!);
+        }
+    }
+
+    [Fact]
+    public async Task Gongshi_lasts_five_working_days_then_confirms_without_objection()
+    {
+        var firm = Firm(1, 50);
+        _index.Upsert(firm);
+        var policy = Award("p-gongshi", "employees >= 10");
+        _index.SetPolicies([policy]);
+        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+
+        await _workflow.AdvancePublicityAsync(CancellationToken.None);
+        var publicized = Assert.Single(await EntitlementsAsync());
+        Assert.Equal(EntitlementStatus.Publicized, publicized.Status);
+        Assert.Equal(new DateOnly(2026, 11, 27), publicized.PublicityEndsOn); // Mon–Fri of the next week: the weekend does not count
+
+        _clock.SetDay(new DateOnly(2026, 11, 26));
+        await _workflow.AdvancePublicityAsync(CancellationToken.None);
+        Assert.Equal(EntitlementStatus.Publicized, Assert.Single(await EntitlementsAsync()).Status);
+
+        _clock.SetDay(new DateOnly(2026, 11, 27)); // the last day: a reminder, once
+        await _workflow.AdvancePublicityAsync(CancellationToken.None);
+        await _workflow.AdvancePublicityAsync(CancellationToken.None);
+        Assert.Single(await InboxAsync(firm.Uscc), n => n.Kind == "publicity_ending");
+
+        _clock.SetDay(new DateOnly(2026, 11, 28));
+        await _workflow.AdvancePublicityAsync(CancellationToken.None);
+        Assert.Equal(EntitlementStatus.Confirmed, Assert.Single(await EntitlementsAsync()).Status);
+        Assert.Contains(await InboxAsync(firm.Uscc), n => n.Kind == "status_changed" && n.Body.Contains("自动确认"));
+        Assert.Equal(["entitlement.match", "entitlement.publicize", "entitlement.confirm_auto"],
+            (await _store.ReadAuditAsync(CancellationToken.None).ToListAsync()).Select(a => a.Entry.What));
+    }
+
+    [Fact]
+    public async Task An_objection_is_resolved_by_staff_and_a_confirmation_repeats_harmlessly()
+    {
+        EnterpriseProfile a = Firm(1, 50), b = Firm(2, 60);
+        _index.Upsert(a);
+        _index.Upsert(b);
+        var policy = Award("p-object", "employees >= 10");
+        _index.SetPolicies([policy]);
+        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        var all = await EntitlementsAsync();
+        var ofA = all.Single(e => e.Uscc == a.Uscc);
+        var ofB = all.Single(e => e.Uscc == b.Uscc);
+
+        var confirmed = await _workflow.ConfirmAsync(ofA.Id, "6222 0000 1111", EnterpriseCaller(a.Uscc), CancellationToken.None);
+        Assert.Equal(EntitlementStatus.Confirmed, confirmed.Status);
+        Assert.Equal(confirmed.Status, (await _workflow.ConfirmAsync(ofA.Id, "6222 0000 1111", EnterpriseCaller(a.Uscc), CancellationToken.None)).Status);
+        await Assert.ThrowsAsync<EntitlementRefusedException>(() => _workflow.ObjectAsync(ofA.Id, "金额有误", EnterpriseCaller(a.Uscc), CancellationToken.None));
+
+        var objected = await _workflow.ObjectAsync(ofB.Id, "我们已享受过同类补贴", EnterpriseCaller(b.Uscc), CancellationToken.None);
+        Assert.Equal((EntitlementStatus.Objected, "我们已享受过同类补贴"), (objected.Status, objected.ObjectionReason));
+        var resolved = await _workflow.ResolveObjectionAsync(ofB.Id, uphold: true, "核实属实，撤销", Officer, policy.Title, CancellationToken.None);
+        Assert.Equal(EntitlementStatus.Revoked, resolved.Status);
+        await Assert.ThrowsAsync<EntitlementRefusedException>(() => _workflow.ResolveObjectionAsync(ofB.Id, uphold: false, "再议", Officer, policy.Title, CancellationToken.None));
+        // confirm, object, uphold: the repeated confirmation wrote nothing
+        Assert.Equal(["entitlement.confirm", "entitlement.object", "entitlement.objection_upheld"],
+            await _store.ReadAuditAsync(CancellationToken.None).Where(a => a.Entry.What != "entitlement.match").Select(a => a.Entry.What).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Approval_scales_amounts_pro_rata_and_the_sum_approved_never_exceeds_the_budget()
+    {
+        var firms = Enumerable.Range(1, 3).Select(i => Firm(i, 50)).ToList();
+        firms.ForEach(_index.Upsert);
+        var policy = Award("p-budget", "employees >= 10", amountFen: 20_000_000, budget: 50_000_000);
+        _index.SetPolicies([policy]);
+        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        var entitlements = await EntitlementsAsync();
+        foreach (var e in entitlements.Take(1))
+        {
+            await _workflow.ConfirmAsync(e.Id, null, EnterpriseCaller(e.Uscc), CancellationToken.None);
+        }
+
+        var first = await _workflow.ApproveAsync(policy, [], Officer, CancellationToken.None);
+        Assert.Equal((1, 20_000_000L, false), (first.Approved.Count, first.ApprovedTotalFen, first.Prorated));
+
+        foreach (var e in entitlements.Skip(1))
+        {
+            await _workflow.ConfirmAsync(e.Id, null, EnterpriseCaller(e.Uscc), CancellationToken.None);
+        }
+
+        var second = await _workflow.ApproveAsync(policy, [], Officer, CancellationToken.None);
+        // 30万 remain for 40万 asked: each 20万 becomes floor(20万 × 30 / 40) = 15万 (按比例核减, ELIGIBILITY.md §5).
+        Assert.True(second.Prorated);
+        Assert.All(second.Approved, e => Assert.Equal(15_000_000, e.ApprovedAmountFen));
+        var approvedTotal = (await EntitlementsAsync()).Where(e => e.Status == EntitlementStatus.Approved).Sum(e => e.ApprovedAmountFen!.Value);
+        Assert.Equal(50_000_000, approvedTotal);
+        await Assert.ThrowsAsync<EntitlementRefusedException>(async () =>
+        {
+            var more = Firm(9, 50);
+            _index.Upsert(more);
+            await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+            var extra = (await EntitlementsAsync()).Single(e => e.Uscc == more.Uscc);
+            await _workflow.ConfirmAsync(extra.Id, null, EnterpriseCaller(more.Uscc), CancellationToken.None);
+            await _workflow.ApproveAsync(policy, [], Officer, CancellationToken.None); // budget used up
+        });
+
+        var paid = await _workflow.DisburseAsync(second.Approved[0].Id, "PAY-2026-0001", Officer, policy.Title, CancellationToken.None);
+        Assert.Equal((EntitlementStatus.Disbursed, "PAY-2026-0001"), (paid.Status, paid.PaymentReference));
+        Assert.Contains(await InboxAsync(paid.Uscc), n => n.Kind == "disbursed" && n.Body.Contains("15万元"));
+        await Assert.ThrowsAsync<EntitlementRefusedException>(() => _workflow.DisburseAsync(second.Approved[0].Id, "PAY-AGAIN", Officer, policy.Title, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Budget_rounding_never_overspends_with_uneven_amounts()
+    {
+        var random = new Random(3);
+        for (var round = 0; round < 20; round++)
+        {
+            var firms = Enumerable.Range(1, random.Next(2, 9)).Select(i => Firm(round * 100 + i, random.Next(10, 1_000))).ToList();
+            firms.ForEach(_index.Upsert);
+            var budget = random.NextInt64(1, 5_000_000);
+            var policy = Award($"p-round-{round}", $"employees >= 10 and region under 620102", budget: budget) with
+            {
+                Benefit = new RateBenefit(Domain.Criteria.FieldCatalog.Employees, 123_457),
+                Criteria = CriteriaText.Parse($"employees >= 10 and name in [{string.Join(", ", firms.Select(f => $"\"{f.Name}\""))}]"),
+            };
+            _index.SetPolicies([policy]);
+            await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+            foreach (var e in await _store.ListEntitlementsAsync(null, policy.Id, CancellationToken.None))
+            {
+                await _workflow.ConfirmAsync(e.Id, null, EnterpriseCaller(e.Uscc), CancellationToken.None);
+            }
+
+            var result = await _workflow.ApproveAsync(policy, [], Officer, CancellationToken.None);
+            Assert.InRange(result.ApprovedTotalFen, 0, budget);
+            Assert.Equal(result.ApprovedTotalFen, (await _store.ListEntitlementsAsync(null, policy.Id, CancellationToken.None)).Sum(e => e.ApprovedAmountFen ?? 0));
+        }
+    }
+
+    [Fact]
+    public async Task A_profile_change_revokes_an_entitlement_before_approval_but_not_after()
+    {
+        EnterpriseProfile a = Firm(1, 50), b = Firm(2, 50);
+        _index.Upsert(a);
+        _index.Upsert(b);
+        var policy = Award("p-revoke", "employees >= 10");
+        _index.SetPolicies([policy]);
+        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        var ofB = (await EntitlementsAsync()).Single(e => e.Uscc == b.Uscc);
+        await _workflow.ConfirmAsync(ofB.Id, null, EnterpriseCaller(b.Uscc), CancellationToken.None);
+        await _workflow.ApproveAsync(policy, [ofB.Id], Officer, CancellationToken.None);
+
+        _index.Upsert(a with { Employees = 3 });
+        _index.Upsert(b with { Employees = 3 });
+        var summary = await _workflow.ReconcileEnterprisesAsync([a.Uscc, b.Uscc], CancellationToken.None);
+
+        Assert.Equal(1, summary.Revoked);
+        var all = await EntitlementsAsync();
+        Assert.Equal(EntitlementStatus.Revoked, all.Single(e => e.Uscc == a.Uscc).Status);
+        Assert.Equal(EntitlementStatus.Approved, all.Single(e => e.Uscc == b.Uscc).Status);
+        Assert.Contains(await InboxAsync(a.Uscc), n => n.Kind == "status_changed" && n.Body.Contains("撤销"));
+
+        // A new enterprise that becomes eligible by a profile change gets its entitlement at once.
+        var c = Firm(3, 1);
+        _index.Upsert(c);
+        await _workflow.ReconcileEnterprisesAsync([c.Uscc], CancellationToken.None);
+        Assert.DoesNotContain(await EntitlementsAsync(), e => e.Uscc == c.Uscc);
+        _index.Upsert(c with { Employees = 12 });
+        Assert.Equal(1, (await _workflow.ReconcileEnterprisesAsync([c.Uscc], CancellationToken.None)).Created);
+    }
+
+    [Fact]
+    public async Task Once_per_enterprise_holds_across_versions_and_otherwise_each_version_pays_once()
+    {
+        var firm = Firm(1, 50);
+        _index.Upsert(firm);
+        var once = Award("p-once", "employees >= 10", once: true);
+        var each = Award("p-each", "employees >= 10");
+        _index.SetPolicies([once, each]);
+        await _workflow.ReconcileAllAsync(CancellationToken.None);
+
+        var v2Once = once with { Version = 2 };
+        var v2Each = each with { Version = 2 };
+        _index.SetPolicies([v2Once, v2Each]);
+        await _workflow.ReconcileAllAsync(CancellationToken.None);
+
+        var rows = await EntitlementsAsync();
+        Assert.Single(rows, e => e.PolicyId == "p-once");
+        Assert.Equal(["v1", "v2"], rows.Where(e => e.PolicyId == "p-each").Select(e => e.Period).Order());
+    }
+
+    [Fact]
+    public async Task An_excluded_outcome_creates_no_entitlement()
+    {
+        var firm = Firm(1, 50);
+        _index.Upsert(firm);
+        var lower = Award("p-lower", "employees >= 10", amountFen: 10_000_000, group: "ladder");
+        var higher = Award("p-higher", "employees >= 10", amountFen: 30_000_000, group: "ladder");
+        _index.SetPolicies([lower, higher]);
+
+        await _workflow.ReconcileAllAsync(CancellationToken.None);
+
+        Assert.Equal(["p-higher"], (await EntitlementsAsync()).Select(e => e.PolicyId));
+    }
+}
