@@ -111,6 +111,8 @@ public static class NotificationEndpoints
 
     private static async IAsyncEnumerable<SseItem<ChangeEventView>> Events(AsyncServerStreamingCall<EntitlementEvent> watch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // A first event at once: the phone knows it is connected, and proxies see bytes flow.
+        yield return new SseItem<ChangeEventView>(new ChangeEventView(null, null), "ready");
         var stream = watch.ResponseStream;
         while (true)
         {
