@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Huiqi.Domain.Profiles;
+
+namespace Huiqi.IntegrationTests.Gateway;
+
+/// <summary>The enterprise owner's phone, end to end over the JSON gateway with the real backend behind it.</summary>
+public sealed class MobileStoryTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    /// <summary>Values an owner can type for each fact a policy may ask for (JSON member → value).</summary>
+    private static readonly Dictionary<string, object> Fillable = new()
+    {
+        ["employees"] = 60, ["annualRevenue"] = 3_000_000_000L, ["rdExpense"] = 300_000_000L, ["establishedOn"] = "2019-05-20",
+        ["taxCredit"] = "A", ["dishonest"] = false, ["scale"] = "small", ["ownership"] = "private", ["listingBoard"] = "neeq",
+        ["zone"] = "lanzhou-hitech", ["industry"] = "C3911", ["techDomains"] = new[] { "electronic_info" }, ["tags"] = Array.Empty<string>(),
+    };
+
+    private static readonly Dictionary<string, string> MemberOf = new()
+    {
+        ["employees"] = "employees", ["annual_revenue"] = "annualRevenue", ["rd_expense"] = "rdExpense", ["established_on"] = "establishedOn",
+        ["tax_credit"] = "taxCredit", ["dishonest"] = "dishonest", ["scale"] = "scale", ["ownership"] = "ownership", ["listing_board"] = "listingBoard",
+        ["zone"] = "zone", ["industry"] = "industry", ["tech_domains"] = "techDomains", ["tags"] = "tags",
+    };
+
+    [Fact]
+    public async Task An_owner_opens_the_app_fills_in_a_missing_fact_and_sees_the_answer_change()
+    {
+        var f = fixture;
+        // A newly registered firm the partner feed knows little about.
+        var uscc = Uscc.Complete("91620102MA01KP001");
+        (await f.SendAsync(HttpMethod.Put, $"/v1/enterprises/{uscc}", f.Admin, """{"name": "兰州故事科技有限公司", "region": "620102", "certifications": []}""")).EnsureSuccessStatusCode();
+
+        // 1. a token (development: the dev token route)
+        var minted = await f.Platform.Http.PostAsJsonAsync("/v1/dev/token", new { role = "enterprise", uscc });
+        Assert.Equal(HttpStatusCode.OK, minted.StatusCode);
+        var token = (await minted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+
+        // 2. home
+        var home = await f.JsonAsync(HttpMethod.Get, "/v1/home", token);
+        Assert.Equal(uscc, home.GetProperty("enterprise").GetProperty("uscc").GetString());
+        Assert.Equal("城关区", home.GetProperty("enterprise").GetProperty("regionName").GetString());
+        Assert.True(home.GetProperty("needsInfoCount").GetInt32() > 0);
+
+        // 3. its eligibility: an answer that waits only for facts the owner can give
+        var eligibility = await f.JsonAsync(HttpMethod.Get, "/v1/me/eligibility", token);
+        var waiting = eligibility.GetProperty("items").EnumerateArray()
+            .First(a => a.GetProperty("status").GetString() == "unknown"
+                && a.GetProperty("missingFields").EnumerateArray().All(m => MemberOf.ContainsKey(m.GetString()!)));
+        var policyId = waiting.GetProperty("policyId").GetString()!;
+        var missing = waiting.GetProperty("missingFields").EnumerateArray().Select(m => m.GetString()!).ToList();
+
+        // 4. one explanation, condition by condition
+        var explained = await f.JsonAsync(HttpMethod.Get, $"/v1/me/eligibility/{policyId}", token);
+        Assert.Equal("unknown", explained.GetProperty("status").GetString());
+        var conditions = explained.GetProperty("conditions").EnumerateArray().ToList();
+        Assert.Contains(conditions, c => c.GetProperty("result").GetString() == "unknown" && missing.Contains(c.GetProperty("field").GetString()!));
+        Assert.All(conditions, c => Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", c.GetProperty("text").GetString()!));
+
+        // 5. fill in the missing facts
+        var patch = JsonSerializer.Serialize(missing.ToDictionary(m => MemberOf[m], m => Fillable[MemberOf[m]]));
+        var patched = await f.JsonAsync(HttpMethod.Patch, "/v1/me", token, patch);
+        Assert.All(missing, m => Assert.Equal("self_declared", patched.GetProperty("provenance").GetProperty(MemberOf[m]).GetProperty("source").GetString()));
+
+        // 6. the answer is no longer unknown
+        var after = await f.JsonAsync(HttpMethod.Get, $"/v1/me/eligibility/{policyId}", token);
+        Assert.NotEqual("unknown", after.GetProperty("status").GetString());
+        Assert.Empty(after.GetProperty("missingFields").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_newly_eligible_owner_is_told_over_server_sent_events_and_sees_the_entitlement()
+    {
+        var f = fixture;
+        var policy = """
+            {"id": "sse-jobs-award", "title": "稳岗扩岗奖励（测试）", "issuer": "兰州市人社局", "jurisdiction": "620100",
+             "criteria": {"all": [{"field": "region", "op": "under", "value": "620100"}, {"field": "employees", "op": "ge", "value": 100}]},
+             "benefit": {"fixedFen": 5000000}}
+            """;
+        (await f.SendAsync(HttpMethod.Post, "/v1/policies", f.StaffIn, policy)).EnsureSuccessStatusCode();
+        (await f.SendAsync(HttpMethod.Post, "/v1/policies/sse-jobs-award/publish", f.StaffIn)).EnsureSuccessStatusCode();
+        var uscc = Uscc.Complete("91620102MA01KP002");
+        (await f.SendAsync(HttpMethod.Put, $"/v1/enterprises/{uscc}", f.Partner, """{"name": "兰州事件测试有限公司", "region": "620102", "employees": 5}""")).EnsureSuccessStatusCode();
+        var token = f.Platform.Token(("role", "enterprise"), ("uscc", uscc));
+
+        using var stream = await f.SendAsync(HttpMethod.Get, "/v1/me/notifications/stream", token);
+        Assert.Equal("text/event-stream", stream.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
+        Assert.Equal("event: ready", await reader.ReadLineAsync());
+
+        (await f.SendAsync(HttpMethod.Patch, "/v1/me", token, """{"employees": 150}""")).EnsureSuccessStatusCode();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        JsonElement? told = null;
+        string? eventName = null;
+        while (told is null && await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) { eventName = line[7..]; }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && eventName == "notification")
+            {
+                var data = JsonDocument.Parse(line[6..]).RootElement;
+                if (data.GetProperty("notification").GetProperty("kind").GetString() == "new_entitlement")
+                {
+                    told = data.Clone();
+                }
+            }
+        }
+
+        Assert.Equal("sse-jobs-award", told!.Value.GetProperty("notification").GetProperty("policyId").GetString());
+        var entitlements = await f.JsonAsync(HttpMethod.Get, "/v1/me/entitlements", token);
+        var entitlement = Assert.Single(entitlements.GetProperty("items").EnumerateArray());
+        Assert.Equal((5_000_000, "5万元"), (entitlement.GetProperty("amountFen").GetInt64(), entitlement.GetProperty("amountText").GetString()));
+
+        // confirm it from the phone, with a receiving account
+        var confirmed = await f.JsonAsync(HttpMethod.Post, $"/v1/me/entitlements/{entitlement.GetProperty("id").GetString()}/confirm", token, """{"receivingAccount": "6222 0200 0000 0001"}""");
+        Assert.Equal("confirmed", confirmed.GetProperty("status").GetString());
+        var inbox = await f.JsonAsync(HttpMethod.Get, "/v1/me/notifications?unreadOnly=true", token);
+        Assert.True(inbox.GetProperty("unreadCount").GetInt64() >= 1);
+        var marked = await f.JsonAsync(HttpMethod.Post, "/v1/me/notifications/read", token, "{}");
+        Assert.True(marked.GetProperty("marked").GetInt64() >= 1);
+        Assert.Equal(0, (await f.JsonAsync(HttpMethod.Get, "/v1/home", token)).GetProperty("unreadCount").GetInt64());
+
+        // staff see it in the policy's statistics
+        var statistics = await f.JsonAsync(HttpMethod.Get, "/v1/policies/sse-jobs-award/statistics", f.StaffIn);
+        Assert.Equal(1, statistics.GetProperty("total").GetProperty("confirmed").GetProperty("count").GetInt64());
+        var chengguan = statistics.GetProperty("byRegion").EnumerateArray().Single(r => r.GetProperty("key").GetString() == "620102");
+        Assert.Equal(("城关区", 1L), (chengguan.GetProperty("label").GetString(), chengguan.GetProperty("confirmed").GetProperty("count").GetInt64()));
+        Assert.Equal(statistics.GetProperty("total").GetProperty("matched").GetProperty("count").GetInt64(),
+            statistics.GetProperty("byRegion").EnumerateArray().Sum(r => r.GetProperty("matched").GetProperty("count").GetInt64()));
+    }
+}
