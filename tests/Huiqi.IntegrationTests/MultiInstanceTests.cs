@@ -57,6 +57,65 @@ public sealed class MultiInstanceTests(RedisFixture redis, PostgresFixture postg
     }
 
     [Fact]
+    public async Task An_entitlement_change_in_one_instance_reaches_a_phone_listening_on_the_other()
+    {
+        await redis.Server.StartAgainAsync();
+        var database = await FreshDatabaseAsync();
+        await using var a = await PlatformHost.StartAsync(Settings(database, 1));
+        await using var b = await PlatformHost.StartAsync(Settings(database, 1));
+        await Eventually(async () =>
+        {
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+            return await connection.GetSubscriber().PublishAsync(Huiqi.Backend.Entitlements.EntitlementEvents.Channel, "{\"From\":\"probe\",\"Changes\":[]}") >= 2;
+        });
+        var staff = a.Token(("role", "staff"), ("jurisdiction", "620100"), ("sub", "officer"));
+        var policy = """
+            {"id": "multi-award", "title": "跨实例测试奖励", "issuer": "兰州市测试局", "jurisdiction": "620100",
+             "criteria": {"field": "employees", "op": "ge", "value": 10}, "benefit": {"fixedFen": 1000000}}
+            """;
+        (await SendAsync(a, HttpMethod.Post, "/v1/policies", staff, policy)).EnsureSuccessStatusCode();
+        (await SendAsync(a, HttpMethod.Post, "/v1/policies/multi-award/publish", staff)).EnsureSuccessStatusCode();
+        var uscc = Uscc.Complete("91620102MA01KP009");
+        (await SendAsync(a, HttpMethod.Put, $"/v1/enterprises/{uscc}", staff, """{"name": "跨实例测试公司", "region": "620102", "employees": 30}""")).EnsureSuccessStatusCode();
+        var store = a.BackendServices.GetRequiredService<IStore>();
+        // Settled first (created and in 公示), so that afterwards only the confirmation in instance a changes anything.
+        await Eventually(async () => (await store.ListEntitlementsAsync(uscc, null, CancellationToken.None)) is [{ Status: EntitlementStatus.Publicized }]);
+        var entitlement = (await store.ListEntitlementsAsync(uscc, null, CancellationToken.None)).Single();
+        var owner = a.Token(("role", "enterprise"), ("uscc", uscc));
+
+        // The phone listens on instance b ...
+        using var stream = await SendAsync(b, HttpMethod.Get, "/v1/me/notifications/stream", owner);
+        using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
+        Assert.Equal("event: ready", await reader.ReadLineAsync());
+
+        // ... and confirms through instance a.
+        (await SendAsync(a, HttpMethod.Post, $"/v1/me/entitlements/{entitlement.Id}/confirm", owner, "{}")).EnsureSuccessStatusCode();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal) && line.Contains(entitlement.Id) && line.Contains("\"status\":\"confirmed\""))
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("instance b did not pass on the change made in instance a");
+    }
+
+    private static Task<HttpResponseMessage> SendAsync(PlatformHost host, HttpMethod method, string path, string token, string? json = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new("Bearer", token);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        return host.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    [Fact]
     public async Task With_redis_down_reads_and_writes_go_on_and_redis_is_used_again_when_it_is_back()
     {
         await redis.Server.StartAgainAsync();
