@@ -76,6 +76,8 @@ public static class GatewayExtensions
         builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         builder.Services.AddGatewayOpenApi();
+        builder.Services.AddHybridCache();
+        builder.Services.AddSingleton<AnswerCache>();
         return builder;
     }
 

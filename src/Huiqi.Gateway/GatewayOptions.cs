@@ -26,6 +26,9 @@ public sealed record GatewayOptions
     public string[] CorsOrigins { get; init; } = [];
 
     public RateLimitOptions RateLimit { get; init; } = new();
+
+    /// <summary>How long an enterprise's own eligibility answer may be served from this instance's memory (0: never).</summary>
+    public int AnswerCacheSeconds { get; init; } = 5;
 }
 
 /// <summary>Token buckets: one per signed-in user and one per client IP address; a request needs both.</summary>

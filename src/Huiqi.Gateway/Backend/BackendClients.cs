@@ -17,12 +17,20 @@ public static class BackendClients
         void Configure(IServiceProvider provider, GrpcClientFactoryOptions client) =>
             client.Address = provider.GetRequiredService<BackendEndpoint>().Address;
         void Channel(Grpc.Net.Client.GrpcChannelOptions channel) => channel.ServiceConfig = new ServiceConfig { MethodConfigs = { IdempotentReads } };
+        // Many phones at once: more than one HTTP/2 connection to the backend, so streams do not queue behind one socket.
+        static HttpMessageHandler Handler() => new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+        };
 
         services.AddGrpcClient<Grpc.Health.V1.Health.HealthClient>(Configure);
-        services.AddGrpcClient<Contracts.V1.PolicyService.PolicyServiceClient>(Configure).ConfigureChannel(Channel);
-        services.AddGrpcClient<Contracts.V1.EnterpriseService.EnterpriseServiceClient>(Configure).ConfigureChannel(Channel);
-        services.AddGrpcClient<Contracts.V1.EligibilityService.EligibilityServiceClient>(Configure).ConfigureChannel(Channel);
-        services.AddGrpcClient<Contracts.V1.EntitlementService.EntitlementServiceClient>(Configure).ConfigureChannel(Channel);
+        services.AddGrpcClient<Contracts.V1.PolicyService.PolicyServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
+        services.AddGrpcClient<Contracts.V1.EnterpriseService.EnterpriseServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
+        services.AddGrpcClient<Contracts.V1.EligibilityService.EligibilityServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
+        services.AddGrpcClient<Contracts.V1.EntitlementService.EntitlementServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
         return services;
     }
 

@@ -37,6 +37,7 @@ public static class EnterpriseEndpoints
         using var body = await JsonBody.ReadAsync(http.Request);
         var profile = ProfileJson.Read(body.RootElement, uscc);
         var stored = await enterprises.UpsertProfileAsync(new UpsertProfileRequest { Profile = ProfileMapping.ToProto(profile) }, call.For(http));
+        await http.RequestServices.GetRequiredService<Eligibility.AnswerCache>().ForgetAsync(uscc);
         return TypedResults.Ok(ProfileView.Of(stored));
     }
 
@@ -66,6 +67,7 @@ public static class EnterpriseEndpoints
         }
 
         var stored = await enterprises.PatchProfileAsync(new PatchProfileRequest { Profile = ProfileMapping.ToProto(patch), UpdateMask = mask }, call.For(http));
+        await http.RequestServices.GetRequiredService<Eligibility.AnswerCache>().ForgetAsync(uscc); // the owner sees its own change at once
         return TypedResults.Ok(ProfileView.Of(stored));
     }
 

@@ -110,6 +110,7 @@ public static class PolicyEndpoints
 
         JsonBody.ThrowIfAny(errors);
         var published = await policies.PublishAsync(new PublishRequest { PolicyId = id, Version = version }, call.For(http));
+        await http.RequestServices.GetRequiredService<Eligibility.AnswerCache>().ForgetAllAsync();
         return TypedResults.Ok(PolicyViews.Full(published));
     }
 
@@ -121,6 +122,7 @@ public static class PolicyEndpoints
         var reason = errors.Count == 0 ? JsonBody.OptionalString(body.RootElement, "reason", errors) : null;
         JsonBody.ThrowIfAny(errors);
         var retired = await policies.RetireAsync(new RetireRequest { PolicyId = id, Reason = reason ?? "" }, call.For(http));
+        await http.RequestServices.GetRequiredService<Eligibility.AnswerCache>().ForgetAllAsync();
         return TypedResults.Ok(PolicyViews.Full(retired));
     }
 

@@ -66,6 +66,10 @@ public sealed class MobileStoryTests(GatewayFixture fixture) : IClassFixture<Gat
         var after = await f.JsonAsync(HttpMethod.Get, $"/v1/me/eligibility/{policyId}", token);
         Assert.NotEqual("unknown", after.GetProperty("status").GetString());
         Assert.Empty(after.GetProperty("missingFields").EnumerateArray());
+        // and the list the phone read before (kept briefly in the gateway's answer cache) shows it at once too
+        var list = await f.JsonAsync(HttpMethod.Get, "/v1/me/eligibility", token);
+        var item = list.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("policyId").GetString() == policyId);
+        Assert.Equal(after.GetProperty("status").GetString(), item.GetProperty("status").GetString());
     }
 
     [Fact]

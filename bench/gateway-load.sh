@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Load test of the JSON gateway (issue 6): wrk on GET /v1/me/eligibility and, in the same run, on the trivial
+# GET /healthz, against the embedded default (SQLite, 10,000 demo enterprises, the demo policies).
+# Usage: bench/gateway-load.sh [connections=64] [seconds=20]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONNECTIONS="${1:-64}"
+SECONDS_PER_RUN="${2:-20}"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+
+DATA="$(mktemp -d /tmp/huiqi-load-XXXX)"
+PORT=18080
+dotnet build -c Release src/Huiqi.Gateway -v q -nologo >/dev/null
+GATEWAY=""
+trap 'kill $GATEWAY 2>/dev/null; wait $GATEWAY 2>/dev/null; rm -rf "$DATA"' EXIT
+start_gateway() { # answer-cache seconds
+  # Rate limits raised (one client address makes all the load here); the limiter itself stays in the path.
+  ASPNETCORE_ENVIRONMENT=Development Huiqi__DataDir="$DATA" Gateway__Listen="http://127.0.0.1:$PORT" Gateway__EmbeddedBackendListen="http://127.0.0.1:15001" \
+    Gateway__RateLimit__PerUserPerSecond=1000000 Gateway__RateLimit__PerUserBurst=1000000 \
+    Gateway__RateLimit__PerIpPerSecond=1000000 Gateway__RateLimit__PerIpBurst=1000000 \
+    Gateway__AnswerCacheSeconds="$1" Logging__LogLevel__Default=Warning \
+    bash -c 'cd src/Huiqi.Gateway/bin/Release/net10.0 && exec dotnet Huiqi.Gateway.dll' >> "$DATA/gateway.log" 2>&1 &
+  GATEWAY=$!
+  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 1; done
+}
+start_gateway 5
+# Let the first 免申即享 pass over the demo data finish, so it does not share the CPU with the load.
+sleep 20
+
+UA=$(curl -s "http://127.0.0.1:$PORT/v1/dev/token" -H 'content-type: application/json' -d '{"role":"admin"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+USCC=$(curl -s "http://127.0.0.1:$PORT/v1/policies/lz-hightech-first-award/matches?limit=1&status=eligible" -H "Authorization: Bearer $UA" | sed 's/.*"uscc":"\([^"]*\)".*/\1/')
+TOKEN=$(curl -s "http://127.0.0.1:$PORT/v1/dev/token" -H 'content-type: application/json' -d "{\"role\":\"enterprise\",\"uscc\":\"$USCC\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/')
+BYTES=$(curl -s "http://127.0.0.1:$PORT/v1/me/eligibility" -H "Authorization: Bearer $TOKEN" | wc -c)
+echo "machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print int($2/1048576)" GiB"}'), $(dotnet --version)"
+echo "enterprise: $USCC, /v1/me/eligibility answer: $BYTES bytes (every policy with every condition explained)"
+
+run() { # name path
+  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$2" > "$DATA/$1.txt"
+  local rps p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$DATA/$1.txt")
+  p99=$(awk '/ 99%/ {print $2}' "$DATA/$1.txt")
+  echo "$1: requests_per_s=$rps p99=$p99 non2xx=$(awk '/Non-2xx/ {print $NF}' "$DATA/$1.txt")"
+  eval "${1}_RPS=$rps"
+}
+wrk -t2 -c"$CONNECTIONS" -d5s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/me/eligibility" >/dev/null # warm-up
+run trivial /healthz
+run eligibility /v1/me/eligibility
+echo "ratio: $(awk "BEGIN {printf \"%.2f\", $eligibility_RPS / $trivial_RPS}") (target >= 0.50), connections=$CONNECTIONS"
+
+# The same route for 1,000 different enterprises in turn, with the gateway's answer cache switched off: every answer
+# computed afresh by the backend. This is the cost of the round trip itself (no cache can be assumed for real users).
+curl -s "http://127.0.0.1:$PORT/v1/policies/lz-utilities-subsidy/matches?limit=1000" -H "Authorization: Bearer $UA" \
+  | grep -o '"uscc":"[^"]*"' | cut -d'"' -f4 | head -1000 > "$DATA/usccs.txt"
+while read -r u; do
+  curl -s "http://127.0.0.1:$PORT/v1/dev/token" -H 'content-type: application/json' -d "{\"role\":\"enterprise\",\"uscc\":\"$u\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/'; echo
+done < "$DATA/usccs.txt" > "$DATA/tokens.txt"
+kill $GATEWAY; wait $GATEWAY 2>/dev/null || true
+start_gateway 0
+cat > "$DATA/rotate.lua" <<LUA
+local tokens = {}
+for line in io.lines("$DATA/tokens.txt") do tokens[#tokens + 1] = line end
+local i = 0
+request = function()
+  i = i % #tokens + 1
+  return wrk.format("GET", "/v1/me/eligibility", { ["Authorization"] = "Bearer " .. tokens[i] })
+end
+LUA
+wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$DATA/rotate.lua" "http://127.0.0.1:$PORT" > "$DATA/many.txt"
+echo "eligibility_uncached_many_users: enterprises=$(wc -l < "$DATA/tokens.txt") requests_per_s=$(awk '/Requests\/sec/ {print $2}' "$DATA/many.txt") p99=$(awk '/ 99%/ {print $2}' "$DATA/many.txt") non2xx=$(awk '/Non-2xx/ {print $NF}' "$DATA/many.txt")"
