@@ -15,6 +15,12 @@ if (args is ["storage", ..])
     return 0;
 }
 
+if (args is ["publish", ..])
+{
+    await PublishBench.RunAsync(args[1..]);
+    return 0;
+}
+
 if (args is ["stages", var file])
 {
     StageProbe.Run(file);
