@@ -42,7 +42,8 @@ run() { # name path
   echo "$1: requests_per_s=$rps p99=$p99 non2xx=$(awk '/Non-2xx/ {print $NF}' "$DATA/$1.txt")"
   eval "${1}_RPS=$rps"
 }
-wrk -t2 -c"$CONNECTIONS" -d5s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/me/eligibility" >/dev/null # warm-up
+wrk -t2 -c"$CONNECTIONS" -d10s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/me/eligibility" >/dev/null # warm-up (tiered JIT)
+wrk -t2 -c"$CONNECTIONS" -d5s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/healthz" >/dev/null
 run trivial /healthz
 run eligibility /v1/me/eligibility
 echo "ratio: $(awk "BEGIN {printf \"%.2f\", $eligibility_RPS / $trivial_RPS}") (target >= 0.50), connections=$CONNECTIONS"
@@ -56,6 +57,7 @@ while read -r u; do
 done < "$DATA/usccs.txt" > "$DATA/tokens.txt"
 kill $GATEWAY; wait $GATEWAY 2>/dev/null || true
 start_gateway 0
+sleep 20 # the start-up 免申即享 pass again
 cat > "$DATA/rotate.lua" <<LUA
 local tokens = {}
 for line in io.lines("$DATA/tokens.txt") do tokens[#tokens + 1] = line end
@@ -65,5 +67,6 @@ request = function()
   return wrk.format("GET", "/v1/me/eligibility", { ["Authorization"] = "Bearer " .. tokens[i] })
 end
 LUA
+wrk -t2 -c"$CONNECTIONS" -d15s -s "$DATA/rotate.lua" "http://127.0.0.1:$PORT" > /dev/null # warm-up (tiered JIT)
 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$DATA/rotate.lua" "http://127.0.0.1:$PORT" > "$DATA/many.txt"
 echo "eligibility_uncached_many_users: enterprises=$(wc -l < "$DATA/tokens.txt") requests_per_s=$(awk '/Requests\/sec/ {print $2}' "$DATA/many.txt") p99=$(awk '/ 99%/ {print $2}' "$DATA/many.txt") non2xx=$(awk '/Non-2xx/ {print $NF}' "$DATA/many.txt")"

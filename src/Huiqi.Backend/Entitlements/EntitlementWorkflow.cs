@@ -84,11 +84,13 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
             }
         }
 
+        var asked = await store.NotificationIdsAsync(policy.Id, "missing_fields", cancellationToken);
         foreach (var (_, outcome) in index.Outcomes(result, policy, today, EligibilityStatus.Unknown))
         {
-            if (!existing.ContainsKey(outcome.Uscc) && outcome.MissingFields.Count > 0)
+            if (!existing.ContainsKey(outcome.Uscc) && outcome.MissingFields.Count > 0
+                && MissingFieldsNotice(policy, outcome.Uscc, outcome.MissingFields, now) is var notice && !asked.Contains(notice.Id))
             {
-                changes.Add(new WorkflowChange(Notification: MissingFieldsNotice(policy, outcome.Uscc, outcome.MissingFields, now)));
+                changes.Add(new WorkflowChange(Notification: notice));
             }
         }
 

@@ -67,6 +67,9 @@ public interface IStore
 
     Task<NotificationRecord?> GetNotificationAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>The ids of the messages of one kind about one policy (so a re-run asks nobody twice without trying to).</summary>
+    Task<IReadOnlySet<string>> NotificationIdsAsync(string policyId, string kind, CancellationToken cancellationToken);
+
     Task<long> CountUnreadAsync(string uscc, CancellationToken cancellationToken);
 
     /// <summary>Marks the given (or, with none, all) unread messages of an enterprise read; returns how many changed.</summary>

@@ -485,6 +485,14 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         return row?.ToRecord();
     }
 
+    public async Task<IReadOnlySet<string>> NotificationIdsAsync(string policyId, string kind, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var ids = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM notifications WHERE policy_id = @policyId AND kind = @kind", new { policyId, kind }, cancellationToken: cancellationToken));
+        return ids.ToHashSet(StringComparer.Ordinal);
+    }
+
     public async Task<long> CountUnreadAsync(string uscc, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -224,6 +224,11 @@ public sealed class GatewayHttpTests(GatewayFixture fixture) : IClassFixture<Gat
         Assert.NotNull(refused);
         Assert.True(refused!.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
         Assert.Equal("rate_limited", (await ProblemAsync(refused, HttpStatusCode.TooManyRequests)).GetProperty("code").GetString());
+
+        await Task.Delay(refused.Headers.RetryAfter!.Delta!.Value + TimeSpan.FromMilliseconds(200)); // the bucket refills
+        var later = new HttpRequestMessage(HttpMethod.Get, "/v1/policies");
+        later.Headers.Authorization = new("Bearer", token);
+        Assert.Equal(HttpStatusCode.OK, (await limited.Http.SendAsync(later)).StatusCode);
     }
 
     [Fact]
