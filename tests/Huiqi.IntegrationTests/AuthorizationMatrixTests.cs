@@ -61,7 +61,29 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         { "ListPolicies",                 [OK, OK, OK, OK, OK, PermissionDenied, OK] },
         { "GetPolicy",                    [OK, OK, OK, OK, OK, PermissionDenied, OK] },
         { "ListEntitlements",             [OK, OK, OK, OK, PermissionDenied, PermissionDenied, OK] },
+        { "Confirm(own)",                 [OK, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied] },
+        { "Object(own)",                  [OK, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied] },
+        { "ResolveObjection(lz)",         [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "Approve(lz)",                  [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "Disburse(lz)",                 [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "Disburse(missing)",            [PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, NotFound] },
+        { "GetPolicyStatistics(lz)",      [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "WatchEntitlements(own)",       [OK, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "WatchEntitlements(lz policy)", [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "ListNotifications(own)",       [OK, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "MarkNotificationsRead(own)",   [OK, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied] },
     };
+
+    /// <summary>A fresh entitlement of the own enterprise for a Lanzhou policy, in the given state (one per call, so each cell starts alike).</summary>
+    private async Task<string> EntitlementAsync(string rpc, string actor, Huiqi.Storage.Store.EntitlementStatus status)
+    {
+        var store = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Huiqi.Storage.Store.IStore>(_platform.BackendServices);
+        var now = DateTimeOffset.UtcNow;
+        var id = $"ent-matrix-{rpc.GetHashCode():x}-{actor}";
+        await store.ApplyAsync([new(Create: new Huiqi.Storage.Store.EntitlementRecord(id, _own, "lz-green-factory", 1, $"{rpc}-{actor}", status, 100_000, now, now, "620102",
+            ApprovedAmountFen: status == Huiqi.Storage.Store.EntitlementStatus.Approved ? 100_000 : null))], CancellationToken.None);
+        return id;
+    }
 
     [Theory]
     [MemberData(nameof(Cells))]
@@ -80,6 +102,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         var enterprises = new EnterpriseService.EnterpriseServiceClient(channel);
         var eligibility = new EligibilityService.EligibilityServiceClient(channel);
         var policies = new PolicyService.PolicyServiceClient(channel);
+        var entitlements = new EntitlementService.EntitlementServiceClient(channel);
         var draft = PolicyMapping.ToProto(new Huiqi.Storage.Store.PolicyRecord(DemoSeeder.Policies().First(d => d.Policy.Id == "lz-green-factory"), DateTimeOffset.UtcNow, "t"));
         draft.Id = $"matrix-{actor}";
         try
@@ -123,7 +146,34 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
                 case "Retire(lz-green-factory)": await policies.RetireAsync(new RetireRequest { PolicyId = "lz-green-factory" }); break;
                 case "ListPolicies": await policies.ListPoliciesAsync(new ListPoliciesRequest()); break;
                 case "GetPolicy": await policies.GetPolicyAsync(new GetPolicyRequest { PolicyId = "lz-green-factory" }); break;
-                case "ListEntitlements": await new EntitlementService.EntitlementServiceClient(channel).ListEntitlementsAsync(new ListEntitlementsRequest()); break;
+                case "ListEntitlements": await entitlements.ListEntitlementsAsync(new ListEntitlementsRequest()); break;
+                case "Confirm(own)":
+                    await entitlements.ConfirmAsync(new ConfirmRequest { EntitlementId = await EntitlementAsync(rpc, actor, Huiqi.Storage.Store.EntitlementStatus.Publicized) });
+                    break;
+                case "Object(own)":
+                    await entitlements.ObjectAsync(new ObjectRequest { EntitlementId = await EntitlementAsync(rpc, actor, Huiqi.Storage.Store.EntitlementStatus.Publicized), Reason = "金额不对" });
+                    break;
+                case "ResolveObjection(lz)":
+                    await entitlements.ResolveObjectionAsync(new ResolveObjectionRequest { EntitlementId = await EntitlementAsync(rpc, actor, Huiqi.Storage.Store.EntitlementStatus.Objected), Resolution = "已核实" });
+                    break;
+                case "Approve(lz)": await entitlements.ApproveAsync(new ApproveRequest { PolicyId = "lz-green-factory" }); break;
+                case "Disburse(lz)":
+                    await entitlements.DisburseAsync(new DisburseRequest { EntitlementId = await EntitlementAsync(rpc, actor, Huiqi.Storage.Store.EntitlementStatus.Approved), PaymentReference = "PAY-1" });
+                    break;
+                case "Disburse(missing)": await entitlements.DisburseAsync(new DisburseRequest { EntitlementId = "ent-nobody", PaymentReference = "PAY-1" }); break;
+                case "GetPolicyStatistics(lz)": await entitlements.GetPolicyStatisticsAsync(new GetPolicyStatisticsRequest { PolicyId = "lz-green-factory" }); break;
+                case "WatchEntitlements(own)":
+                case "WatchEntitlements(lz policy)":
+                    var request = rpc.Contains("own") ? new WatchEntitlementsRequest { Uscc = _own } : new WatchEntitlementsRequest { PolicyId = "lz-green-factory" };
+                    using (var watch = entitlements.WatchEntitlements(request))
+                    {
+                        Assert.True(await watch.ResponseStream.MoveNext()); // the empty first event: accepted
+                        Assert.Null(watch.ResponseStream.Current.Entitlement);
+                    }
+
+                    break;
+                case "ListNotifications(own)": await entitlements.ListNotificationsAsync(new ListNotificationsRequest { Uscc = _own }); break;
+                case "MarkNotificationsRead(own)": await entitlements.MarkNotificationsReadAsync(new MarkNotificationsReadRequest { Uscc = _own }); break;
                 default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, null);
             }
 

@@ -149,8 +149,8 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
                 throw RpcErrors.InvalidArgument([new FieldError("target", "required", "请指定企业（uscc）或政策（policy_id）")]);
         }
 
-        // Headers now: the watch is accepted, and a gateway can answer its caller before the first change arrives.
-        await context.WriteResponseHeadersAsync([]);
+        // An empty first event: the watch is accepted, so a gateway can answer its caller before the first change arrives.
+        await responseStream.WriteAsync(new EntitlementEvent(), context.CancellationToken);
         await foreach (var change in events.WatchAsync(uscc, policyId, context.CancellationToken))
         {
             var message = new EntitlementEvent();

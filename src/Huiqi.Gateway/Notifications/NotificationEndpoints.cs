@@ -95,7 +95,10 @@ public static class NotificationEndpoints
         var watch = entitlements.WatchEntitlements(new WatchEntitlementsRequest { Uscc = EnterpriseEndpoints.UsccOf(http) }, call.ForStream(http));
         try
         {
-            await watch.ResponseHeadersAsync.WaitAsync(call.For(http).Deadline!.Value - DateTime.UtcNow, http.RequestAborted);
+            // The backend's first (empty) event says the watch is accepted; a refusal throws here, before we answer 200.
+            using var accepted = new CancellationTokenSource(TimeSpan.FromTicks(Math.Max(0, (call.For(http).Deadline!.Value - DateTime.UtcNow).Ticks)));
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(accepted.Token, http.RequestAborted);
+            await watch.ResponseStream.MoveNext(linked.Token);
         }
         catch
         {
@@ -133,6 +136,11 @@ public static class NotificationEndpoints
             }
 
             var change = stream.Current;
+            if (change.Entitlement is null && change.Notification is null)
+            {
+                continue;
+            }
+
             var view = new ChangeEventView(change.Entitlement is null ? null : EntitlementViews.Of(change.Entitlement), change.Notification is null ? null : Of(change.Notification));
             yield return new SseItem<ChangeEventView>(view, change.Notification is null ? "entitlement" : "notification")
             {
