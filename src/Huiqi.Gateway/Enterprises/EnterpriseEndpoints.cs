@@ -5,6 +5,7 @@ using Huiqi.Contracts.V1;
 using Huiqi.Domain.Serialization;
 using Huiqi.Gateway.Auth;
 using Huiqi.Gateway.Backend;
+using Huiqi.Gateway.Eligibility;
 using Huiqi.Gateway.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -32,12 +33,12 @@ public static class EnterpriseEndpoints
         return v1;
     }
 
-    private static async Task<Ok<ProfileView>> UpsertAsync(HttpContext http, EnterpriseService.EnterpriseServiceClient enterprises, BackendCall call, string uscc)
+    private static async Task<Ok<ProfileView>> UpsertAsync(HttpContext http, EnterpriseService.EnterpriseServiceClient enterprises, BackendCall call, AnswerCache answers, string uscc)
     {
         using var body = await JsonBody.ReadAsync(http.Request);
         var profile = ProfileJson.Read(body.RootElement, uscc);
         var stored = await enterprises.UpsertProfileAsync(new UpsertProfileRequest { Profile = ProfileMapping.ToProto(profile) }, call.For(http));
-        await http.RequestServices.GetRequiredService<Eligibility.AnswerCache>().ForgetAsync(uscc);
+        await answers.ForgetAsync(uscc);
         return TypedResults.Ok(ProfileView.Of(stored));
     }
 
@@ -47,7 +48,7 @@ public static class EnterpriseEndpoints
     private static Task<Ok<ProfileView>> GetMeAsync(HttpContext http, EnterpriseService.EnterpriseServiceClient enterprises, BackendCall call) =>
         GetAsync(http, enterprises, call, UsccOf(http));
 
-    private static async Task<Ok<ProfileView>> PatchMeAsync(HttpContext http, EnterpriseService.EnterpriseServiceClient enterprises, BackendCall call)
+    private static async Task<Ok<ProfileView>> PatchMeAsync(HttpContext http, EnterpriseService.EnterpriseServiceClient enterprises, BackendCall call, AnswerCache answers)
     {
         var uscc = UsccOf(http);
         using var body = await JsonBody.ReadAsync(http.Request);
@@ -67,7 +68,7 @@ public static class EnterpriseEndpoints
         }
 
         var stored = await enterprises.PatchProfileAsync(new PatchProfileRequest { Profile = ProfileMapping.ToProto(patch), UpdateMask = mask }, call.For(http));
-        await http.RequestServices.GetRequiredService<Eligibility.AnswerCache>().ForgetAsync(uscc); // the owner sees its own change at once
+        await answers.ForgetAsync(uscc); // the owner sees its own change at once
         return TypedResults.Ok(ProfileView.Of(stored));
     }
 

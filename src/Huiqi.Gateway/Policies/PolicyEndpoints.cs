@@ -6,6 +6,7 @@ using Huiqi.Domain.Profiles;
 using Huiqi.Domain.Serialization;
 using Huiqi.Gateway.Auth;
 using Huiqi.Gateway.Backend;
+using Huiqi.Gateway.Eligibility;
 using Huiqi.Gateway.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -97,7 +98,7 @@ public static class PolicyEndpoints
         return TypedResults.Ok(PolicyViews.Full(updated));
     }
 
-    private static async Task<Ok<PolicyView>> PublishAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string id)
+    private static async Task<Ok<PolicyView>> PublishAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, AnswerCache answers, string id)
     {
         using var body = await JsonBody.ReadAsync(http.Request, optional: true);
         var errors = new List<FieldError>();
@@ -110,11 +111,11 @@ public static class PolicyEndpoints
 
         JsonBody.ThrowIfAny(errors);
         var published = await policies.PublishAsync(new PublishRequest { PolicyId = id, Version = version }, call.For(http));
-        await http.RequestServices.GetRequiredService<Eligibility.AnswerCache>().ForgetAllAsync();
+        await answers.ForgetAllAsync();
         return TypedResults.Ok(PolicyViews.Full(published));
     }
 
-    private static async Task<Ok<PolicyView>> RetireAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string id)
+    private static async Task<Ok<PolicyView>> RetireAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, AnswerCache answers, string id)
     {
         using var body = await JsonBody.ReadAsync(http.Request, optional: true);
         var errors = new List<FieldError>();
@@ -122,7 +123,7 @@ public static class PolicyEndpoints
         var reason = errors.Count == 0 ? JsonBody.OptionalString(body.RootElement, "reason", errors) : null;
         JsonBody.ThrowIfAny(errors);
         var retired = await policies.RetireAsync(new RetireRequest { PolicyId = id, Reason = reason ?? "" }, call.For(http));
-        await http.RequestServices.GetRequiredService<Eligibility.AnswerCache>().ForgetAllAsync();
+        await answers.ForgetAllAsync();
         return TypedResults.Ok(PolicyViews.Full(retired));
     }
 
