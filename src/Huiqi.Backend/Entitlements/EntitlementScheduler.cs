@@ -51,7 +51,15 @@ public sealed class EntitlementScheduler(EntitlementWorkflow workflow, IndexSync
                 if (_policiesChanged)
                 {
                     _policiesChanged = false;
-                    worked |= await MatchNewPolicyVersionsAsync(stoppingToken);
+                    try
+                    {
+                        worked |= await MatchNewPolicyVersionsAsync(stoppingToken);
+                    }
+                    catch
+                    {
+                        _policiesChanged = true; // the versions not matched yet are tried again on the next pass
+                        throw;
+                    }
                 }
 
                 worked |= await MatchChangedEnterprisesAsync(stoppingToken);
@@ -118,15 +126,27 @@ public sealed class EntitlementScheduler(EntitlementWorkflow workflow, IndexSync
             return false;
         }
 
-        if (usccs.Count > options.BulkThreshold)
+        try
         {
-            // A bulk import: matching each policy over everyone (bitsets) is cheaper than each enterprise over every policy.
-            _matchedVersions.Clear();
-            return await MatchNewPolicyVersionsAsync(cancellationToken);
-        }
+            if (usccs.Count > options.BulkThreshold)
+            {
+                // A bulk import: matching each policy over everyone (bitsets) is cheaper than each enterprise over every policy.
+                _matchedVersions.Clear();
+                return await MatchNewPolicyVersionsAsync(cancellationToken);
+            }
 
-        await workflow.ReconcileEnterprisesAsync(usccs, cancellationToken);
-        return true;
+            await workflow.ReconcileEnterprisesAsync(usccs, cancellationToken);
+            return true;
+        }
+        catch
+        {
+            foreach (var uscc in usccs)
+            {
+                _changed.Enqueue(uscc); // not lost: tried again on the next pass
+            }
+
+            throw;
+        }
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
