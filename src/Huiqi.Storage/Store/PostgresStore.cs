@@ -25,6 +25,36 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, TimeProvider cloc
 
     protected override string AnyOf(string column, string parameter) => $"{column} = ANY({parameter})";
 
+    /// <summary>Statements in batches of 1,000 per round trip (NpgsqlBatch), each with its own affected-row count.</summary>
+    protected override async Task<int[]> ExecuteAllAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
+    {
+        const int perRoundTrip = 1_000;
+        var rows = new int[statements.Count];
+        for (var start = 0; start < statements.Count; start += perRoundTrip)
+        {
+            await using var batch = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+            var count = Math.Min(perRoundTrip, statements.Count - start);
+            for (var i = 0; i < count; i++)
+            {
+                var command = new NpgsqlBatchCommand(statements[start + i].Sql);
+                foreach (var (name, value) in statements[start + i].Parameters)
+                {
+                    command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+                }
+
+                batch.BatchCommands.Add(command);
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            for (var i = 0; i < count; i++)
+            {
+                rows[start + i] = batch.BatchCommands[i].RecordsAffected;
+            }
+        }
+
+        return rows;
+    }
+
     protected override string Json(string parameter) => $"CAST({parameter} AS jsonb)";
 
     protected override Task<long> NextChangeSeqAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>

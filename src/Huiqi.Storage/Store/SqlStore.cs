@@ -302,19 +302,45 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         objection_reason AS ObjectionReason, resolution AS Resolution, receiving_account AS ReceivingAccount, payment_reference AS PaymentReference
         """;
 
-    private static object EntitlementParameters(EntitlementRecord e) => new
+    /// <summary>One SQL statement with its named parameters (names without the @).</summary>
+    protected sealed record Statement(string Sql, IReadOnlyDictionary<string, object?> Parameters);
+
+    /// <summary>
+    /// Runs statements in order inside the transaction and returns each one's affected row count. One round trip per
+    /// statement here; PostgreSQL overrides it with batches (an entitlement is three statements, a publish 300,000).
+    /// </summary>
+    protected virtual async Task<int[]> ExecuteAllAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
     {
-        e.Id, e.Uscc, e.PolicyId, e.PolicyVersion, e.Period, Status = RowCodec.EntitlementStatusName(e.Status), e.AmountFen,
-        CreatedAt = RowCodec.ToMillis(e.CreatedAt), UpdatedAt = RowCodec.ToMillis(e.UpdatedAt), e.Region, e.TechDomains, e.EnterpriseName,
-        e.ApprovedAmountFen, PublicityEndsOn = e.PublicityEndsOn is { } d ? Domain.Common.Dates.Format(d) : null,
-        e.ObjectionReason, e.Resolution, e.ReceivingAccount, e.PaymentReference,
+        var rows = new int[statements.Count];
+        for (var i = 0; i < statements.Count; i++)
+        {
+            rows[i] = await connection.ExecuteAsync(new CommandDefinition(statements[i].Sql, new DynamicParameters(statements[i].Parameters), transaction, cancellationToken: cancellationToken));
+        }
+
+        return rows;
+    }
+
+    private static Dictionary<string, object?> EntitlementParameters(EntitlementRecord e) => new()
+    {
+        ["Id"] = e.Id, ["Uscc"] = e.Uscc, ["PolicyId"] = e.PolicyId, ["PolicyVersion"] = e.PolicyVersion, ["Period"] = e.Period,
+        ["Status"] = RowCodec.EntitlementStatusName(e.Status), ["AmountFen"] = e.AmountFen,
+        ["CreatedAt"] = RowCodec.ToMillis(e.CreatedAt), ["UpdatedAt"] = RowCodec.ToMillis(e.UpdatedAt), ["Region"] = e.Region,
+        ["TechDomains"] = e.TechDomains, ["EnterpriseName"] = e.EnterpriseName, ["ApprovedAmountFen"] = e.ApprovedAmountFen,
+        ["PublicityEndsOn"] = e.PublicityEndsOn is { } d ? Domain.Common.Dates.Format(d) : null,
+        ["ObjectionReason"] = e.ObjectionReason, ["Resolution"] = e.Resolution, ["ReceivingAccount"] = e.ReceivingAccount,
+        ["PaymentReference"] = e.PaymentReference,
     };
 
-    private static DynamicParameters TransitionParameters(EntitlementTransition transition)
+    private Statement TransitionStatement(EntitlementTransition transition)
     {
-        var parameters = new DynamicParameters(EntitlementParameters(transition.To));
-        parameters.Add("From", transition.From.Select(RowCodec.EntitlementStatusName).ToArray());
-        return parameters;
+        var parameters = EntitlementParameters(transition.To);
+        parameters["From"] = transition.From.Select(RowCodec.EntitlementStatusName).ToArray();
+        return new Statement($"""
+            UPDATE entitlements SET status = @Status, updated_at = @UpdatedAt, approved_amount_fen = @ApprovedAmountFen,
+                publicity_ends_on = @PublicityEndsOn, objection_reason = @ObjectionReason, resolution = @Resolution,
+                receiving_account = @ReceivingAccount, payment_reference = @PaymentReference
+            WHERE id = @Id AND {AnyOf("status", "@From")}
+            """, parameters);
     }
 
     private const string InsertEntitlementSql = """
@@ -331,11 +357,12 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         ON CONFLICT DO NOTHING
         """;
 
-    private static object NotificationParameters(NotificationRecord n) => new
+    private static Statement NotificationStatement(NotificationRecord n) => new(InsertNotificationSql, new Dictionary<string, object?>
     {
-        n.Id, n.Uscc, n.Kind, n.Title, n.Body, n.PolicyId, n.Read, CreatedAt = RowCodec.ToMillis(n.CreatedAt), n.EntitlementId,
-        MissingFields = n.MissingFields is { Count: > 0 } m ? string.Join(',', m) : null,
-    };
+        ["Id"] = n.Id, ["Uscc"] = n.Uscc, ["Kind"] = n.Kind, ["Title"] = n.Title, ["Body"] = n.Body, ["PolicyId"] = n.PolicyId, ["Read"] = n.Read,
+        ["CreatedAt"] = RowCodec.ToMillis(n.CreatedAt), ["EntitlementId"] = n.EntitlementId,
+        ["MissingFields"] = n.MissingFields is { Count: > 0 } m ? string.Join(',', m) : null,
+    });
 
     public async Task<IReadOnlyList<WorkflowChange>> ApplyAsync(IReadOnlyList<WorkflowChange> changes, CancellationToken cancellationToken, BudgetGuard? budget = null)
     {
@@ -348,58 +375,46 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         // The audit lock: the chain is extended in this transaction, so no other writer may fork it.
         await using var transaction = await BeginSerializedAsync(connection, AuditLock, cancellationToken);
         var chain = await AuditTailAsync(connection, transaction, cancellationToken);
-        var applied = new List<WorkflowChange>(changes.Count);
-        foreach (var change in changes)
+
+        // First each step itself (it applies or it does not), then the messages and audit links of those that applied.
+        var steps = changes.Select(change => change switch
         {
-            int rows;
-            if (change.Create is { } create)
-            {
-                rows = await connection.ExecuteAsync(new CommandDefinition(InsertEntitlementSql, EntitlementParameters(create), transaction, cancellationToken: cancellationToken));
-            }
-            else if (change.Transition is { } transition)
-            {
-                rows = await connection.ExecuteAsync(new CommandDefinition(
-                    $"""
-                    UPDATE entitlements SET status = @Status, updated_at = @UpdatedAt, approved_amount_fen = @ApprovedAmountFen,
-                        publicity_ends_on = @PublicityEndsOn, objection_reason = @ObjectionReason, resolution = @Resolution,
-                        receiving_account = @ReceivingAccount, payment_reference = @PaymentReference
-                    WHERE id = @Id AND {AnyOf("status", "@From")}
-                    """,
-                    TransitionParameters(transition),
-                    transaction, cancellationToken: cancellationToken));
-            }
-            else if (change.Notification is { } message)
-            {
-                rows = await connection.ExecuteAsync(new CommandDefinition(InsertNotificationSql, NotificationParameters(message), transaction, cancellationToken: cancellationToken));
-                if (rows > 0)
-                {
-                    applied.Add(change);
-                }
-
-                continue;
-            }
-            else
-            {
-                continue;
-            }
-
-            if (rows == 0)
+            { Create: { } create } => new Statement(InsertEntitlementSql, EntitlementParameters(create)),
+            { Transition: { } transition } => TransitionStatement(transition),
+            { Notification: { } message } => NotificationStatement(message),
+            _ => null,
+        }).ToList();
+        var stepRows = await ExecuteAllAsync(connection, transaction, [.. steps.OfType<Statement>()], cancellationToken);
+        var applied = new List<WorkflowChange>(changes.Count);
+        var followUps = new List<Statement>();
+        for (int i = 0, row = 0; i < changes.Count; i++)
+        {
+            if (steps[i] is null || stepRows[row++] == 0)
             {
                 continue; // already there, or no longer in a state this step starts from
             }
 
+            var change = changes[i];
+            applied.Add(change);
+            if (change.Create is null && change.Transition is null)
+            {
+                continue; // a message on its own: sent above
+            }
+
             if (change.Notification is { } notification)
             {
-                await connection.ExecuteAsync(new CommandDefinition(InsertNotificationSql, NotificationParameters(notification), transaction, cancellationToken: cancellationToken));
+                followUps.Add(NotificationStatement(notification));
             }
 
             if (change.Audit is { } audit)
             {
-                chain = await AppendAuditAsync(connection, transaction, chain, audit, cancellationToken);
+                var (link, next) = AuditLink(chain, audit);
+                followUps.Add(link);
+                chain = next;
             }
-
-            applied.Add(change);
         }
+
+        await ExecuteAllAsync(connection, transaction, followUps, cancellationToken);
 
         if (budget is not null)
         {
@@ -550,18 +565,29 @@ public abstract class SqlStore(TimeProvider clock) : IStore
     private async Task<(long Seq, string Previous, string Hash, long At)> AppendAuditAsync(
         DbConnection connection, DbTransaction transaction, (long Seq, string Previous, string Hash, long At) tail, AuditEntry entry, CancellationToken cancellationToken)
     {
+        var (link, next) = AuditLink(tail, entry);
+        await ExecuteAllAsync(connection, transaction, [link], cancellationToken);
+        return next;
+    }
+
+    /// <summary>The next link of the chain after <paramref name="tail"/>: its INSERT and the new tail.</summary>
+    private (Statement Link, (long Seq, string Previous, string Hash, long At) Tail) AuditLink((long Seq, string Previous, string Hash, long At) tail, AuditEntry entry)
+    {
         var seq = tail.Seq + 1;
-        var previous = tail.Hash;
         var at = RowCodec.ToMillis(Clock.GetUtcNow());
-        var hash = RowCodec.AuditHash(previous, seq, entry, at);
-        await connection.ExecuteAsync(new CommandDefinition(
+        var hash = RowCodec.AuditHash(tail.Hash, seq, entry, at);
+        var link = new Statement(
             """
             INSERT INTO audit_log (seq, who, role, what, policy_id, policy_version, subject, snapshot_hash, at, prev_hash, hash)
             VALUES (@Seq, @Who, @Role, @What, @PolicyId, @PolicyVersion, @Subject, @SnapshotHash, @At, @PrevHash, @Hash)
             """,
-            new { Seq = seq, entry.Who, entry.Role, entry.What, entry.PolicyId, entry.PolicyVersion, entry.Subject, entry.SnapshotHash, At = at, PrevHash = previous, Hash = hash },
-            transaction, cancellationToken: cancellationToken));
-        return (seq, previous, hash, at);
+            new Dictionary<string, object?>
+            {
+                ["Seq"] = seq, ["Who"] = entry.Who, ["Role"] = entry.Role, ["What"] = entry.What, ["PolicyId"] = entry.PolicyId,
+                ["PolicyVersion"] = entry.PolicyVersion, ["Subject"] = entry.Subject, ["SnapshotHash"] = entry.SnapshotHash,
+                ["At"] = at, ["PrevHash"] = tail.Hash, ["Hash"] = hash,
+            });
+        return (link, (seq, tail.Hash, hash, at));
     }
 
     public async IAsyncEnumerable<AuditRecord> ReadAuditAsync([EnumeratorCancellation] CancellationToken cancellationToken)
