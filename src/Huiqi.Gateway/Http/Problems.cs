@@ -102,6 +102,12 @@ public static class Problems
         var reason = rich?.GetDetail<ErrorInfo>()?.Reason;
         var errors = rich?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations
             .Select(v => new FieldProblem(JsonPathOf(v.Field), v.Reason, v.Description)).ToList();
+        if (errors is { Count: > 0 })
+        {
+            // The caller's names for the fields, in the text as in the list.
+            return Of(status, reason ?? CodeOf(status), $"请求有 {errors.Count} 处错误：{string.Join("；", errors.Take(5).Select(e => $"{e.Field} {e.Message}"))}", errors);
+        }
+
         var detail = status switch
         {
             // The backend's own words for what the caller can act on; never its internals.
@@ -116,6 +122,13 @@ public static class Problems
     /// <summary>A backend field path (<c>profile.annual_revenue_fen</c>, <c>policy.criteria.all[1].op</c>) as the JSON member path the caller sent.</summary>
     public static string JsonPathOf(string protoPath)
     {
+        switch (protoPath)
+        {
+            case "page_token": return "cursor";
+            case "page_size": return "limit";
+            case "as_of": return "asOf";
+        }
+
         foreach (var prefix in (string[])["profile.", "policy."])
         {
             if (protoPath.StartsWith(prefix, StringComparison.Ordinal))

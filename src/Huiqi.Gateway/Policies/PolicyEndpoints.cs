@@ -104,7 +104,8 @@ public static class PolicyEndpoints
         var errors = new List<FieldError>();
         JsonBody.RequireObject(body.RootElement, errors, "version");
         var version = 0;
-        if (errors.Count == 0 && body.RootElement.TryGetProperty("version", out var v) && v.ValueKind != JsonValueKind.Null && !(v.TryGetInt32(out version) && version >= 1))
+        if (errors.Count == 0 && body.RootElement.TryGetProperty("version", out var v) && v.ValueKind != JsonValueKind.Null
+            && !(v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out version) && version >= 1))
         {
             errors.Add(new FieldError("version", "json.type", "应为正整数"));
         }

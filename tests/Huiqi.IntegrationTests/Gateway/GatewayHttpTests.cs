@@ -73,6 +73,42 @@ public sealed class GatewayHttpTests(GatewayFixture fixture) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task Odd_requests_get_a_4xx_naming_what_is_wrong_never_a_5xx()
+    {
+        var f = fixture;
+        (HttpMethod Method, string Path, string Token, string? Body, string? Field)[] odd =
+        [
+            (HttpMethod.Get, "/v1/enterprises/abc", f.Admin, null, "uscc"),
+            (HttpMethod.Get, "/v1/policies/%20", f.Admin, null, null),
+            (HttpMethod.Get, "/v1/me/eligibility/no-such-policy", f.TokenA, null, null),
+            (HttpMethod.Post, "/v1/entitlements/approve", f.Admin, """{"policyId": "no-such-policy"}""", null),
+            (HttpMethod.Post, "/v1/me/entitlements/x/confirm", f.TokenA, "[]", "$"),
+            (HttpMethod.Put, "/v1/policies/x", f.Admin, """{"criteria": {"all": "x"}}""", "criteria.all"),
+            (HttpMethod.Get, "/v1/policies?cursor=!!!", f.Admin, null, "cursor"),
+            (HttpMethod.Get, $"/v1/policies/{f.LanzhouPolicy}/matches?status=weird", f.Admin, null, "status"),
+            (HttpMethod.Get, $"/v1/policies/{f.LanzhouPolicy}/matches?cursor=zzz", f.Admin, null, "cursor"),
+            (HttpMethod.Get, "/v1/entitlements?cursor=zzz", f.Admin, null, "cursor"),
+            (HttpMethod.Get, "/v1/me/notifications?cursor=zzz", f.TokenA, null, "cursor"),
+            (HttpMethod.Patch, "/v1/me", f.TokenA, """{"certifications": [{"kind": "x"}]}""", null),
+            (HttpMethod.Get, "/v1/policies?region=abc", f.Admin, null, "region"),
+            (HttpMethod.Get, $"/v1/policies/{f.LanzhouPolicy}?version=0", f.Admin, null, "version"),
+            (HttpMethod.Post, $"/v1/policies/{f.LanzhouPolicy}/publish", f.Admin, """{"version": "x"}""", "version"),
+            (HttpMethod.Post, "/v1/entitlements/x/resolve", f.Admin, """{"uphold": "yes", "resolution": ""}""", "uphold"),
+            (HttpMethod.Post, "/v1/dev/token", f.Admin, """{"role": "enterprise", "uscc": "bad"}""", "uscc"),
+        ];
+        foreach (var (method, path, token, body, field) in odd)
+        {
+            using var response = await f.SendAsync(method, path, token, body);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True((int)response.StatusCode is >= 400 and < 500, $"{method} {path}: {(int)response.StatusCode} {text}");
+            if (field is not null)
+            {
+                Assert.Contains(Errors(JsonDocument.Parse(text).RootElement), e => e.Field.StartsWith(field, StringComparison.Ordinal));
+            }
+        }
+    }
+
+    [Fact]
     public async Task An_oversized_body_is_413_and_an_unknown_route_is_a_problem_404()
     {
         var f = fixture;
