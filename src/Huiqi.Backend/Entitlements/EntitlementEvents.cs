@@ -93,29 +93,54 @@ public sealed class EntitlementEvents(RedisConnection redis, ILogger<Entitlement
         }
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private readonly CancellationTokenSource _stopping = new();
+
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (redis.Multiplexer is not { } multiplexer)
+        if (redis.Multiplexer is { } multiplexer)
         {
-            return;
+            _ = SubscribeUntilDoneAsync(multiplexer, _stopping.Token);
         }
 
-        try
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Keeps trying while Redis is unreachable; once subscribed, StackExchange.Redis re-subscribes after reconnects by itself.</summary>
+    private async Task SubscribeUntilDoneAsync(IConnectionMultiplexer multiplexer, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
         {
-            await multiplexer.GetSubscriber().SubscribeAsync(Channel, (_, value) =>
+            try
             {
-                var message = JsonSerializer.Deserialize<Message>(value.ToString());
-                if (message is not null && message.From != _instance)
+                await multiplexer.GetSubscriber().SubscribeAsync(Channel, (_, value) =>
                 {
-                    Deliver(message.Changes);
-                }
-            });
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            logger.LogWarning(ex, "not subscribed to entitlement events from other instances (Redis unavailable at start)");
+                    var message = JsonSerializer.Deserialize<Message>(value.ToString());
+                    if (message is not null && message.From != _instance)
+                    {
+                        Deliver(message.Changes);
+                    }
+                });
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                logger.LogWarning(ex, "not subscribed to entitlement events from other instances yet (Redis unavailable); retrying");
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping.Cancel();
+        return Task.CompletedTask;
+    }
 }
