@@ -78,9 +78,16 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         var changes = new List<WorkflowChange>();
         foreach (var (_, outcome) in index.Outcomes(result, policy, today, EligibilityStatus.Eligible))
         {
-            if (!existing.ContainsKey(outcome.Uscc) && index.GetProfile(outcome.Uscc) is { } profile)
+            if (!existing.TryGetValue(outcome.Uscc, out var held))
             {
-                changes.Add(Create(policy, period, profile, outcome.AmountFen, now));
+                if (index.GetProfile(outcome.Uscc) is { } profile)
+                {
+                    changes.Add(Create(policy, period, profile, outcome.AmountFen, now));
+                }
+            }
+            else if (IsReinstatable(held))
+            {
+                changes.Add(Reinstate(held, policy.Title, outcome.AmountFen, now));
             }
         }
 
@@ -150,6 +157,9 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
                 {
                     case EligibilityStatus.Eligible when mine is null:
                         changes.Add(Create(policy, period, profile, answer.AmountFen, now));
+                        break;
+                    case EligibilityStatus.Eligible when IsReinstatable(mine):
+                        changes.Add(Reinstate(mine, policy.Title, answer.AmountFen, now));
                         break;
                     case EligibilityStatus.Unknown when mine is null && answer.MissingFields.Count > 0:
                         changes.Add(new WorkflowChange(Notification: MissingFieldsNotice(policy, uscc, answer.MissingFields, now)));
@@ -317,6 +327,19 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         // Once per enterprise × policy version × set of missing facts: asking again only when the question changes.
         var id = NotificationIdOf($"missing|{uscc}|{policy.Id}|{policy.Version}|{string.Join(',', fields)}");
         return new NotificationRecord(id, uscc, "missing_fields", title, body, policy.Id, false, now, null, fields);
+    }
+
+    /// <summary>
+    /// Revoked by a profile change (not by an upheld objection, which has a resolution): when the facts change back,
+    /// the same entitlement starts again rather than the enterprise losing it for good.
+    /// </summary>
+    private static bool IsReinstatable(EntitlementRecord? e) => e is { Status: StoredStatus.Revoked, Resolution: null };
+
+    private WorkflowChange Reinstate(EntitlementRecord e, string title, long? amount, DateTimeOffset now)
+    {
+        var (t, b) = Messages.NewEntitlement(title, amount);
+        return Transition(e, [StoredStatus.Revoked], e with { Status = StoredStatus.Matched, AmountFen = amount, PublicityEndsOn = null, UpdatedAt = now },
+            Notice(e, "new_entitlement", t, b, now, $"reinstated-{now.ToUnixTimeMilliseconds()}"), Audit(SystemActor, SystemRole, "entitlement.reinstate", e));
     }
 
     private WorkflowChange Revoke(EntitlementRecord e, string title, DateTimeOffset now)

@@ -336,7 +336,7 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         var parameters = EntitlementParameters(transition.To);
         parameters["From"] = transition.From.Select(RowCodec.EntitlementStatusName).ToArray();
         return new Statement($"""
-            UPDATE entitlements SET status = @Status, updated_at = @UpdatedAt, approved_amount_fen = @ApprovedAmountFen,
+            UPDATE entitlements SET status = @Status, updated_at = @UpdatedAt, amount_fen = @AmountFen, approved_amount_fen = @ApprovedAmountFen,
                 publicity_ends_on = @PublicityEndsOn, objection_reason = @ObjectionReason, resolution = @Resolution,
                 receiving_account = @ReceivingAccount, payment_reference = @PaymentReference
             WHERE id = @Id AND {AnyOf("status", "@From")}

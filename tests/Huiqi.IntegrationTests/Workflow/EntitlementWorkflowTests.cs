@@ -291,6 +291,13 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
         Assert.Equal(EntitlementStatus.Approved, all.Single(e => e.Uscc == b.Uscc).Status);
         Assert.Contains(await InboxAsync(a.Uscc), n => n.Kind == "status_changed" && n.Body.Contains("撤销"));
 
+        // The facts change back: the same entitlement starts again (not a second one).
+        _index.Upsert(a);
+        await _workflow.ReconcileEnterprisesAsync([a.Uscc], CancellationToken.None);
+        var again = (await EntitlementsAsync()).Where(e => e.Uscc == a.Uscc).ToList();
+        Assert.Equal(EntitlementStatus.Matched, Assert.Single(again).Status);
+        Assert.Equal(2, (await InboxAsync(a.Uscc)).Count(n => n.Kind == "new_entitlement"));
+
         // A new enterprise that becomes eligible by a profile change gets its entitlement at once.
         var c = Firm(3, 1);
         _index.Upsert(c);
