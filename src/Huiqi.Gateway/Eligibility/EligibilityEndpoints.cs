@@ -36,7 +36,8 @@ public static class EligibilityEndpoints
     {
         var uscc = EnterpriseEndpoints.UsccOf(http);
         // Validated before the cache is asked, so a bad parameter is never served from it.
-        var key = $"{QueryValues.Date(asOf, "asOf")}|{QueryValues.Limit(limit, @default: 50)}|{OffsetCursor.Decode(cursor)}|{Domain.Common.Dates.TodayInChina()}";
+        var (date, size, position) = ReadQuery(asOf, limit, cursor);
+        var key = $"{date}|{size}|{position}|{Domain.Common.Dates.TodayInChina()}";
         var answer = await cache.GetOrCreateAsync(uscc, key, async _ =>
         {
             var view = (await ListAsync(http, eligibility, call, uscc, asOf, limit, cursor)).Value!;
@@ -50,21 +51,41 @@ public static class EligibilityEndpoints
 
     private static async Task<Ok<AnswerView>> ExplainMineAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string policyId, string? asOf)
     {
-        var request = new ExplainRequest { Uscc = EnterpriseEndpoints.UsccOf(http), PolicyId = policyId, AsOf = QueryValues.Date(asOf, "asOf") };
+        var query = new QueryValues();
+        var request = new ExplainRequest { Uscc = EnterpriseEndpoints.UsccOf(http), PolicyId = policyId, AsOf = query.Date(asOf, "asOf") };
+        query.ThrowIfAny();
         return TypedResults.Ok(EligibilityViews.Answer(await eligibility.ExplainAsync(request, call.For(http))));
+    }
+
+    private static (string Date, int Size, OffsetCursor? Position) ReadQuery(string? asOf, string? limit, string? cursor)
+    {
+        var query = new QueryValues();
+        var size = query.Limit(limit, @default: 50);
+        var date = query.Date(asOf, "asOf");
+        OffsetCursor? position = null;
+        try
+        {
+            position = OffsetCursor.Decode(cursor);
+        }
+        catch (InvalidInputException ex)
+        {
+            query.Add(ex.Errors[0]);
+        }
+
+        if (position is { } p && date.Length > 0 && date != p.AsOf)
+        {
+            query.Add(new FieldError("asOf", "cursor.as_of_mismatch", "asOf 与分页游标的日期不一致"));
+        }
+
+        query.ThrowIfAny();
+        return (date, size, position);
     }
 
     /// <summary>The backend answers all policies in force at once (a few dozen); the gateway pages that answer.</summary>
     private static async Task<Ok<EligibilityView>> ListAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call,
         string uscc, string? asOf, string? limit, string? cursor)
     {
-        var size = QueryValues.Limit(limit, @default: 50);
-        var position = OffsetCursor.Decode(cursor);
-        var date = QueryValues.Date(asOf, "asOf");
-        if (position is { } p && date.Length > 0 && date != p.AsOf)
-        {
-            throw new InvalidInputException([new FieldError("asOf", "cursor.as_of_mismatch", "asOf 与分页游标的日期不一致")]);
-        }
+        var (date, size, position) = ReadQuery(asOf, limit, cursor);
 
         var request = new MatchEnterpriseRequest { Uscc = uscc, AsOf = position?.AsOf ?? date, IncludeConditions = true };
         var response = await eligibility.MatchEnterpriseAsync(request, call.For(http));

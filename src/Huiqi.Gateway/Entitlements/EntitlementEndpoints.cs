@@ -44,11 +44,10 @@ public static class EntitlementEndpoints
     private static async Task<Ok<EntitlementListView>> ListAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call,
         string? policyId, string? uscc, string? status, string? limit, string? cursor)
     {
-        var request = new ListEntitlementsRequest { PolicyId = policyId ?? "", Uscc = uscc ?? "", PageSize = QueryValues.Limit(limit), PageToken = cursor ?? "" };
-        foreach (var s in (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            request.Statuses.Add(QueryValues.Code<EntitlementStatus>(s, "status", EntitlementViews.Statuses)!.Value);
-        }
+        var query = new QueryValues();
+        var request = new ListEntitlementsRequest { PolicyId = policyId ?? "", Uscc = uscc ?? "", PageSize = query.Limit(limit), PageToken = cursor ?? "" };
+        request.Statuses.Add(query.Codes<EntitlementStatus>(status, "status", EntitlementViews.Statuses));
+        query.ThrowIfAny();
 
         var response = await entitlements.ListEntitlementsAsync(request, call.For(http));
         return TypedResults.Ok(new EntitlementListView([.. response.Entitlements.Select(EntitlementViews.Of)], NullIfEmpty(response.NextPageToken)));

@@ -57,18 +57,20 @@ public static class NotificationEndpoints
     private static async Task<Ok<NotificationListView>> ListAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call,
         string? unreadOnly, string? limit, string? cursor)
     {
+        var query = new QueryValues();
         var request = new ListNotificationsRequest
         {
             Uscc = EnterpriseEndpoints.UsccOf(http),
-            UnreadOnly = unreadOnly switch
-            {
-                null or "" or "false" => false,
-                "true" => true,
-                _ => throw new InvalidInputException([new FieldError("unreadOnly", "json.type", "应为 true 或 false")]),
-            },
-            PageSize = QueryValues.Limit(limit),
+            UnreadOnly = unreadOnly is "true",
+            PageSize = query.Limit(limit),
             PageToken = cursor ?? "",
         };
+        if (unreadOnly is not (null or "" or "true" or "false"))
+        {
+            query.Add(new FieldError("unreadOnly", "json.type", "应为 true 或 false"));
+        }
+
+        query.ThrowIfAny();
         var response = await entitlements.ListNotificationsAsync(request, call.For(http));
         return TypedResults.Ok(new NotificationListView([.. response.Notifications.Select(Of)], response.UnreadCount,
             response.NextPageToken.Length == 0 ? null : response.NextPageToken));

@@ -49,18 +49,20 @@ public static class PolicyEndpoints
         HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call,
         string? region, string? industry, string? techDomain, string? q, string? status, string? jurisdiction, string? asOf, string? limit, string? cursor)
     {
+        var query = new QueryValues();
         var request = new ListPoliciesRequest
         {
             Region = region ?? "",
             Industry = industry ?? "",
-            TechDomain = QueryValues.Code<TechDomain>(techDomain, "techDomain", Codes.TechDomains.Keys) ?? TechDomain.Unspecified,
+            TechDomain = query.Code<TechDomain>(techDomain, "techDomain", Codes.TechDomains.Keys) ?? TechDomain.Unspecified,
             Query = q ?? "",
-            Status = QueryValues.Code<PolicyStatus>(status, "status", PolicyStatuses) ?? PolicyStatus.Unspecified,
+            Status = query.Code<PolicyStatus>(status, "status", PolicyStatuses) ?? PolicyStatus.Unspecified,
             Jurisdiction = jurisdiction ?? "",
-            AsOf = QueryValues.Date(asOf, "asOf"),
-            PageSize = QueryValues.Limit(limit),
+            AsOf = query.Date(asOf, "asOf"),
+            PageSize = query.Limit(limit),
             PageToken = cursor ?? "",
         };
+        query.ThrowIfAny();
         var response = await policies.ListPoliciesAsync(request, call.For(http));
         var next = string.IsNullOrEmpty(response.NextPageToken) ? null : response.NextPageToken;
         if (ETags.NotModified(http, ETags.Of(response.Policies.Select(p => p.Etag).Append(next ?? ""))))
@@ -74,7 +76,9 @@ public static class PolicyEndpoints
     private static async Task<Results<Ok<PolicyView>, StatusCodeHttpResult>> GetAsync(
         HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string id, string? version)
     {
-        var request = new GetPolicyRequest { PolicyId = id, Version = VersionOf(version) };
+        var query = new QueryValues();
+        var request = new GetPolicyRequest { PolicyId = id, Version = query.Version(version) };
+        query.ThrowIfAny();
         var policy = await policies.GetPolicyAsync(request, call.For(http));
         return ETags.NotModified(http, policy.Etag)
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
@@ -131,7 +135,9 @@ public static class PolicyEndpoints
     private static async Task<Ok<DryRunView>> DryRunAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string? asOf)
     {
         var document = await ReadPolicyAsync(http.Request, id: null);
-        var request = new DryRunRequest { Policy = PolicyMapping.ToProto(document), AsOf = QueryValues.Date(asOf, "asOf") };
+        var query = new QueryValues();
+        var request = new DryRunRequest { Policy = PolicyMapping.ToProto(document), AsOf = query.Date(asOf, "asOf") };
+        query.ThrowIfAny();
         return TypedResults.Ok(PolicyViews.DryRun(await eligibility.DryRunAsync(request, call.For(http))));
     }
 
@@ -139,11 +145,10 @@ public static class PolicyEndpoints
         HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call,
         string id, string? status, string? asOf, string? region, string? limit, string? cursor)
     {
-        var request = new MatchPolicyRequest { PolicyId = id, AsOf = QueryValues.Date(asOf, "asOf"), Region = region ?? "", PageSize = QueryValues.Limit(limit, 50, 1000), PageToken = cursor ?? "" };
-        foreach (var s in (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            request.Statuses.Add(QueryValues.Code<Contracts.V1.EligibilityStatus>(s, "status", EligibilityStatuses)!.Value);
-        }
+        var query = new QueryValues();
+        var request = new MatchPolicyRequest { PolicyId = id, AsOf = query.Date(asOf, "asOf"), Region = region ?? "", PageSize = query.Limit(limit, 50, 1000), PageToken = cursor ?? "" };
+        request.Statuses.Add(query.Codes<Contracts.V1.EligibilityStatus>(status, "status", EligibilityStatuses));
+        query.ThrowIfAny();
 
         var items = new List<PolicyMatchView>();
         string? last = null;
@@ -159,7 +164,10 @@ public static class PolicyEndpoints
 
     private static async Task<Ok<PolicyVersionsView>> VersionsAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string id, string? limit, string? cursor)
     {
-        var response = await policies.ListVersionsAsync(new ListVersionsRequest { PolicyId = id, PageSize = QueryValues.Limit(limit), PageToken = cursor ?? "" }, call.For(http));
+        var query = new QueryValues();
+        var request = new ListVersionsRequest { PolicyId = id, PageSize = query.Limit(limit), PageToken = cursor ?? "" };
+        query.ThrowIfAny();
+        var response = await policies.ListVersionsAsync(request, call.For(http));
         return TypedResults.Ok(new PolicyVersionsView([.. response.Versions.Select(PolicyViews.Full)], string.IsNullOrEmpty(response.NextPageToken) ? null : response.NextPageToken));
     }
 
@@ -180,11 +188,6 @@ public static class PolicyEndpoints
 
         return document with { Policy = document.Policy with { Id = id } };
     }
-
-    private static int VersionOf(string? raw) =>
-        string.IsNullOrEmpty(raw) ? 0
-        : int.TryParse(raw, out var v) && v >= 1 ? v
-        : throw new InvalidInputException([new FieldError("version", "version.invalid", "版本应为正整数")]);
 
     /// <summary>Used only to describe the body in the OpenAPI document; the body is read and validated by <see cref="PolicyJson"/>.</summary>
     public sealed record PolicyBody(

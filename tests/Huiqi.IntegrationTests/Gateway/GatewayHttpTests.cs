@@ -60,8 +60,8 @@ public sealed class GatewayHttpTests(GatewayFixture fixture) : IClassFixture<Gat
         var invalid = await ProblemAsync(await f.SendAsync(HttpMethod.Post, "/v1/policies", f.StaffIn, badPolicy), HttpStatusCode.BadRequest);
         Assert.Contains(Errors(invalid), e => e.Field.StartsWith("criteria.all[1]", StringComparison.Ordinal));
 
-        var badLimit = await ProblemAsync(await f.SendAsync(HttpMethod.Get, "/v1/policies?limit=lots", f.TokenA), HttpStatusCode.BadRequest);
-        Assert.Contains(Errors(badLimit), e => e.Field == "limit");
+        var badQuery = await ProblemAsync(await f.SendAsync(HttpMethod.Get, "/v1/policies?limit=lots&asOf=2026-02-30&status=gone", f.TokenA), HttpStatusCode.BadRequest);
+        Assert.Equal(["asOf", "limit", "status"], Errors(badQuery).Select(e => e.Field).Order()); // every bad parameter at once
         var badDate = await ProblemAsync(await f.SendAsync(HttpMethod.Get, "/v1/me/eligibility?asOf=2026-02-30", f.TokenA), HttpStatusCode.BadRequest);
         Assert.Contains(Errors(badDate), e => e.Field == "asOf");
         var badStatus = await ProblemAsync(await f.SendAsync(HttpMethod.Get, "/v1/policies?techDomain=quantum", f.TokenA), HttpStatusCode.BadRequest);
