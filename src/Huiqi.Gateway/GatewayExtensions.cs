@@ -101,7 +101,7 @@ public static class GatewayExtensions
         app.MapGatewayOpenApi();
 
         var v1 = app.MapGroup("/v1").AddEndpointFilter<GatewayErrors>()
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503).ProducesProblem(504);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(429).ProducesProblem(503).ProducesProblem(504);
         v1.MapDevTokens(app.Environment)
             .MapPolicies()
             .MapEnterprises()
