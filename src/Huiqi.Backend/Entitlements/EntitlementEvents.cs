@@ -44,8 +44,6 @@ public sealed class EntitlementEvents(RedisConnection redis, ILogger<Entitlement
         }
     }
 
-    public int WatcherCount => _watchers.Count;
-
     /// <summary>Tells this instance's watchers and, through Redis, the other instances'.</summary>
     public async Task PublishAsync(IReadOnlyList<EntitlementChanged> changes)
     {

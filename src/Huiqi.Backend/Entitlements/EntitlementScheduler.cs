@@ -19,10 +19,6 @@ public sealed class EntitlementScheduler(EntitlementWorkflow workflow, IndexSync
     private readonly ConcurrentQueue<string> _changed = new();
     private readonly HashSet<string> _matchedVersions = new(StringComparer.Ordinal);
     private volatile bool _policiesChanged;
-    private long _runs;
-
-    /// <summary>How many passes have completed (tests wait on it).</summary>
-    public long Runs => Interlocked.Read(ref _runs);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -63,13 +59,16 @@ public sealed class EntitlementScheduler(EntitlementWorkflow workflow, IndexSync
                 }
 
                 worked |= await MatchChangedEnterprisesAsync(stoppingToken);
-                if (worked || clock.GetUtcNow() >= nextPublicity)
+                if (clock.GetUtcNow() >= nextPublicity)
                 {
                     await workflow.AdvancePublicityAsync(stoppingToken);
                     nextPublicity = clock.GetUtcNow() + options.PublicityInterval;
                 }
+                else if (worked)
+                {
+                    await workflow.StartPublicityAsync(stoppingToken); // new entitlements enter 公示 at once; endings keep to the clock
+                }
 
-                Interlocked.Increment(ref _runs);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -109,11 +109,7 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
             }
         }
 
-        var applied = await ApplyAsync(changes, cancellationToken);
-        return new ReconcileSummary(
-            applied.Count(c => c.Create is not null),
-            applied.Count(c => c.Create is null && c.Transition is null),
-            applied.Count(c => c.Transition is not null));
+        return ReconcileSummary.Of(await ApplyAsync(changes, cancellationToken));
     }
 
     /// <summary>The policies in force today, each matched over everyone: publish-time catch-up, the daily run, bulk imports.</summary>
@@ -171,8 +167,7 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
             }
         }
 
-        var applied = await ApplyAsync(changes, cancellationToken);
-        return new ReconcileSummary(applied.Count(c => c.Create is not null), applied.Count(c => c.Create is null && c.Transition is null), applied.Count(c => c.Transition is not null));
+        return ReconcileSummary.Of(await ApplyAsync(changes, cancellationToken));
     }
 
     /// <summary>
@@ -181,20 +176,15 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
     /// </summary>
     public async Task<int> AdvancePublicityAsync(CancellationToken cancellationToken)
     {
+        var started = await StartPublicityAsync(cancellationToken);
         var today = Today;
         var now = clock.GetUtcNow();
         var titles = index.Policies.ToDictionary(p => p.Id, p => p.Title, StringComparer.Ordinal);
         var changes = new List<WorkflowChange>();
-        foreach (var e in await store.QueryEntitlementsAsync(new EntitlementQuery(Statuses: [StoredStatus.Matched, StoredStatus.Publicized]), cancellationToken))
+        foreach (var e in await store.QueryEntitlementsAsync(new EntitlementQuery(Statuses: [StoredStatus.Publicized]), cancellationToken))
         {
             var title = titles.GetValueOrDefault(e.PolicyId, e.PolicyId);
-            if (e.Status == StoredStatus.Matched)
-            {
-                var ends = _workingDays.Add(today, options.PublicityWorkingDays);
-                changes.Add(Transition(e, [StoredStatus.Matched], e with { Status = StoredStatus.Publicized, PublicityEndsOn = ends, UpdatedAt = now },
-                    null, Audit(SystemActor, SystemRole, "entitlement.publicize", e)));
-            }
-            else if (e.PublicityEndsOn is { } ends && today > ends)
+            if (e.PublicityEndsOn is { } ends && today > ends)
             {
                 var (t, b) = Messages.StatusChanged(title, "公示期满无异议，已自动确认");
                 changes.Add(Transition(e, [StoredStatus.Publicized], e with { Status = StoredStatus.Confirmed, UpdatedAt = now },
@@ -207,6 +197,18 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
             }
         }
 
+        return started + (await ApplyAsync(changes, cancellationToken)).Count;
+    }
+
+    /// <summary>Only the start of 公示 for new entitlements: what a pass that created some needs, without reading every running 公示.</summary>
+    public async Task<int> StartPublicityAsync(CancellationToken cancellationToken)
+    {
+        var ends = _workingDays.Add(Today, options.PublicityWorkingDays);
+        var now = clock.GetUtcNow();
+        var changes = (await store.QueryEntitlementsAsync(new EntitlementQuery(Statuses: [StoredStatus.Matched]), cancellationToken))
+            .Select(e => Transition(e, [StoredStatus.Matched], e with { Status = StoredStatus.Publicized, PublicityEndsOn = ends, UpdatedAt = now },
+                null, Audit(SystemActor, SystemRole, "entitlement.publicize", e)))
+            .ToList();
         return (await ApplyAsync(changes, cancellationToken)).Count;
     }
 
@@ -413,8 +415,14 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
     }
 }
 
+/// <summary>What a matching pass did: entitlements created (or started again), enterprises asked for facts, entitlements revoked.</summary>
 public sealed record ReconcileSummary(int Created, int Asked, int Revoked)
 {
+    public static ReconcileSummary Of(IReadOnlyList<WorkflowChange> applied) => new(
+        applied.Count(c => c.Create is not null || c.Transition?.To.Status == StoredStatus.Matched),
+        applied.Count(c => c.Create is null && c.Transition is null),
+        applied.Count(c => c.Transition?.To.Status == StoredStatus.Revoked));
+
     public static ReconcileSummary operator +(ReconcileSummary a, ReconcileSummary b) => new(a.Created + b.Created, a.Asked + b.Asked, a.Revoked + b.Revoked);
 }
 

@@ -15,7 +15,7 @@ public static class RpcErrors
         var status = new Google.Rpc.Status
         {
             Code = (int)Code.InvalidArgument,
-            Message = $"请求有 {errors.Count} 处错误：{string.Join("；", errors.Take(5).Select(e => $"{e.Field} {e.Message}"))}",
+            Message = FieldError.Summarize(errors),
             Details =
             {
                 Any.Pack(new BadRequest { FieldViolations = { errors.Select(e => new BadRequest.Types.FieldViolation { Field = e.Field, Description = e.Message, Reason = e.Code }) } }),

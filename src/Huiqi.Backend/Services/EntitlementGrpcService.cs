@@ -101,7 +101,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
     public override async Task<ApproveResponse> Approve(ApproveRequest request, ServerCallContext context)
     {
         var caller = CallerOf(context);
-        var policy = await GovernedPolicyAsync(caller, request.PolicyId, context.CancellationToken);
+        var policy = GovernedPolicy(caller, request.PolicyId);
         try
         {
             var result = await workflow.ApproveAsync(policy, [.. request.EntitlementIds], caller, context.CancellationToken);
@@ -116,7 +116,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
     public override async Task<PolicyStatistics> GetPolicyStatistics(GetPolicyStatisticsRequest request, ServerCallContext context)
     {
         var caller = CallerOf(context);
-        var policy = await GovernedPolicyAsync(caller, request.PolicyId, context.CancellationToken);
+        var policy = GovernedPolicy(caller, request.PolicyId);
         var rows = await store.QueryEntitlementsAsync(new EntitlementQuery(PolicyId: policy.Id), context.CancellationToken);
         var statistics = new PolicyStatistics { PolicyId = policy.Id, Total = Row("", "合计", rows) };
         statistics.ByRegion.Add(rows.GroupBy(r => r.Region ?? "").OrderBy(g => g.Key, StringComparer.Ordinal)
@@ -143,7 +143,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
 
                 break;
             case WatchEntitlementsRequest.TargetOneofCase.PolicyId:
-                policyId = (await GovernedPolicyAsync(caller, request.PolicyId, context.CancellationToken)).Id;
+                policyId = GovernedPolicy(caller, request.PolicyId).Id;
                 break;
             default:
                 throw RpcErrors.InvalidArgument([new FieldError("target", "required", "请指定企业（uscc）或政策（policy_id）")]);
@@ -242,20 +242,21 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
         return entitlement;
     }
 
-    private async Task<Domain.Policies.Policy> GovernedPolicyAsync(Caller caller, string policyId, CancellationToken cancellationToken)
+    /// <summary>A published (or retired) policy the caller governs, from this instance's catalogue (kept in step with the store).</summary>
+    private Domain.Policies.Policy GovernedPolicy(Caller caller, string policyId)
     {
         if (!(caller.IsStaff || caller.IsAdmin))
         {
             throw RpcErrors.PermissionDenied();
         }
 
-        var record = policyId.Length == 0 ? null : (await store.ListPublishedPoliciesAsync(cancellationToken)).FirstOrDefault(r => r.Policy.Id == policyId);
-        if (record is null || !caller.Governs(record.Policy.Jurisdiction))
+        var policy = index.Policies.FirstOrDefault(p => p.Id == policyId);
+        if (policy is null || !caller.Governs(policy.Jurisdiction))
         {
             throw caller.IsAdmin ? RpcErrors.NotFound("政策") : RpcErrors.PermissionDenied();
         }
 
-        return record.Policy;
+        return policy;
     }
 
     private async Task<Entitlement> RunAsync(Func<Task<EntitlementRecord>> command)
@@ -279,13 +280,6 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
 
     private Entitlement ToProto(EntitlementRecord e)
     {
-        var proto = ToProtoStatic(e);
-        proto.PolicyTitle = TitleOf(e.PolicyId);
-        return proto;
-    }
-
-    private static Entitlement ToProtoStatic(EntitlementRecord e)
-    {
         var proto = new Entitlement
         {
             Id = e.Id,
@@ -293,6 +287,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
             EnterpriseName = e.EnterpriseName ?? "",
             PolicyId = e.PolicyId,
             PolicyVersion = e.PolicyVersion,
+            PolicyTitle = TitleOf(e.PolicyId),
             Period = e.Period,
             Status = (Contracts.V1.EntitlementStatus)((int)e.Status + 1),
             PublicityEndsOn = e.PublicityEndsOn is { } ends ? Dates.Format(ends) : "",

@@ -30,11 +30,8 @@ public static class DevTokenEndpoints
 
     private static async Task<Ok<DevTokenView>> IssueAsync(HttpContext http, TokenIssuer issuer, AuthOptions options, TimeProvider clock)
     {
-        using var body = await JsonBody.ReadAsync(http.Request);
+        var root = await JsonBody.ReadObjectAsync(http.Request, optional: false, "role", "uscc", "jurisdiction", "scope", "sub");
         var errors = new List<FieldError>();
-        var root = body.RootElement;
-        JsonBody.RequireObject(root, errors, "role", "uscc", "jurisdiction", "scope", "sub");
-        JsonBody.ThrowIfAny(errors);
         var role = JsonBody.OptionalString(root, "role", errors);
         var uscc = JsonBody.OptionalString(root, "uscc", errors);
         var jurisdiction = JsonBody.OptionalString(root, "jurisdiction", errors);

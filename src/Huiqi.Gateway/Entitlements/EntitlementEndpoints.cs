@@ -55,10 +55,9 @@ public static class EntitlementEndpoints
 
     private static async Task<Ok<EntitlementView>> ConfirmAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id)
     {
-        using var body = await JsonBody.ReadAsync(http.Request, optional: true);
+        var body = await JsonBody.ReadObjectAsync(http.Request, optional: true, "receivingAccount");
         var errors = new List<FieldError>();
-        JsonBody.RequireObject(body.RootElement, errors, "receivingAccount");
-        var account = errors.Count == 0 ? JsonBody.OptionalString(body.RootElement, "receivingAccount", errors) : null;
+        var account = JsonBody.OptionalString(body, "receivingAccount", errors);
         if (account is { Length: > 64 }) { errors.Add(new FieldError("receivingAccount", "too_long", "不能超过 64 个字符")); }
         JsonBody.ThrowIfAny(errors);
         return TypedResults.Ok(EntitlementViews.Of(await entitlements.ConfirmAsync(new ConfirmRequest { EntitlementId = id, ReceivingAccount = account?.Trim() ?? "" }, call.For(http))));
@@ -66,7 +65,8 @@ public static class EntitlementEndpoints
 
     private static async Task<Ok<EntitlementView>> ObjectAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id)
     {
-        var (root, errors) = await ReadObjectAsync(http, "reason");
+        var root = await JsonBody.ReadObjectAsync(http.Request, optional: false, "reason");
+        var errors = new List<FieldError>();
         var reason = JsonBody.RequiredString(root, "reason", errors);
         JsonBody.ThrowIfAny(errors);
         return TypedResults.Ok(EntitlementViews.Of(await entitlements.ObjectAsync(new ObjectRequest { EntitlementId = id, Reason = reason! }, call.For(http))));
@@ -74,7 +74,8 @@ public static class EntitlementEndpoints
 
     private static async Task<Ok<ApprovalView>> ApproveAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call)
     {
-        var (root, errors) = await ReadObjectAsync(http, "policyId", "entitlementIds");
+        var root = await JsonBody.ReadObjectAsync(http.Request, optional: false, "policyId", "entitlementIds");
+        var errors = new List<FieldError>();
         var policyId = JsonBody.RequiredString(root, "policyId", errors, 64);
         var ids = JsonBody.StringArray(root, "entitlementIds", errors);
         JsonBody.ThrowIfAny(errors);
@@ -84,7 +85,8 @@ public static class EntitlementEndpoints
 
     private static async Task<Ok<EntitlementView>> DisburseAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id)
     {
-        var (root, errors) = await ReadObjectAsync(http, "paymentReference");
+        var root = await JsonBody.ReadObjectAsync(http.Request, optional: false, "paymentReference");
+        var errors = new List<FieldError>();
         var reference = JsonBody.RequiredString(root, "paymentReference", errors, 64);
         JsonBody.ThrowIfAny(errors);
         return TypedResults.Ok(EntitlementViews.Of(await entitlements.DisburseAsync(new DisburseRequest { EntitlementId = id, PaymentReference = reference! }, call.For(http))));
@@ -92,7 +94,8 @@ public static class EntitlementEndpoints
 
     private static async Task<Ok<EntitlementView>> ResolveAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id)
     {
-        var (root, errors) = await ReadObjectAsync(http, "uphold", "resolution");
+        var root = await JsonBody.ReadObjectAsync(http.Request, optional: false, "uphold", "resolution");
+        var errors = new List<FieldError>();
         var resolution = JsonBody.RequiredString(root, "resolution", errors);
         var uphold = root.TryGetProperty("uphold", out var u) && u.ValueKind is JsonValueKind.True or JsonValueKind.False
             ? u.GetBoolean()
@@ -105,16 +108,6 @@ public static class EntitlementEndpoints
 
     private static async Task<Ok<PolicyStatisticsView>> StatisticsAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id) =>
         TypedResults.Ok(EntitlementViews.Statistics(await entitlements.GetPolicyStatisticsAsync(new GetPolicyStatisticsRequest { PolicyId = id }, call.For(http))));
-
-    /// <summary>The body as an object with only the given members (unknown members are errors); the caller reads them.</summary>
-    private static async Task<(JsonElement Root, List<FieldError> Errors)> ReadObjectAsync(HttpContext http, params string[] members)
-    {
-        using var body = await JsonBody.ReadAsync(http.Request);
-        var errors = new List<FieldError>();
-        JsonBody.RequireObject(body.RootElement, errors, members);
-        JsonBody.ThrowIfAny(errors);
-        return (body.RootElement.Clone(), errors);
-    }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

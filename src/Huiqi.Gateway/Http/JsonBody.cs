@@ -32,6 +32,19 @@ public static class JsonBody
         }
     }
 
+    /// <summary>
+    /// A body that must be a JSON object with no members but <paramref name="members"/> (unknown ones are errors);
+    /// an absent body counts as <c>{}</c> when <paramref name="optional"/>. The caller reads the members.
+    /// </summary>
+    public static async Task<JsonElement> ReadObjectAsync(HttpRequest request, bool optional, params string[] members)
+    {
+        using var body = await ReadAsync(request, optional);
+        var errors = new List<FieldError>();
+        RequireObject(body.RootElement, errors, members);
+        ThrowIfAny(errors);
+        return body.RootElement.Clone();
+    }
+
     /// <summary>Reads an object whose members are all optional strings / string arrays; unknown members and wrong types are errors.</summary>
     public static string? OptionalString(JsonElement root, string member, List<FieldError> errors)
     {
@@ -96,7 +109,7 @@ public static class JsonBody
     }
 
     /// <summary>Members not in <paramref name="known"/> are errors; a non-object body is one.</summary>
-    public static void RequireObject(JsonElement root, List<FieldError> errors, params string[] known)
+    private static void RequireObject(JsonElement root, List<FieldError> errors, params string[] known)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {

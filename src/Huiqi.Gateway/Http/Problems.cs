@@ -74,11 +74,10 @@ public static class Problems
         return problem;
     }
 
-    public static ProblemHttpResult InvalidInput(IReadOnlyList<FieldError> errors) =>
-        Of(400, errors[0].Code, $"请求有 {errors.Count} 处错误：{string.Join("；", errors.Take(5).Select(e => $"{e.Field} {e.Message}"))}",
-            [.. errors.Select(e => new FieldProblem(e.Field, e.Code, e.Message))]);
+    public static ProblemHttpResult InvalidInput(IReadOnlyList<FieldError> errors) => Of(400, errors[0].Code, errors);
 
-    public static ProblemHttpResult InvalidInput(string field, string code, string message) => InvalidInput([new FieldError(field, code, message)]);
+    private static ProblemHttpResult Of(int status, string code, IReadOnlyList<FieldError> errors) =>
+        Of(status, code, FieldError.Summarize(errors), [.. errors.Select(e => new FieldProblem(e.Field, e.Code, e.Message))]);
 
     /// <summary>The consistent mapping of backend statuses (issue 6); the backend's zh-CN message and reason travel on.</summary>
     public static int HttpStatusOf(StatusCode code) => code switch
@@ -101,11 +100,11 @@ public static class Problems
         var rich = ex.GetRpcStatus();
         var reason = rich?.GetDetail<ErrorInfo>()?.Reason;
         var errors = rich?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations
-            .Select(v => new FieldProblem(JsonPathOf(v.Field), v.Reason, v.Description)).ToList();
+            .Select(v => new FieldError(JsonPathOf(v.Field), v.Reason, v.Description)).ToList();
         if (errors is { Count: > 0 })
         {
             // The caller's names for the fields, in the text as in the list.
-            return Of(status, reason ?? CodeOf(status), $"请求有 {errors.Count} 处错误：{string.Join("；", errors.Take(5).Select(e => $"{e.Field} {e.Message}"))}", errors);
+            return Of(status, reason ?? CodeOf(status), errors);
         }
 
         var detail = status switch
@@ -116,7 +115,7 @@ public static class Problems
             504 => "后端服务未能及时响应，请稍后再试",
             _ => null,
         };
-        return Of(status, reason ?? CodeOf(status), detail, errors);
+        return Of(status, reason ?? CodeOf(status), detail);
     }
 
     /// <summary>A backend field path (<c>profile.annual_revenue_fen</c>, <c>policy.criteria.all[1].op</c>) as the JSON member path the caller sent.</summary>

@@ -78,10 +78,9 @@ public static class NotificationEndpoints
 
     private static async Task<Ok<MarkReadView>> MarkReadAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call)
     {
-        using var body = await JsonBody.ReadAsync(http.Request, optional: true);
+        var body = await JsonBody.ReadObjectAsync(http.Request, optional: true, "ids");
         var errors = new List<FieldError>();
-        JsonBody.RequireObject(body.RootElement, errors, "ids");
-        var ids = errors.Count == 0 ? JsonBody.StringArray(body.RootElement, "ids", errors) : [];
+        var ids = JsonBody.StringArray(body, "ids", errors);
         JsonBody.ThrowIfAny(errors);
         var response = await entitlements.MarkNotificationsReadAsync(
             new MarkNotificationsReadRequest { Uscc = EnterpriseEndpoints.UsccOf(http), NotificationIds = { ids } }, call.For(http));
@@ -89,15 +88,15 @@ public static class NotificationEndpoints
     }
 
     /// <summary>
-    /// The backend's WatchEntitlements for this enterprise as server-sent events. The backend sends its response
-    /// headers once it has accepted the watch, so a refusal is still an ordinary problem response here.
+    /// The backend's WatchEntitlements for this enterprise as server-sent events. The backend's first (empty) event
+    /// says it accepted the watch, so a refusal is still an ordinary problem response here.
     /// </summary>
     private static async Task<IResult> StreamAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call)
     {
         var watch = entitlements.WatchEntitlements(new WatchEntitlementsRequest { Uscc = EnterpriseEndpoints.UsccOf(http) }, call.ForStream(http));
         try
         {
-            // The backend's first (empty) event says the watch is accepted; a refusal throws here, before we answer 200.
+            // A refusal throws here, before we answer 200; waiting for the acceptance keeps to the usual deadline.
             using var accepted = new CancellationTokenSource(TimeSpan.FromTicks(Math.Max(0, (call.For(http).Deadline!.Value - DateTime.UtcNow).Ticks)));
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(accepted.Token, http.RequestAborted);
             await watch.ResponseStream.MoveNext(linked.Token);

@@ -104,11 +104,10 @@ public static class PolicyEndpoints
 
     private static async Task<Ok<PolicyView>> PublishAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, AnswerCache answers, string id)
     {
-        using var body = await JsonBody.ReadAsync(http.Request, optional: true);
+        var body = await JsonBody.ReadObjectAsync(http.Request, optional: true, "version");
         var errors = new List<FieldError>();
-        JsonBody.RequireObject(body.RootElement, errors, "version");
         var version = 0;
-        if (errors.Count == 0 && body.RootElement.TryGetProperty("version", out var v) && v.ValueKind != JsonValueKind.Null
+        if (body.TryGetProperty("version", out var v) && v.ValueKind != JsonValueKind.Null
             && !(v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out version) && version >= 1))
         {
             errors.Add(new FieldError("version", "json.type", "应为正整数"));
@@ -122,10 +121,9 @@ public static class PolicyEndpoints
 
     private static async Task<Ok<PolicyView>> RetireAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, AnswerCache answers, string id)
     {
-        using var body = await JsonBody.ReadAsync(http.Request, optional: true);
+        var body = await JsonBody.ReadObjectAsync(http.Request, optional: true, "reason");
         var errors = new List<FieldError>();
-        JsonBody.RequireObject(body.RootElement, errors, "reason");
-        var reason = errors.Count == 0 ? JsonBody.OptionalString(body.RootElement, "reason", errors) : null;
+        var reason = JsonBody.OptionalString(body, "reason", errors);
         JsonBody.ThrowIfAny(errors);
         var retired = await policies.RetireAsync(new RetireRequest { PolicyId = id, Reason = reason ?? "" }, call.For(http));
         await answers.ForgetAllAsync();
