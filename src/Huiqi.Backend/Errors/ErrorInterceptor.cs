@@ -46,11 +46,16 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
 
         // Once the caller has gone (cancelled, or its deadline passed), whatever the failure looks like — an
         // OperationCanceledException, or an IOException from writing to a reset stream — it is that, not a fault.
-        if (context.CancellationToken.IsCancellationRequested)
+        // The deadline is checked on its own: grpc-dotnet sets the status and completes the response first and
+        // cancels the token only afterwards, so a write can fail in between while the token still looks live.
+        if (context.Status.StatusCode == StatusCode.DeadlineExceeded || context.Deadline <= DateTime.UtcNow)
         {
-            return context.Deadline <= DateTime.UtcNow
-                ? new RpcException(new Status(StatusCode.DeadlineExceeded, "请求超时"))
-                : new RpcException(new Status(StatusCode.Cancelled, "请求已取消"));
+            return new RpcException(new Status(StatusCode.DeadlineExceeded, "请求超时"));
+        }
+
+        if (context.CancellationToken.IsCancellationRequested || context.GetHttpContext().RequestAborted.IsCancellationRequested)
+        {
+            return new RpcException(new Status(StatusCode.Cancelled, "请求已取消"));
         }
 
         var traceId = Activity.Current?.TraceId.ToString() ?? context.GetHttpContext().TraceIdentifier;
