@@ -21,7 +21,7 @@ public sealed class JsonTests
         var generator = new PolicyGenerator(44);
         for (var i = 0; i < 500; i++)
         {
-            var policy = generator.Next($"p-{i}") with { Status = Policies.PolicyStatus.Draft, EffectiveFrom = new DateOnly(2026, 1, 1), BudgetFen = 100, OncePerEnterprise = i % 2 == 0, ExclusionGroup = i % 3 == 0 ? "g" : null };
+            var policy = generator.Next($"p-{i}") with { Status = Policies.PolicyStatus.Draft, EffectiveFrom = new DateOnly(2026, 1, 1), BudgetFen = 100, OncePerEnterprise = i % 2 == 0, ExclusionGroup = i % 3 == 0 ? "g" : null, Recurrence = i % 5 == 0 ? Policies.Recurrence.Yearly : Policies.Recurrence.OncePerVersion };
             var document = new PolicyJson.Document(policy, "摘要", ["第一条", "第二条"], null);
             var back = PolicyJson.Parse(PolicyJson.Serialize(document));
             Assert.Equal(policy, back.Policy);
@@ -59,6 +59,27 @@ public sealed class JsonTests
              "examples":[{"profile":{},"asOf":"2026-01-01","expect":"maybe"}]}
             """));
         Assert.Equal(["criteria.value", "benefit.fixedFen", "examples[0].expect", "jurisdiction"], types.Errors.Select(e => e.Field));
+
+        foreach (var recurrence in new[] { "\"monthly\"", "1", "null" })
+        {
+            var bad = Assert.Throws<InvalidInputException>(() => PolicyJson.Parse(
+                $$"""{"title":"t","jurisdiction":"620100","criteria":{"field":"employees","op":"ge","value":1},"benefit":{"fixedFen":1},"recurrence":{{recurrence}}}"""));
+            Assert.Equal(("recurrence", "policy.recurrence"), (Assert.Single(bad.Errors).Field, bad.Errors[0].Code));
+        }
+    }
+
+    [Fact]
+    public void Recurrence_is_written_only_when_it_is_not_the_default_so_existing_documents_keep_their_fingerprint()
+    {
+        const string Plain = """{"title":"t","jurisdiction":"620100","criteria":{"field":"employees","op":"ge","value":1},"benefit":{"fixedFen":1}}""";
+        var plain = PolicyJson.Parse(Plain);
+        Assert.Equal(Policies.Recurrence.OncePerVersion, plain.Policy.Recurrence);
+        Assert.DoesNotContain("recurrence", PolicyJson.Serialize(plain), StringComparison.Ordinal);
+        Assert.Equal(plain.Policy, PolicyJson.Parse(Plain.Replace("}}", "},\"recurrence\":\"oncePerVersion\"}", StringComparison.Ordinal)).Policy);
+
+        var yearly = PolicyJson.Parse(Plain.Replace("}}", "},\"recurrence\":\"yearly\"}", StringComparison.Ordinal));
+        Assert.Equal(Policies.Recurrence.Yearly, yearly.Policy.Recurrence);
+        Assert.Contains("\"recurrence\":\"yearly\"", PolicyJson.Serialize(yearly), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -107,6 +107,26 @@ public sealed class PolicyAndEligibilityTests(RedisFixture redis) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_yearly_recurrence_survives_the_round_trip_and_an_unknown_one_is_refused_by_name()
+    {
+        var staff = Policies(Staff("620100"));
+        var draft = Draft("test-yearly", 10, EligibilityStatus.Eligible);
+        draft.Recurrence = Recurrence.Yearly;
+        Assert.Equal(Recurrence.Yearly, (await staff.CreateDraftAsync(new CreateDraftRequest { Policy = draft })).Recurrence);
+        await staff.PublishAsync(new PublishRequest { PolicyId = "test-yearly" });
+        Assert.Equal(Recurrence.Yearly, (await Policies(Admin).GetPolicyAsync(new GetPolicyRequest { PolicyId = "test-yearly" })).Recurrence);
+
+        var unspecified = Draft("test-unspecified", 10, EligibilityStatus.Eligible);
+        Assert.Equal(Recurrence.OncePerVersion, (await staff.CreateDraftAsync(new CreateDraftRequest { Policy = unspecified })).Recurrence);
+
+        var unknown = Draft("test-monthly", 10, EligibilityStatus.Eligible);
+        unknown.Recurrence = (Recurrence)7; // a value from a newer contract this server does not know
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await staff.CreateDraftAsync(new CreateDraftRequest { Policy = unknown }));
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Equal("policy.recurrence", Assert.Single(refused.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+    }
+
+    [Fact]
     public async Task Listing_filters_searches_chinese_text_and_pages()
     {
         var client = Policies(_platform.Token(("role", "partner"), ("sub", "bank"), ("scope", "policies:read")));

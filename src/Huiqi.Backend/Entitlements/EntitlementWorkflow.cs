@@ -33,8 +33,16 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
 
     private readonly WorkingDays _workingDays = new(options.Holidays.Select(h => DateOnly.ParseExact(h, "yyyy-MM-dd")).ToHashSet());
 
-    /// <summary>The period key of the uniqueness rule: once per enterprise ever, or once per version.</summary>
-    public static string PeriodOf(Policy policy) => policy.OncePerEnterprise ? "" : $"v{policy.Version}";
+    /// <summary>
+    /// The period key of the uniqueness rule: once per enterprise ever (this wins over a recurrence), once per
+    /// calendar year whatever the version (<c>2026</c>), or once per version (<c>v3</c>).
+    /// </summary>
+    public static string PeriodOf(Policy policy, DateOnly today) => policy switch
+    {
+        { OncePerEnterprise: true } => "",
+        { Recurrence: Recurrence.Yearly } => today.Year.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => $"v{policy.Version}",
+    };
 
     /// <summary>Derived from what it is, so every instance and every retry names the same entitlement the same way.</summary>
     public static string EntitlementIdOf(string uscc, string policyId, string period) => "ent-" + Hash($"{uscc}|{policyId}|{period}")[..24];
@@ -71,7 +79,7 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
     {
         var today = Today;
         var now = clock.GetUtcNow();
-        var period = PeriodOf(policy);
+        var period = PeriodOf(policy, today);
         var existing = (await store.QueryEntitlementsAsync(new EntitlementQuery(PolicyId: policy.Id), cancellationToken))
             .Where(e => e.Period == period).ToDictionary(e => e.Uscc, StringComparer.Ordinal);
         using var result = index.MatchPolicy(policy, today, withMissingFields: true);
@@ -147,7 +155,7 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
                     continue;
                 }
 
-                var period = PeriodOf(policy);
+                var period = PeriodOf(policy, today);
                 var mine = held.FirstOrDefault(e => e.PolicyId == policy.Id && e.Period == period);
                 switch (answer.Status)
                 {

@@ -47,6 +47,7 @@ public static class PolicyMapping
             Criteria = ToProto(policy.Criteria),
             Benefit = ToProto(policy.Benefit),
             OncePerEnterprise = policy.OncePerEnterprise,
+            Recurrence = policy.Recurrence == Recurrence.Yearly ? V1.Recurrence.Yearly : V1.Recurrence.OncePerVersion,
             Summary = document.Summary,
             SourceUrl = document.SourceUrl ?? "",
             CriteriaText = CriteriaText.Print(policy.Criteria),
@@ -92,6 +93,7 @@ public static class PolicyMapping
         if (proto.Id.Length > 0 && !PolicyJson.IsPolicyId(proto.Id)) { errors.Add(new("id", "policy.id", "政策编号只能包含小写字母、数字和连字符，长度2到64")); }
         if (from is { } a && to is { } b && b < a) { errors.Add(new("effective_to", "policy.dates", "截止日期不能早于生效日期")); }
         if (proto.HasBudgetFen && proto.BudgetFen < 0) { errors.Add(new("budget_fen", "policy.budget", "预算不能为负数")); }
+        if (!System.Enum.IsDefined(proto.Recurrence)) { errors.Add(new("recurrence", "policy.recurrence", "发放周期应为 RECURRENCE_ONCE_PER_VERSION 或 RECURRENCE_YEARLY")); }
         if (criteria is null && !errors.Skip(start).Any(e => e.Field.StartsWith("criteria", StringComparison.Ordinal))) { errors.Add(new("criteria", "criteria.missing", "缺少申报条件")); }
         if (benefit is null && !errors.Skip(start).Any(e => e.Field.StartsWith("benefit", StringComparison.Ordinal))) { errors.Add(new("benefit", "benefit.missing", "缺少补贴金额规则")); }
         if (criteria is not null) { errors.AddRange(CriteriaValidator.Validate(criteria).Select(e => new FieldError(e.Path, e.Code, e.Message))); }
@@ -113,6 +115,7 @@ public static class PolicyMapping
             Benefit = benefit ?? new FixedBenefit(0),
             ExclusionGroup = proto.HasExclusionGroup ? proto.ExclusionGroup : null,
             OncePerEnterprise = proto.OncePerEnterprise,
+            Recurrence = proto.Recurrence == V1.Recurrence.Yearly ? Recurrence.Yearly : Recurrence.OncePerVersion,
             BudgetFen = proto.HasBudgetFen ? proto.BudgetFen : null,
             Examples = examples.ToEquatableArray(),
         };

@@ -13,6 +13,16 @@ public enum PolicyStatus
     Retired,
 }
 
+/// <summary>How often an enterprise may receive a policy's benefit: the period of the one-entitlement rule.</summary>
+public enum Recurrence
+{
+    /// <summary>Once per published version (a new version may pay again).</summary>
+    OncePerVersion,
+
+    /// <summary>Once per calendar year (China Standard Time), whatever the version.</summary>
+    Yearly,
+}
+
 /// <summary>A policy at one version (ELIGIBILITY.md §4). Published versions are immutable.</summary>
 public sealed record Policy
 {
@@ -28,6 +38,7 @@ public sealed record Policy
     public required Benefit Benefit { get; init; }
     public string? ExclusionGroup { get; init; }
     public bool OncePerEnterprise { get; init; }
+    public Recurrence Recurrence { get; init; } = Recurrence.OncePerVersion;
     public long? BudgetFen { get; init; }
     public EquatableArray<PolicyExample> Examples { get; init; } = EquatableArray<PolicyExample>.Empty;
 

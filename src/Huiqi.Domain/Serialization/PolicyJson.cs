@@ -56,6 +56,11 @@ public static class PolicyJson
         }
 
         writer.WriteBoolean("oncePerEnterprise", policy.OncePerEnterprise);
+        if (policy.Recurrence != Recurrence.OncePerVersion)
+        {
+            // Written only when not the default, so the documents (and fingerprints) of existing policies stay as they were.
+            writer.WriteString("recurrence", RecurrenceName(policy.Recurrence));
+        }
         if (policy.BudgetFen is { } budget)
         {
             writer.WriteNumber("budgetFen", budget);
@@ -216,6 +221,7 @@ public static class PolicyJson
         Criterion? criteria = null;
         Benefit? benefit = null;
         var once = false;
+        var recurrence = Recurrence.OncePerVersion;
         long? budget = null;
         var clauses = new List<string>();
         var examples = new List<PolicyExample>();
@@ -236,6 +242,7 @@ public static class PolicyJson
                 case "benefit": benefit = ReadBenefit(v, "benefit", errors); break;
                 case "exclusionGroup": group = v.ValueKind == JsonValueKind.Null ? null : String(v, "exclusionGroup", errors); break;
                 case "oncePerEnterprise": once = v.ValueKind == JsonValueKind.True || (v.ValueKind != JsonValueKind.False && Fail(errors, "oncePerEnterprise", "json.type", "应为 true 或 false")); break;
+                case "recurrence": recurrence = ReadRecurrence(v, errors); break;
                 case "budgetFen": budget = v.ValueKind == JsonValueKind.Null ? null : Long(v, "budgetFen", errors); break;
                 case "clauses":
                     if (v.ValueKind == JsonValueKind.Array)
@@ -287,10 +294,25 @@ public static class PolicyJson
             Benefit = benefit!,
             ExclusionGroup = group,
             OncePerEnterprise = once,
+            Recurrence = recurrence,
             BudgetFen = budget,
             Examples = examples.ToEquatableArray(),
         };
         return new Document(policy, summary, clauses, sourceUrl);
+    }
+
+    public static string RecurrenceName(Recurrence recurrence) => recurrence == Recurrence.Yearly ? "yearly" : "oncePerVersion";
+
+    private static Recurrence ReadRecurrence(JsonElement v, List<FieldError> errors)
+    {
+        switch (v.ValueKind == JsonValueKind.String ? v.GetString() : null)
+        {
+            case "oncePerVersion": return Recurrence.OncePerVersion;
+            case "yearly": return Recurrence.Yearly;
+            default:
+                errors.Add(new("recurrence", "policy.recurrence", "发放周期应为 oncePerVersion（每个版本一次）或 yearly（每年一次）"));
+                return Recurrence.OncePerVersion;
+        }
     }
 
     public static bool IsPolicyId(string id) =>

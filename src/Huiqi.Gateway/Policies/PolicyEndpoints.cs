@@ -190,6 +190,6 @@ public static class PolicyEndpoints
     /// <summary>Used only to describe the body in the OpenAPI document; the body is read and validated by <see cref="PolicyJson"/>.</summary>
     public sealed record PolicyBody(
         string? Id, string Title, string Issuer, string Jurisdiction, string? EffectiveFrom, string? EffectiveTo,
-        JsonElement Criteria, JsonElement Benefit, string? ExclusionGroup, bool OncePerEnterprise, long? BudgetFen,
+        JsonElement Criteria, JsonElement Benefit, string? ExclusionGroup, bool OncePerEnterprise, string? Recurrence, long? BudgetFen,
         string? Summary, IReadOnlyList<string>? Clauses, string? SourceUrl, JsonElement? Examples);
 }

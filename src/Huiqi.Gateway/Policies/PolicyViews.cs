@@ -18,7 +18,7 @@ public sealed record PolicyView(
     string Id, int Version, string Status, string Title, string Issuer, string Jurisdiction, string JurisdictionName,
     string? EffectiveFrom, string? EffectiveTo, string Summary, IReadOnlyList<string> Clauses, string? SourceUrl,
     JsonElement Criteria, string CriteriaText, string CriteriaDescription, JsonElement Benefit,
-    string? ExclusionGroup, bool OncePerEnterprise, long? BudgetFen, string? BudgetText, JsonElement Examples,
+    string? ExclusionGroup, bool OncePerEnterprise, string Recurrence, long? BudgetFen, string? BudgetText, JsonElement Examples,
     DateTimeOffset? CreatedAt, string CreatedBy, DateTimeOffset? PublishedAt, DateTimeOffset? RetiredAt, string Etag);
 
 public sealed record PolicyListView(IReadOnlyList<PolicySummaryView> Items, string? NextCursor);
@@ -72,7 +72,8 @@ public static class PolicyViews
             p.HasEffectiveFrom ? p.EffectiveFrom : null, p.HasEffectiveTo ? p.EffectiveTo : null, p.Summary, [.. p.Clauses],
             string.IsNullOrEmpty(p.SourceUrl) ? null : p.SourceUrl,
             root.GetProperty("criteria").Clone(), p.CriteriaText, p.CriteriaDescription, root.GetProperty("benefit").Clone(),
-            p.HasExclusionGroup ? p.ExclusionGroup : null, p.OncePerEnterprise, p.HasBudgetFen ? p.BudgetFen : null,
+            p.HasExclusionGroup ? p.ExclusionGroup : null, p.OncePerEnterprise, PolicyJson.RecurrenceName(document.Policy.Recurrence),
+            p.HasBudgetFen ? p.BudgetFen : null,
             p.HasBudgetFen ? Money.Format(p.BudgetFen) : null, root.GetProperty("examples").Clone(),
             p.CreatedAt?.ToDateTimeOffset(), p.CreatedBy, p.PublishedAt?.ToDateTimeOffset(), p.RetiredAt?.ToDateTimeOffset(), p.Etag);
     }

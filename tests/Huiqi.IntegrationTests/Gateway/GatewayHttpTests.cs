@@ -73,6 +73,22 @@ public sealed class GatewayHttpTests(GatewayFixture fixture) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task A_policy_says_how_often_it_pays_and_an_unknown_recurrence_is_named()
+    {
+        var f = fixture;
+        const string Body = """
+            {"id": "http-yearly", "title": "每年一次的测试政策", "issuer": "兰州市测试局", "jurisdiction": "620100",
+             "criteria": {"field": "employees", "op": "ge", "value": 10}, "benefit": {"fixedFen": 100000}, "recurrence": "yearly"}
+            """;
+        var created = await f.JsonAsync(HttpMethod.Post, "/v1/policies", f.StaffIn, Body);
+        Assert.Equal("yearly", created.GetProperty("recurrence").GetString());
+        Assert.Equal("yearly", (await f.JsonAsync(HttpMethod.Get, "/v1/policies/http-yearly/versions", f.StaffIn)).GetProperty("items")[0].GetProperty("recurrence").GetString());
+
+        var monthly = await ProblemAsync(await f.SendAsync(HttpMethod.Post, "/v1/policies", f.StaffIn, Body.Replace("http-yearly", "http-monthly").Replace("\"yearly\"", "\"monthly\"")), HttpStatusCode.BadRequest);
+        Assert.Equal(("recurrence", "policy.recurrence"), (Assert.Single(Errors(monthly)).Field, Errors(monthly)[0].Code));
+    }
+
+    [Fact]
     public async Task Odd_requests_get_a_4xx_naming_what_is_wrong_never_a_5xx()
     {
         var f = fixture;

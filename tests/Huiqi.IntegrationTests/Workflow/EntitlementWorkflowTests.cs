@@ -328,6 +328,39 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_yearly_policy_pays_once_per_calendar_year_whatever_its_version()
+    {
+        var firm = Firm(1, 50);
+        _index.Upsert(firm);
+        var yearly = Award("p-yearly", "employees >= 10") with { Recurrence = Recurrence.Yearly };
+        _index.SetPolicies([yearly]);
+        await _workflow.ReconcileAllAsync(CancellationToken.None);
+
+        // A new version in the same year: still the one entitlement of 2026.
+        var v2 = yearly with { Version = 2 };
+        _index.SetPolicies([v2]);
+        Assert.Equal(0, (await _workflow.ReconcileAllAsync(CancellationToken.None)).Created);
+        Assert.Equal(0, (await _workflow.ReconcileEnterprisesAsync([firm.Uscc], CancellationToken.None)).Created);
+
+        // The daily run on the first day of 2027 (China Standard Time): a new year, a new entitlement, on the new version.
+        _clock.SetDay(new DateOnly(2027, 1, 1));
+        Assert.Equal(1, (await _workflow.ReconcileAllAsync(CancellationToken.None)).Created);
+        Assert.Equal(0, (await _workflow.ReconcileAllAsync(CancellationToken.None)).Created);
+
+        var rows = (await EntitlementsAsync()).OrderBy(e => e.Period, StringComparer.Ordinal).ToList();
+        Assert.Equal([("2026", 1), ("2027", 2)], rows.Select(e => (e.Period, e.PolicyVersion)));
+        Assert.Equal(2, rows.Select(e => e.Id).Distinct().Count());
+
+        // Once per enterprise wins over a recurrence: never a second one.
+        var onceYearly = Award("p-once-yearly", "employees >= 10", once: true) with { Recurrence = Recurrence.Yearly };
+        _index.SetPolicies([v2, onceYearly]);
+        await _workflow.ReconcileAllAsync(CancellationToken.None);
+        _clock.SetDay(new DateOnly(2028, 1, 3));
+        await _workflow.ReconcileAllAsync(CancellationToken.None);
+        Assert.Equal([""], (await EntitlementsAsync()).Where(e => e.PolicyId == "p-once-yearly").Select(e => e.Period));
+    }
+
+    [Fact]
     public async Task An_excluded_outcome_creates_no_entitlement()
     {
         var firm = Firm(1, 50);
