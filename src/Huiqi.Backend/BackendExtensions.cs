@@ -24,7 +24,13 @@ public static class BackendExtensions
         builder.AddHuiqiTelemetry();
         services.AddHuiqiStorage(builder.Configuration);
         services.AddSingleton<Policies.PolicyWorkflow>();
-        services.AddSingleton(builder.Configuration.GetSection("Huiqi:Workflow").Get<Entitlements.WorkflowOptions>() ?? new Entitlements.WorkflowOptions());
+        var workflow = builder.Configuration.GetSection("Huiqi:Workflow").Get<Entitlements.WorkflowOptions>() ?? new Entitlements.WorkflowOptions();
+        if (workflow.Validate() is [_, ..] problems)
+        {
+            throw new InvalidOperationException(string.Join(" ", problems)); // refuse to start rather than run 公示 on a wrong calendar
+        }
+
+        services.AddSingleton(workflow);
         services.AddSingleton<Entitlements.EntitlementEvents>();
         services.AddHostedService(sp => sp.GetRequiredService<Entitlements.EntitlementEvents>());
         services.AddSingleton<Entitlements.EntitlementWorkflow>();

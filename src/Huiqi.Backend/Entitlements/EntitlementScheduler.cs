@@ -7,8 +7,8 @@ using Huiqi.Storage.Matching;
 namespace Huiqi.Backend.Entitlements;
 
 /// <summary>
-/// Runs the workflow's triggers in the background: at start-up and then every <see cref="WorkflowOptions.ReconcileInterval"/>
-/// every policy in force (dates move; and whatever a crash interrupted is finished here); a policy version not matched
+/// Runs the workflow's triggers in the background: at start-up and then every day at <see cref="WorkflowOptions.DailyRunAt"/>
+/// (China Standard Time) every policy in force (dates move; and whatever a crash interrupted is finished here); a policy version not matched
 /// yet as soon as the catalogue shows it (published here or in another instance); changed enterprises as their
 /// profiles reach the index; and the 公示 clock. Several instances may do the same work: every step is idempotent.
 /// </summary>
@@ -41,7 +41,7 @@ public sealed class EntitlementScheduler(EntitlementWorkflow workflow, IndexSync
                 {
                     _matchedVersions.Clear();
                     _policiesChanged = true;
-                    nextFull = clock.GetUtcNow() + options.ReconcileInterval;
+                    nextFull = NextDailyRun(clock.GetUtcNow(), options.DailyRunAt);
                 }
 
                 if (_policiesChanged)
@@ -146,6 +146,14 @@ public sealed class EntitlementScheduler(EntitlementWorkflow workflow, IndexSync
 
             throw;
         }
+    }
+
+    /// <summary>The first moment after <paramref name="now"/> at which it is <paramref name="at"/> in China (UTC+8, no daylight saving).</summary>
+    public static DateTimeOffset NextDailyRun(DateTimeOffset now, TimeOnly at)
+    {
+        var local = now.ToOffset(Dates.ChinaOffset);
+        var today = new DateTimeOffset(DateOnly.FromDateTime(local.DateTime).ToDateTime(at), Dates.ChinaOffset);
+        return today > now ? today : today.AddDays(1);
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

@@ -31,7 +31,7 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
     private static readonly StoredStatus[] BeforeApproval = [StoredStatus.Matched, StoredStatus.Publicized, StoredStatus.Confirmed, StoredStatus.Objected];
     private static readonly StoredStatus[] Answerable = [StoredStatus.Matched, StoredStatus.Publicized];
 
-    private readonly WorkingDays _workingDays = new(options.Holidays.Select(h => DateOnly.ParseExact(h, "yyyy-MM-dd")).ToHashSet());
+    private readonly WorkingDays _workingDays = options.Calendar();
 
     /// <summary>
     /// The period key of the uniqueness rule: once per enterprise ever (this wins over a recurrence), once per
