@@ -197,6 +197,24 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_transition_with_an_amount_check_applies_only_while_the_amount_is_the_one_it_was_computed_from()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var unknown = new EntitlementRecord("u", "91350100M000100Y43", "p", 1, "", EntitlementStatus.Matched, null, now, now);
+        await Store.ApplyAsync([new(Create: unknown)], CancellationToken.None);
+        WorkflowChange Price(EntitlementRecord current, long? amount) =>
+            new(Transition: new EntitlementTransition([current.Status], current with { AmountFen = amount }, new AmountCheck(current.AmountFen)));
+
+        Assert.Empty(await Store.ApplyAsync([Price(unknown with { AmountFen = 5 }, 700)], CancellationToken.None)); // it is unknown, not 5
+        Assert.Single(await Store.ApplyAsync([Price(unknown, 700)], CancellationToken.None));                     // unknown matches unknown
+        Assert.Empty(await Store.ApplyAsync([Price(unknown, 800)], CancellationToken.None));                      // no longer unknown
+        var priced = (await Store.GetEntitlementAsync("u", CancellationToken.None))!;
+        Assert.Equal(700, priced.AmountFen);
+        Assert.Single(await Store.ApplyAsync([Price(priced, null)], CancellationToken.None));                     // back to unknown
+        Assert.Null((await Store.GetEntitlementAsync("u", CancellationToken.None))!.AmountFen);
+    }
+
+    [Fact]
     public async Task The_budget_guard_rolls_back_approvals_that_would_overspend()
     {
         var now = DateTimeOffset.UtcNow;

@@ -95,7 +95,11 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
             }
             else if (IsReinstatable(held))
             {
-                changes.Add(Reinstate(held, policy.Title, outcome.AmountFen, now));
+                changes.Add(Reinstate(held, policy, outcome.AmountFen, now));
+            }
+            else if (IsRepriceable(held, outcome.AmountFen))
+            {
+                changes.Add(Reprice(held, policy, outcome.AmountFen, now));
             }
         }
 
@@ -163,7 +167,10 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
                         changes.Add(Create(policy, period, profile, answer.AmountFen, now));
                         break;
                     case EligibilityStatus.Eligible when IsReinstatable(mine):
-                        changes.Add(Reinstate(mine, policy.Title, answer.AmountFen, now));
+                        changes.Add(Reinstate(mine, policy, answer.AmountFen, now));
+                        break;
+                    case EligibilityStatus.Eligible when IsRepriceable(mine, answer.AmountFen):
+                        changes.Add(Reprice(mine!, policy, answer.AmountFen, now));
                         break;
                     case EligibilityStatus.Unknown when mine is null && answer.MissingFields.Count > 0:
                         changes.Add(new WorkflowChange(Notification: MissingFieldsNotice(policy, uscc, answer.MissingFields, now)));
@@ -289,10 +296,12 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
             confirmed = confirmed.Where(e => wanted.Contains(e.Id)).ToList();
         }
 
+        // An amount that cannot be computed yet (a figure is missing) is not approved; staff are told which ones wait.
+        var waiting = confirmed.Where(e => e.AmountFen is null).Select(e => e.Id).Order(StringComparer.Ordinal).ToList();
         var batch = confirmed.Where(e => e.AmountFen is not null).OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
         if (batch.Count == 0)
         {
-            return new ApprovalResult([], 0, false);
+            return new ApprovalResult([], 0, false, waiting);
         }
 
         var approvedBefore = all.Where(e => e.Status is StoredStatus.Approved or StoredStatus.Disbursed).Sum(e => e.ApprovedAmountFen ?? 0);
@@ -309,12 +318,15 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         {
             var amount = prorated ? (long)((Int128)e.AmountFen!.Value * remaining / total) : e.AmountFen!.Value;
             var (t, b) = Messages.StatusChanged(policy.Title, prorated ? $"已审核通过，按比例核减后为 {Domain.Explanation.Money.Format(amount)}" : "已审核通过，等待拨付");
-            return Transition(e, [StoredStatus.Confirmed], e with { Status = StoredStatus.Approved, ApprovedAmountFen = amount, UpdatedAt = now },
-                Notice(e, "status_changed", t, b, now, "approved"), Audit(caller, prorated ? "entitlement.approve_prorated" : "entitlement.approve", e));
+            // Approved on the amount read here: if the facts changed it meanwhile, this one is left for the next batch.
+            return new WorkflowChange(
+                Transition: new EntitlementTransition([StoredStatus.Confirmed], e with { Status = StoredStatus.Approved, ApprovedAmountFen = amount, UpdatedAt = now }, new AmountCheck(e.AmountFen)),
+                Notification: Notice(e, "status_changed", t, b, now, "approved"),
+                Audit: Audit(caller, prorated ? "entitlement.approve_prorated" : "entitlement.approve", e));
         }).ToList();
         var applied = await ApplyAsync(changes, cancellationToken, policy.BudgetFen is { } cap ? new BudgetGuard(policy.Id, cap) : null);
         var records = applied.Select(c => c.Transition!.To).ToList();
-        return new ApprovalResult(records, records.Sum(r => r.ApprovedAmountFen ?? 0), prorated);
+        return new ApprovalResult(records, records.Sum(r => r.ApprovedAmountFen ?? 0), prorated, waiting);
     }
 
     // ---- building steps ----
@@ -324,10 +336,11 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         var id = EntitlementIdOf(profile.Uscc, policy.Id, period);
         var record = new EntitlementRecord(id, profile.Uscc, policy.Id, policy.Version, period, StoredStatus.Matched, amount, now, now,
             profile.Region, profile.TechDomains is { } domains ? string.Join(',', domains) : null, profile.Name);
-        var (title, body) = Messages.NewEntitlement(policy.Title, amount);
+        var (title, body) = Messages.NewEntitlement(policy.Title, amount, policy.Benefit.Field);
         return new WorkflowChange(
             Create: record,
-            Notification: new NotificationRecord(NotificationIdOf($"new|{id}"), profile.Uscc, "new_entitlement", title, body, policy.Id, false, now, id),
+            Notification: new NotificationRecord(NotificationIdOf($"new|{id}"), profile.Uscc, "new_entitlement", title, body, policy.Id, false, now, id,
+                MissingAmountFields(policy, amount)),
             Audit: new AuditEntry(SystemActor, SystemRole, "entitlement.match", policy.Id, policy.Version, $"{id} {profile.Uscc}", ProfileJson.Fingerprint(profile)));
     }
 
@@ -345,12 +358,32 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
     /// </summary>
     private static bool IsReinstatable(EntitlementRecord? e) => e is { Status: StoredStatus.Revoked, Resolution: null };
 
-    private WorkflowChange Reinstate(EntitlementRecord e, string title, long? amount, DateTimeOffset now)
+    private WorkflowChange Reinstate(EntitlementRecord e, Policy policy, long? amount, DateTimeOffset now)
     {
-        var (t, b) = Messages.NewEntitlement(title, amount);
+        var (t, b) = Messages.NewEntitlement(policy.Title, amount, policy.Benefit.Field);
         return Transition(e, [StoredStatus.Revoked], e with { Status = StoredStatus.Matched, AmountFen = amount, PublicityEndsOn = null, UpdatedAt = now },
-            Notice(e, "new_entitlement", t, b, now, $"reinstated-{now.ToUnixTimeMilliseconds()}"), Audit(SystemActor, SystemRole, "entitlement.reinstate", e));
+            Notice(e, "new_entitlement", t, b, now, $"reinstated-{now.ToUnixTimeMilliseconds()}") with { MissingFields = MissingAmountFields(policy, amount) },
+            Audit(SystemActor, SystemRole, "entitlement.reinstate", e));
     }
+
+    /// <summary>Until approval the amount follows the facts: a missing figure arrived, or the base of a rate or tier changed.</summary>
+    private static bool IsRepriceable(EntitlementRecord? e, long? amount) => e is not null && BeforeApproval.Contains(e.Status) && e.AmountFen != amount;
+
+    /// <summary>Applies only while the row still has the amount it was computed from, so two passes cannot both tell the enterprise.</summary>
+    private WorkflowChange Reprice(EntitlementRecord e, Policy policy, long? amount, DateTimeOffset now)
+    {
+        var (t, b) = Messages.AmountChanged(policy.Title, amount, policy.Benefit.Field);
+        var notice = Notice(e, "amount_changed", t, b, now, $"{amount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}-{now.ToUnixTimeMilliseconds()}")
+            with { MissingFields = MissingAmountFields(policy, amount) };
+        return new WorkflowChange(
+            Transition: new EntitlementTransition([e.Status], e with { AmountFen = amount, UpdatedAt = now }, new AmountCheck(e.AmountFen)),
+            Notification: notice,
+            Audit: Audit(SystemActor, SystemRole, "entitlement.amount", e));
+    }
+
+    /// <summary>An eligible enterprise whose amount cannot be computed is asked for the benefit's figure (the app shows the field to fill).</summary>
+    private static IReadOnlyList<string>? MissingAmountFields(Policy policy, long? amount) =>
+        amount is null && policy.Benefit.Field is { } field ? [field] : null;
 
     private WorkflowChange Revoke(EntitlementRecord e, string title, DateTimeOffset now)
     {
@@ -423,15 +456,21 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
     }
 }
 
-/// <summary>What a matching pass did: entitlements created (or started again), enterprises asked for facts, entitlements revoked.</summary>
-public sealed record ReconcileSummary(int Created, int Asked, int Revoked)
+/// <summary>
+/// What a matching pass did: entitlements created (or started again), enterprises asked for facts, entitlements revoked,
+/// amounts that followed changed facts. Read from the audit record each applied step wrote.
+/// </summary>
+public sealed record ReconcileSummary(int Created, int Asked, int Revoked, int Repriced = 0)
 {
     public static ReconcileSummary Of(IReadOnlyList<WorkflowChange> applied) => new(
-        applied.Count(c => c.Create is not null || c.Transition?.To.Status == StoredStatus.Matched),
+        applied.Count(c => c.Create is not null || c.Audit?.What == "entitlement.reinstate"),
         applied.Count(c => c.Create is null && c.Transition is null),
-        applied.Count(c => c.Transition?.To.Status == StoredStatus.Revoked));
+        applied.Count(c => c.Audit?.What == "entitlement.revoke"),
+        applied.Count(c => c.Audit?.What == "entitlement.amount"));
 
-    public static ReconcileSummary operator +(ReconcileSummary a, ReconcileSummary b) => new(a.Created + b.Created, a.Asked + b.Asked, a.Revoked + b.Revoked);
+    public static ReconcileSummary operator +(ReconcileSummary a, ReconcileSummary b) =>
+        new(a.Created + b.Created, a.Asked + b.Asked, a.Revoked + b.Revoked, a.Repriced + b.Repriced);
 }
 
-public sealed record ApprovalResult(IReadOnlyList<EntitlementRecord> Approved, long ApprovedTotalFen, bool Prorated);
+/// <summary>What one approval did; <see cref="WaitingForAmount"/>: confirmed entitlements left out because their amount cannot be computed yet.</summary>
+public sealed record ApprovalResult(IReadOnlyList<EntitlementRecord> Approved, long ApprovedTotalFen, bool Prorated, IReadOnlyList<string> WaitingForAmount);

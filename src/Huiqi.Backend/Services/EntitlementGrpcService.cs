@@ -105,7 +105,11 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
         try
         {
             var result = await workflow.ApproveAsync(policy, [.. request.EntitlementIds], caller, context.CancellationToken);
-            return new ApproveResponse { Approved = { result.Approved.Select(ToProto) }, ApprovedTotalFen = result.ApprovedTotalFen, Prorated = result.Prorated };
+            return new ApproveResponse
+            {
+                Approved = { result.Approved.Select(ToProto) }, ApprovedTotalFen = result.ApprovedTotalFen, Prorated = result.Prorated,
+                WaitingForAmount = { result.WaitingForAmount },
+            };
         }
         catch (EntitlementRefusedException ex)
         {
@@ -324,6 +328,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
                 "publicity_ending" => NotificationKind.PublicityEnding,
                 "missing_fields" => NotificationKind.MissingFields,
                 "disbursed" => NotificationKind.Disbursed,
+                "amount_changed" => NotificationKind.AmountChanged,
                 _ => NotificationKind.StatusChanged,
             },
             Title = n.Title,

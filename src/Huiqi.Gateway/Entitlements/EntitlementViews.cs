@@ -15,7 +15,7 @@ public sealed record EntitlementView(
 
 public sealed record EntitlementListView(IReadOnlyList<EntitlementView> Items, string? NextCursor);
 
-public sealed record ApprovalView(IReadOnlyList<EntitlementView> Approved, long ApprovedTotalFen, string ApprovedTotalText, bool Prorated);
+public sealed record ApprovalView(IReadOnlyList<EntitlementView> Approved, long ApprovedTotalFen, string ApprovedTotalText, bool Prorated, IReadOnlyList<string> WaitingForAmount);
 
 public sealed record StageFiguresView(long Count, long AmountFen, string AmountText);
 

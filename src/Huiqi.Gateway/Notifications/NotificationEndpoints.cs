@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Huiqi.Gateway.Notifications;
 
-/// <summary>kind: new_entitlement, publicity_ending, missing_fields, disbursed, status_changed.</summary>
+/// <summary>kind: new_entitlement, publicity_ending, missing_fields, disbursed, status_changed, amount_changed.</summary>
 public sealed record NotificationView(
     string Id, string Kind, string Title, string Body, string? PolicyId, string? EntitlementId,
     IReadOnlyList<string> MissingFields, bool Read, DateTimeOffset? CreatedAt);
@@ -51,6 +51,7 @@ public static class NotificationEndpoints
         NotificationKind.MissingFields => "missing_fields",
         NotificationKind.Disbursed => "disbursed",
         NotificationKind.StatusChanged => "status_changed",
+        NotificationKind.AmountChanged => "amount_changed",
         _ => "unspecified",
     };
 

@@ -100,8 +100,14 @@ public sealed record WorkflowChange(
     NotificationRecord? Notification = null,
     AuditEntry? Audit = null);
 
-/// <summary>Sets every mutable column of <see cref="To"/> on entitlement <see cref="To"/>.Id when its status is one of <see cref="From"/>.</summary>
-public sealed record EntitlementTransition(IReadOnlyCollection<EntitlementStatus> From, EntitlementRecord To);
+/// <summary>
+/// Sets every mutable column of <see cref="To"/> on entitlement <see cref="To"/>.Id when its status is one of <see cref="From"/>
+/// (and, with <see cref="IfAmount"/>, its amount is still the one the step was computed from).
+/// </summary>
+public sealed record EntitlementTransition(IReadOnlyCollection<EntitlementStatus> From, EntitlementRecord To, AmountCheck? IfAmount = null);
+
+/// <summary>The amount a step was computed from (null: unknown); the step applies only while the row still has it.</summary>
+public sealed record AmountCheck(long? AmountFen);
 
 /// <summary>Checked inside the transaction that approves: the approved total of the policy may not exceed its budget.</summary>
 public sealed record BudgetGuard(string PolicyId, long BudgetFen);

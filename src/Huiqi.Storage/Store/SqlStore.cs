@@ -335,11 +335,18 @@ public abstract class SqlStore(TimeProvider clock) : IStore
     {
         var parameters = EntitlementParameters(transition.To);
         parameters["From"] = transition.From.Select(RowCodec.EntitlementStatusName).ToArray();
+        var amountCheck = "";
+        if (transition.IfAmount is { } check)
+        {
+            parameters["IfAmountFen"] = check.AmountFen;
+            amountCheck = " AND amount_fen IS NOT DISTINCT FROM @IfAmountFen"; // null-safe: an unknown amount is a value here
+        }
+
         return new Statement($"""
             UPDATE entitlements SET status = @Status, updated_at = @UpdatedAt, amount_fen = @AmountFen, approved_amount_fen = @ApprovedAmountFen,
                 publicity_ends_on = @PublicityEndsOn, objection_reason = @ObjectionReason, resolution = @Resolution,
                 receiving_account = @ReceivingAccount, payment_reference = @PaymentReference
-            WHERE id = @Id AND {AnyOf("status", "@From")}
+            WHERE id = @Id AND {AnyOf("status", "@From")}{amountCheck}
             """, parameters);
     }
 

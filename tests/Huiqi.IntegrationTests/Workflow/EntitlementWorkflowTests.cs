@@ -361,6 +361,74 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Until_approval_the_amount_follows_the_facts_and_an_unknown_amount_waits_with_its_figure_asked_for()
+    {
+        var firm = Firm(1, 50); // eligible, but without the R&D expense the rate is applied to
+        _index.Upsert(firm);
+        var policy = Award("p-rate", "employees >= 10") with { Benefit = new RateBenefit(Domain.Criteria.FieldCatalog.RdExpense, 1_000, 50_000_000) };
+        _index.SetPolicies([policy]);
+        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+
+        var entitlement = Assert.Single(await EntitlementsAsync());
+        Assert.Null(entitlement.AmountFen);
+        var hello = Assert.Single(await InboxAsync(firm.Uscc));
+        Assert.Equal("new_entitlement", hello.Kind);
+        Assert.Equal(["rd_expense"], hello.MissingFields!);
+        Assert.Contains("金额需补充“研发费用”后计算", hello.Body);
+
+        await _workflow.ConfirmAsync(entitlement.Id, null, EnterpriseCaller(firm.Uscc), CancellationToken.None);
+        var waiting = await _workflow.ApproveAsync(policy, [], Officer, CancellationToken.None);
+        Assert.Empty(waiting.Approved);
+        Assert.Equal([entitlement.Id], waiting.WaitingForAmount);
+
+        // The figure arrives: the amount is computed, the enterprise told once, however often the passes run.
+        _index.Upsert(firm with { RdExpense = 300_000_000 }); // 300万元 → 10% = 30万元
+        Assert.Equal(1, (await _workflow.ReconcileEnterprisesAsync([firm.Uscc], CancellationToken.None)).Repriced);
+        Assert.Equal(new ReconcileSummary(0, 0, 0, 0), await _workflow.ReconcileEnterprisesAsync([firm.Uscc], CancellationToken.None));
+        Assert.Equal(new ReconcileSummary(0, 0, 0, 0), await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None));
+        var priced = Assert.Single(await EntitlementsAsync());
+        Assert.Equal((EntitlementStatus.Confirmed, 30_000_000L), (priced.Status, priced.AmountFen!.Value));
+        var told = Assert.Single(await InboxAsync(firm.Uscc), n => n.Kind == "amount_changed");
+        Assert.Contains("30万元", told.Body);
+
+        // A policy pass sees a changed figure too (the base of the rate grew; the cap holds).
+        _index.Upsert(firm with { RdExpense = 900_000_000 });
+        Assert.Equal(1, (await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None)).Repriced);
+        Assert.Equal(50_000_000L, Assert.Single(await EntitlementsAsync()).AmountFen);
+
+        var approved = await _workflow.ApproveAsync(policy, [], Officer, CancellationToken.None);
+        Assert.Equal((50_000_000L, 0), (approved.ApprovedTotalFen, approved.WaitingForAmount.Count));
+
+        // After approval the amount is what was approved, whatever the facts do.
+        _index.Upsert(firm with { RdExpense = 100_000_000 });
+        Assert.Equal(0, (await _workflow.ReconcileEnterprisesAsync([firm.Uscc], CancellationToken.None)).Repriced);
+        Assert.Equal(50_000_000L, Assert.Single(await EntitlementsAsync()).AmountFen);
+        Assert.Equal(2, await _store.ReadAuditAsync(CancellationToken.None).CountAsync(a => a.Entry.What == "entitlement.amount"));
+        Assert.True((await AuditChain.VerifyAsync(_store.ReadAuditAsync(CancellationToken.None))).Intact);
+    }
+
+    [Fact]
+    public async Task An_approval_computed_on_an_amount_that_changed_meanwhile_does_not_apply()
+    {
+        var firm = Firm(1, 50) with { RdExpense = 300_000_000 };
+        _index.Upsert(firm);
+        var policy = Award("p-race", "employees >= 10") with { Benefit = new RateBenefit(Domain.Criteria.FieldCatalog.RdExpense, 1_000) };
+        _index.SetPolicies([policy]);
+        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        var stale = Assert.Single(await EntitlementsAsync());
+        await _workflow.ConfirmAsync(stale.Id, null, EnterpriseCaller(firm.Uscc), CancellationToken.None);
+        stale = Assert.Single(await EntitlementsAsync());
+
+        // Another instance reprices it first; an approval step built on the old amount then finds nothing to do.
+        _index.Upsert(firm with { RdExpense = 400_000_000 });
+        await _workflow.ReconcileEnterprisesAsync([firm.Uscc], CancellationToken.None);
+        var step = new WorkflowChange(Transition: new EntitlementTransition([EntitlementStatus.Confirmed],
+            stale with { Status = EntitlementStatus.Approved, ApprovedAmountFen = stale.AmountFen }, new AmountCheck(stale.AmountFen)));
+        Assert.Empty(await _store.ApplyAsync([step], CancellationToken.None));
+        Assert.Equal((EntitlementStatus.Confirmed, 40_000_000L), (Assert.Single(await EntitlementsAsync()).Status, Assert.Single(await EntitlementsAsync()).AmountFen!.Value));
+    }
+
+    [Fact]
     public async Task An_excluded_outcome_creates_no_entitlement()
     {
         var firm = Firm(1, 50);
