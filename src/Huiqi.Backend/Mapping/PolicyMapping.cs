@@ -274,13 +274,18 @@ public static class PolicyMapping
         _ => EligibilityStatus.Unknown,
     };
 
-    public static V1.PolicyAnswer ToProto(PolicyAnswer answer, string title)
+    public static V1.PolicyAnswer ToProto(PolicyAnswer answer, Policy policy)
     {
-        var proto = new V1.PolicyAnswer { PolicyId = answer.PolicyId, Version = answer.Version, Title = title, Status = ToProto(answer.Status) };
+        var proto = new V1.PolicyAnswer { PolicyId = answer.PolicyId, Version = answer.Version, Title = policy.Title, Status = ToProto(answer.Status) };
         if (answer.AmountFen is { } amount)
         {
             proto.AmountFen = amount;
             proto.AmountText = Money.Format(amount);
+        }
+        else if (answer.Status is EligibilityStatus.Eligible or EligibilityStatus.Excluded && policy.Benefit.Field is { } figure)
+        {
+            // The amount is unknown only when the benefit's figure is absent (ELIGIBILITY.md §3): name it, so the app can ask for it.
+            proto.AmountMissingFields.Add(figure);
         }
 
         if (answer.ExcludedBy is { } winner) { proto.ExcludedBy = winner; }

@@ -28,7 +28,7 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, TimeProvider 
         var asOf = AsOf(request.AsOf);
         Authorize(context, request.Uscc);
         var answers = index.MatchEnterprise(request.Uscc, asOf, request.IncludeConditions) ?? throw RpcErrors.NotFound("企业画像");
-        var titles = index.Policies.ToDictionary(p => p.Id, p => p.Title);
+        var policies = index.Policies.ToDictionary(p => p.Id);
         var ordered = answers
             .OrderBy(a => a.Status switch { DomainStatus.Eligible => 0, DomainStatus.Excluded => 1, DomainStatus.Unknown => 2, _ => 3 })
             .ThenByDescending(a => a.AmountFen ?? 0)
@@ -37,7 +37,7 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, TimeProvider 
         {
             Uscc = request.Uscc,
             AsOf = Dates.Format(asOf),
-            Answers = { ordered.Select(a => PolicyMapping.ToProto(a, titles.GetValueOrDefault(a.PolicyId, a.PolicyId))) },
+            Answers = { ordered.Select(a => PolicyMapping.ToProto(a, policies[a.PolicyId])) },
             EligibleTotalFen = answers.Where(a => a.Status == DomainStatus.Eligible).Sum(a => a.AmountFen ?? 0),
         });
     }
@@ -52,7 +52,7 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, TimeProvider 
             ?? throw RpcErrors.Status(Code.NotFound, "policy.not_in_force", "该政策在此日期不在执行期内或不存在");
         var policy = index.Policies.First(p => p.Id == request.PolicyId);
         var explained = answer with { Conditions = Domain.Evaluation.PolicyEvaluator.Explain(policy.Criteria, profile, asOf) };
-        return Task.FromResult(PolicyMapping.ToProto(explained, policy.Title));
+        return Task.FromResult(PolicyMapping.ToProto(explained, policy));
     }
 
     public override async Task MatchPolicy(MatchPolicyRequest request, IServerStreamWriter<PolicyMatch> responseStream, ServerCallContext context)

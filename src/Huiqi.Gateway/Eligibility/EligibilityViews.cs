@@ -11,10 +11,13 @@ namespace Huiqi.Gateway.Eligibility;
 /// </summary>
 public sealed record ConditionView(string Path, string Field, string Op, JsonNode? Expected, string? Actual, string Result, string Text);
 
-/// <summary>The answer for one enterprise and one policy (ELIGIBILITY.md §5, API.md's eligibility answer item).</summary>
+/// <summary>
+/// The answer for one enterprise and one policy (ELIGIBILITY.md §5, API.md's eligibility answer item).
+/// <c>amountMissingFields</c>: eligible but the amount cannot be computed yet — the figure to ask the enterprise for.
+/// </summary>
 public sealed record AnswerView(
     string PolicyId, int Version, string Title, string Status, long? AmountFen, string? AmountText, string? ExcludedBy,
-    IReadOnlyList<string> MissingFields, IReadOnlyList<ConditionView> Conditions);
+    IReadOnlyList<string> MissingFields, IReadOnlyList<string> AmountMissingFields, IReadOnlyList<ConditionView> Conditions);
 
 public sealed record EligibilityView(string Uscc, string AsOf, long EligibleTotalFen, string EligibleTotalText, IReadOnlyList<AnswerView> Items, string? NextCursor);
 
@@ -23,7 +26,7 @@ public static class EligibilityViews
     public static AnswerView Answer(V1.PolicyAnswer a) => new(
         a.PolicyId, a.Version, a.Title, PolicyViews.StatusOf(a.Status), a.HasAmountFen ? a.AmountFen : null,
         a.HasAmountFen ? (a.AmountText.Length > 0 ? a.AmountText : Money.Format(a.AmountFen)) : null,
-        a.HasExcludedBy ? a.ExcludedBy : null, [.. a.MissingFields], [.. a.Conditions.Select(Condition)]);
+        a.HasExcludedBy ? a.ExcludedBy : null, [.. a.MissingFields], [.. a.AmountMissingFields], [.. a.Conditions.Select(Condition)]);
 
     public static ConditionView Condition(V1.ConditionExplanation c)
     {

@@ -132,4 +132,57 @@ public sealed class MobileStoryTests(GatewayFixture fixture) : IClassFixture<Gat
         Assert.Equal(statistics.GetProperty("total").GetProperty("matched").GetProperty("count").GetInt64(),
             statistics.GetProperty("byRegion").EnumerateArray().Sum(r => r.GetProperty("matched").GetProperty("count").GetInt64()));
     }
+
+    [Fact]
+    public async Task An_owner_whose_amount_waits_for_a_figure_is_asked_for_it_and_then_sees_the_amount()
+    {
+        var f = fixture;
+        var policy = """
+            {"id": "story-rd-rate", "title": "研发投入补助（测试）", "issuer": "兰州市科技局", "jurisdiction": "620100",
+             "criteria": {"all": [{"field": "region", "op": "under", "value": "620100"}, {"field": "employees", "op": "ge", "value": 10}]},
+             "benefit": {"rate": {"field": "rd_expense", "bp": 1000, "capFen": 50000000}}}
+            """;
+        (await f.SendAsync(HttpMethod.Post, "/v1/policies", f.StaffIn, policy)).EnsureSuccessStatusCode();
+        (await f.SendAsync(HttpMethod.Post, "/v1/policies/story-rd-rate/publish", f.StaffIn)).EnsureSuccessStatusCode();
+        var uscc = Uscc.Complete("91620102MA01KP004");
+        (await f.SendAsync(HttpMethod.Put, $"/v1/enterprises/{uscc}", f.Partner, """{"name": "兰州研发测试有限公司", "region": "620102", "employees": 20}""")).EnsureSuccessStatusCode();
+        var token = f.Platform.Token(("role", "enterprise"), ("uscc", uscc));
+
+        // Eligible, the amount unknown: the answer names the figure, and so does the entitlement's message.
+        var before = await f.JsonAsync(HttpMethod.Get, "/v1/me/eligibility/story-rd-rate", token);
+        Assert.Equal("eligible", before.GetProperty("status").GetString());
+        Assert.False(before.TryGetProperty("amountFen", out _)); // optional members are left out when absent
+        Assert.Equal(["rd_expense"], before.GetProperty("amountMissingFields").EnumerateArray().Select(m => m.GetString()));
+        var hello = await EventuallyAsync(async () => (await f.JsonAsync(HttpMethod.Get, "/v1/me/notifications?limit=100", token)).GetProperty("items").EnumerateArray()
+            .FirstOrDefault(n => n.GetProperty("kind").GetString() == "new_entitlement" && n.GetProperty("policyId").GetString() == "story-rd-rate"));
+        Assert.Equal(["rd_expense"], hello.GetProperty("missingFields").EnumerateArray().Select(m => m.GetString()));
+
+        // The owner gives it: the answer has its amount at once, the entitlement follows and the owner is told.
+        (await f.SendAsync(HttpMethod.Patch, "/v1/me", token, """{"rdExpense": 300000000}""")).EnsureSuccessStatusCode();
+        var after = await f.JsonAsync(HttpMethod.Get, "/v1/me/eligibility/story-rd-rate", token);
+        Assert.Equal((30_000_000L, "30万元"), (after.GetProperty("amountFen").GetInt64(), after.GetProperty("amountText").GetString()));
+        Assert.Empty(after.GetProperty("amountMissingFields").EnumerateArray());
+        var entitlement = await EventuallyAsync(async () => (await f.JsonAsync(HttpMethod.Get, "/v1/me/entitlements", token)).GetProperty("items").EnumerateArray()
+            .FirstOrDefault(e => e.GetProperty("policyId").GetString() == "story-rd-rate" && e.TryGetProperty("amountFen", out _)));
+        Assert.Equal(30_000_000L, entitlement.GetProperty("amountFen").GetInt64());
+        var told = await EventuallyAsync(async () => (await f.JsonAsync(HttpMethod.Get, "/v1/me/notifications?limit=100", token)).GetProperty("items").EnumerateArray()
+            .FirstOrDefault(n => n.GetProperty("kind").GetString() == "amount_changed"));
+        Assert.Contains("30万元", told.GetProperty("body").GetString());
+    }
+
+    /// <summary>The workflow runs in the background: poll (up to 20 s) until the phone would see it.</summary>
+    private static async Task<JsonElement> EventuallyAsync(Func<Task<JsonElement>> read)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (await read() is { ValueKind: not JsonValueKind.Undefined } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("the workflow did not get there within 20 s");
+    }
 }
