@@ -19,10 +19,7 @@ public sealed class AuditVerifyCliTests : IDisposable
 
     private async Task<(int ExitCode, string Output)> VerifyAsync()
     {
-        // The CLI's own build output, same configuration as these tests: tests/X/bin/Release/net10.0 → src/Huiqi.Cli/bin/Release/net10.0.
-        var output = new DirectoryInfo(AppContext.BaseDirectory);
-        var root = output.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        var cli = Path.Combine(root, "src", "Huiqi.Cli", "bin", output.Parent!.Name, output.Name);
+        var cli = PlatformProcess.BuildOutputOf("Huiqi.Cli");
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(cli, "huiqi.dll"), "audit", "verify", "--data-dir", _dataDir])
         {
             WorkingDirectory = cli,

@@ -63,7 +63,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         // Small batches: many commits, so the kill lands between two of them.
         var settings = new Dictionary<string, string> { ["Huiqi__Workflow__BatchSize"] = "250" };
         long atKill;
-        await using (var first = await GatewayProcess.StartAsync(_dataDir, settings))
+        await using (var first = await PlatformProcess.StartGatewayAsync(_dataDir, settings))
         {
             await PublishAsync(first);
             atKill = await WaitForAsync(n => n > 0, TimeSpan.FromSeconds(60));
@@ -73,7 +73,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 
         Assert.True(atKill > 0 && atKill < expected.Count, $"the kill should land mid-way: {atKill} of {expected.Count} were created before it");
 
-        await using (var second = await GatewayProcess.StartAsync(_dataDir, settings))
+        await using (var second = await PlatformProcess.StartGatewayAsync(_dataDir, settings))
         {
             await WaitForAsync(n => n >= expected.Count, TimeSpan.FromSeconds(120));
             await Task.Delay(500); // anything extra would show up now
@@ -90,7 +90,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         Assert.True((await AuditChain.VerifyAsync(store.ReadAuditAsync(CancellationToken.None))).Intact);
     }
 
-    private static async Task PublishAsync(GatewayProcess gateway)
+    private static async Task PublishAsync(PlatformProcess gateway)
     {
         var token = await gateway.Http.PostAsJsonAsync("/v1/dev/token", new { role = "staff", jurisdiction = "620000", sub = "officer-crash" });
         token.EnsureSuccessStatusCode();
