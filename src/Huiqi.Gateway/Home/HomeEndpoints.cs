@@ -13,7 +13,7 @@ public sealed record EnterpriseSummaryView(string Uscc, string? Name, string? Re
 
 /// <summary>
 /// The app's home screen in one call: who, how much it is entitled to, its best policies, how many answers wait
-/// only for a fact it can fill in, and its unread messages.
+/// for a fact it can fill in (to know whether, or how much), and its unread messages.
 /// </summary>
 public sealed record HomeView(
     EnterpriseSummaryView Enterprise, string AsOf, long EligibleTotalFen, string EligibleTotalText, int EligibleCount,
@@ -49,7 +49,7 @@ public static class HomeEndpoints
                 profile.HasRegion ? Codes.RegionName(profile.Region) : null, profile.HasIndustry ? Codes.IndustryName(profile.Industry) : null,
                 profile.HasScale ? Huiqi.Backend.Mapping.ProfileMapping.CodeOf(profile.Scale) : null),
             match.AsOf, match.EligibleTotalFen, Money.Format(match.EligibleTotalFen), eligible.Count,
-            match.Answers.Count(a => a.Status == Contracts.V1.EligibilityStatus.Unknown),
+            match.Answers.Count(a => a.Status == Contracts.V1.EligibilityStatus.Unknown || a.AmountMissingFields.Count > 0), // whether, or how much
             [.. eligible.Take(TopCount).Select(EligibilityViews.Answer)],
             inboxCall.ResponseAsync.Result.UnreadCount));
     }

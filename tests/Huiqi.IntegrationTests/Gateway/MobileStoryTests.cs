@@ -153,6 +153,9 @@ public sealed class MobileStoryTests(GatewayFixture fixture) : IClassFixture<Gat
         Assert.Equal("eligible", before.GetProperty("status").GetString());
         Assert.False(before.TryGetProperty("amountFen", out _)); // optional members are left out when absent
         Assert.Equal(["rd_expense"], before.GetProperty("amountMissingFields").EnumerateArray().Select(m => m.GetString()));
+        var all = (await f.JsonAsync(HttpMethod.Get, "/v1/me/eligibility?limit=100", token)).GetProperty("items").EnumerateArray().ToList();
+        var needsInfo = all.Count(a => a.GetProperty("status").GetString() == "unknown" || a.GetProperty("amountMissingFields").GetArrayLength() > 0);
+        Assert.Equal(needsInfo, (await f.JsonAsync(HttpMethod.Get, "/v1/home", token)).GetProperty("needsInfoCount").GetInt32()); // whether, or how much
         var hello = await EventuallyAsync(async () => (await f.JsonAsync(HttpMethod.Get, "/v1/me/notifications?limit=100", token)).GetProperty("items").EnumerateArray()
             .FirstOrDefault(n => n.GetProperty("kind").GetString() == "new_entitlement" && n.GetProperty("policyId").GetString() == "story-rd-rate"));
         Assert.Equal(["rd_expense"], hello.GetProperty("missingFields").EnumerateArray().Select(m => m.GetString()));
