@@ -21,6 +21,12 @@ if (args is ["publish", ..])
     return 0;
 }
 
+if (args is ["answer", ..])
+{
+    AnswerStages.Run();
+    return 0;
+}
+
 if (args is ["stages", var file])
 {
     StageProbe.Run(file);
