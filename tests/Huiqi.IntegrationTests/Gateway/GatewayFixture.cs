@@ -79,6 +79,15 @@ public sealed class GatewayFixture : IAsyncLifetime
         return Platform.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead); // a stream answers with headers first
     }
 
+    /// <summary>A staff officer of Lanzhou drafts <paramref name="policyJson"/> and publishes it (免申即享 matching starts).</summary>
+    public async Task PublishAsync(string policyJson)
+    {
+        using var draft = await SendAsync(HttpMethod.Post, "/v1/policies", StaffIn, policyJson);
+        draft.EnsureSuccessStatusCode();
+        var id = JsonDocument.Parse(await draft.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+        (await SendAsync(HttpMethod.Post, $"/v1/policies/{id}/publish", StaffIn)).EnsureSuccessStatusCode();
+    }
+
     public async Task<JsonElement> JsonAsync(HttpMethod method, string path, string? token, string? json = null)
     {
         using var response = await SendAsync(method, path, token, json);

@@ -81,8 +81,7 @@ public sealed class MobileStoryTests(GatewayFixture fixture) : IClassFixture<Gat
              "criteria": {"all": [{"field": "region", "op": "under", "value": "620100"}, {"field": "employees", "op": "ge", "value": 100}]},
              "benefit": {"fixedFen": 5000000}}
             """;
-        (await f.SendAsync(HttpMethod.Post, "/v1/policies", f.StaffIn, policy)).EnsureSuccessStatusCode();
-        (await f.SendAsync(HttpMethod.Post, "/v1/policies/sse-jobs-award/publish", f.StaffIn)).EnsureSuccessStatusCode();
+        await f.PublishAsync(policy);
         var uscc = Uscc.Complete("91620102MA01KP002");
         (await f.SendAsync(HttpMethod.Put, $"/v1/enterprises/{uscc}", f.Partner, """{"name": "兰州事件测试有限公司", "region": "620102", "employees": 5}""")).EnsureSuccessStatusCode();
         var token = f.Platform.Token(("role", "enterprise"), ("uscc", uscc));
@@ -142,8 +141,7 @@ public sealed class MobileStoryTests(GatewayFixture fixture) : IClassFixture<Gat
              "criteria": {"all": [{"field": "region", "op": "under", "value": "620100"}, {"field": "employees", "op": "ge", "value": 10}]},
              "benefit": {"rate": {"field": "rd_expense", "bp": 1000, "capFen": 50000000}}}
             """;
-        (await f.SendAsync(HttpMethod.Post, "/v1/policies", f.StaffIn, policy)).EnsureSuccessStatusCode();
-        (await f.SendAsync(HttpMethod.Post, "/v1/policies/story-rd-rate/publish", f.StaffIn)).EnsureSuccessStatusCode();
+        await f.PublishAsync(policy);
         var uscc = Uscc.Complete("91620102MA01KP004");
         (await f.SendAsync(HttpMethod.Put, $"/v1/enterprises/{uscc}", f.Partner, """{"name": "兰州研发测试有限公司", "region": "620102", "employees": 20}""")).EnsureSuccessStatusCode();
         var token = f.Platform.Token(("role", "enterprise"), ("uscc", uscc));
