@@ -92,8 +92,18 @@ public sealed class DeploymentShapeTests(PostgresFixture postgres, RedisFixture 
         }
 
         Assert.False(Directory.Exists(dataDir));
+        // Operators see the RPCs and the 免申即享 steps on the backend's Prometheus port: here exactly one entitlement made.
         using var http = new HttpClient();
-        Assert.Contains("huiqi_rpc_calls_total", await http.GetStringAsync(new Uri(metrics, "/metrics")));
+        var matched = new System.Text.RegularExpressions.Regex("^huiqi_workflow_steps_total\\{.*what=\"entitlement.match\".*\\} 1( |$)");
+        var lines = Array.Empty<string>();
+        for (var i = 0; i < 50 && !lines.Any(matched.IsMatch); i++)
+        {
+            lines = (await http.GetStringAsync(new Uri(metrics, "/metrics"))).Split('\n');
+            await Task.Delay(lines.Any(matched.IsMatch) ? 0 : 100);
+        }
+
+        Assert.Contains(lines, l => l.StartsWith("huiqi_rpc_calls_total", StringComparison.Ordinal));
+        Assert.Contains(lines, matched.IsMatch);
     }
 
     private static async Task<string> SendAsync(PlatformProcess gateway, HttpMethod method, string path, string token, string? json = null)

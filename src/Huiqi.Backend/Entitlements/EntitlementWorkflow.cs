@@ -439,6 +439,7 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         {
             var done = await store.ApplyAsync(batch, cancellationToken, guard);
             applied.AddRange(done);
+            Telemetry.CountWorkflowSteps(done.Select(c => c.Audit?.What ?? "notification"));
             await events.PublishAsync([.. done.Select(c =>
             {
                 var e = c.Create ?? c.Transition?.To;
