@@ -67,6 +67,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         { "Approve(lz)",                  [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
         { "Disburse(lz)",                 [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
         { "Disburse(missing)",            [PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, NotFound] },
+        { "DisburseBatch(lz)",            [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "DisburseBatch(missing policy)", [PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, NotFound] },
         { "GetPolicyStatistics(lz)",      [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
         { "WatchEntitlements(own)",       [OK, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
         { "WatchEntitlements(lz policy)", [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
@@ -161,6 +163,16 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
                     await entitlements.DisburseAsync(new DisburseRequest { EntitlementId = await EntitlementAsync(rpc, actor, Huiqi.Storage.Store.EntitlementStatus.Approved), PaymentReference = "PAY-1" });
                     break;
                 case "Disburse(missing)": await entitlements.DisburseAsync(new DisburseRequest { EntitlementId = "ent-nobody", PaymentReference = "PAY-1" }); break;
+                case "DisburseBatch(lz)":
+                case "DisburseBatch(missing policy)":
+                    var approved = await EntitlementAsync(rpc, actor, Huiqi.Storage.Store.EntitlementStatus.Approved);
+                    var batch = await entitlements.DisburseBatchAsync(new DisburseBatchRequest
+                    {
+                        PolicyId = rpc.Contains("missing", StringComparison.Ordinal) ? "no-such-policy" : "lz-green-factory",
+                        Payments = { new DisburseRequest { EntitlementId = approved, PaymentReference = "PAY-B" } },
+                    });
+                    Assert.Equal([approved], batch.Disbursed.Select(e => e.Id)); // allowed means done, not merely not refused
+                    break;
                 case "GetPolicyStatistics(lz)": await entitlements.GetPolicyStatisticsAsync(new GetPolicyStatisticsRequest { PolicyId = "lz-green-factory" }); break;
                 case "WatchEntitlements(own)":
                 case "WatchEntitlements(lz policy)":

@@ -251,13 +251,59 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         });
 
     public Task<EntitlementRecord> DisburseAsync(string id, string reference, Caller caller, string policyTitle, CancellationToken cancellationToken) =>
-        CommandAsync(id, caller, cancellationToken, e =>
+        CommandAsync(id, caller, cancellationToken, e => Disburse(e, reference, caller, policyTitle, clock.GetUtcNow()));
+
+    /// <summary>
+    /// A payment file of one policy: every approved entitlement named becomes disbursed with its reference. One already
+    /// disbursed with the same reference counts as done, so a file sent again changes nothing; anything else is
+    /// refused on its own line, never the whole file.
+    /// </summary>
+    public async Task<DisbursementResult> DisburseBatchAsync(Policy policy, IReadOnlyList<(string Id, string Reference)> payments, Caller caller, CancellationToken cancellationToken)
+    {
+        var named = payments.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var held = (await store.QueryEntitlementsAsync(new EntitlementQuery(PolicyId: policy.Id), cancellationToken))
+            .Where(e => named.Contains(e.Id)).ToDictionary(e => e.Id, StringComparer.Ordinal);
+        var now = clock.GetUtcNow();
+        var outcomes = new Dictionary<string, object>(StringComparer.Ordinal); // id → the record disbursed, or the refusal
+        var changes = new List<WorkflowChange>();
+        foreach (var (id, reference) in payments)
         {
-            var now = clock.GetUtcNow();
-            var (t, b) = Messages.Disbursed(policyTitle, e.ApprovedAmountFen ?? e.AmountFen, reference);
-            return Transition(e, [StoredStatus.Approved], e with { Status = StoredStatus.Disbursed, PaymentReference = reference, UpdatedAt = now },
-                Notice(e, "disbursed", t, b, now, "disbursed"), Audit(caller, "entitlement.disburse", e));
-        });
+            if (!held.TryGetValue(id, out var e))
+            {
+                outcomes[id] = new DisbursementRefusal(id, "not_found", "不是本政策的资金记录");
+            }
+            else if (e.Status == StoredStatus.Disbursed)
+            {
+                outcomes[id] = e.PaymentReference == reference ? e : new DisbursementRefusal(id, "entitlement.paid_elsewhere", $"已按支付流水号 {e.PaymentReference} 拨付");
+            }
+            else if (e.Status != StoredStatus.Approved)
+            {
+                outcomes[id] = new DisbursementRefusal(id, "entitlement.state", $"当前状态（{StatusName(e.Status)}）不能拨付");
+            }
+            else
+            {
+                changes.Add(Disburse(e, reference, caller, policy.Title, now));
+            }
+        }
+
+        var applied = (await ApplyAsync(changes, cancellationToken)).Select(c => c.Transition!.To).ToDictionary(e => e.Id, StringComparer.Ordinal);
+        foreach (var change in changes)
+        {
+            var id = change.Transition!.To.Id;
+            outcomes[id] = applied.TryGetValue(id, out var done) ? done : new DisbursementRefusal(id, "entitlement.state", "状态已变化（可能已由他人处理），请刷新后重试");
+        }
+
+        var disbursed = payments.Select(p => outcomes[p.Id]).OfType<EntitlementRecord>().ToList();
+        return new DisbursementResult(disbursed, disbursed.Sum(e => e.ApprovedAmountFen ?? e.AmountFen ?? 0),
+            [.. payments.Select(p => outcomes[p.Id]).OfType<DisbursementRefusal>()]);
+    }
+
+    private WorkflowChange Disburse(EntitlementRecord e, string reference, Caller caller, string policyTitle, DateTimeOffset now)
+    {
+        var (t, b) = Messages.Disbursed(policyTitle, e.ApprovedAmountFen ?? e.AmountFen, reference);
+        return Transition(e, [StoredStatus.Approved], e with { Status = StoredStatus.Disbursed, PaymentReference = reference, UpdatedAt = now },
+            Notice(e, "disbursed", t, b, now, "disbursed"), Audit(caller, "entitlement.disburse", e));
+    }
 
     /// <summary>
     /// Approves confirmed entitlements of a policy (the given ones, or all). When they would take the approved total
@@ -472,6 +518,11 @@ public sealed record ReconcileSummary(int Created, int Asked, int Revoked, int R
     public static ReconcileSummary operator +(ReconcileSummary a, ReconcileSummary b) =>
         new(a.Created + b.Created, a.Asked + b.Asked, a.Revoked + b.Revoked, a.Repriced + b.Repriced);
 }
+
+/// <summary>What a payment file did: the entitlements it disbursed (or found disbursed with the same reference), and each one refused.</summary>
+public sealed record DisbursementResult(IReadOnlyList<EntitlementRecord> Disbursed, long DisbursedTotalFen, IReadOnlyList<DisbursementRefusal> Refused);
+
+public sealed record DisbursementRefusal(string EntitlementId, string Code, string Message);
 
 /// <summary>What one approval did; <see cref="WaitingForAmount"/>: confirmed entitlements left out because their amount cannot be computed yet.</summary>
 public sealed record ApprovalResult(IReadOnlyList<EntitlementRecord> Approved, long ApprovedTotalFen, bool Prorated, IReadOnlyList<string> WaitingForAmount);

@@ -21,7 +21,7 @@ namespace Huiqi.Backend.Services;
 /// huiqi.v1.EntitlementService: the 免申即享 workflow. Who may call (API.md):
 /// ListEntitlements — the enterprise (its own), staff (enterprises in jurisdiction), admin;
 /// Confirm, Object — the enterprise, its own entitlements;
-/// ResolveObjection, Approve, Disburse, GetPolicyStatistics — staff governing the policy's jurisdiction, admin;
+/// ResolveObjection, Approve, Disburse, DisburseBatch, GetPolicyStatistics — staff governing the policy's jurisdiction, admin;
 /// WatchEntitlements — for an enterprise: itself, staff in jurisdiction, admin; for a policy: staff governing it, admin;
 /// ListNotifications — the enterprise, staff in jurisdiction, admin; MarkNotificationsRead — the enterprise itself.
 /// A caller who may not see an entitlement is refused the same way whether it exists or not.
@@ -96,6 +96,42 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
 
         var entitlement = await GovernedAsync(caller, request.EntitlementId, context.CancellationToken);
         return await RunAsync(() => workflow.DisburseAsync(entitlement.Id, request.PaymentReference.Trim(), caller, TitleOf(entitlement.PolicyId), context.CancellationToken));
+    }
+
+    public const int MaxPaymentsPerBatch = 1_000;
+
+    public override async Task<DisburseBatchResponse> DisburseBatch(DisburseBatchRequest request, ServerCallContext context)
+    {
+        var caller = CallerOf(context);
+        var policy = GovernedPolicy(caller, request.PolicyId);
+        var errors = new List<FieldError>();
+        if (request.Payments.Count is 0 or > MaxPaymentsPerBatch)
+        {
+            errors.Add(new FieldError("payments", "payments.count", $"每批应有 1 到 {MaxPaymentsPerBatch} 笔拨付"));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < request.Payments.Count; i++)
+        {
+            var payment = request.Payments[i];
+            if (string.IsNullOrWhiteSpace(payment.EntitlementId)) { errors.Add(new FieldError($"payments[{i}].entitlement_id", "required", "请填写资金记录编号")); }
+            else if (!seen.Add(payment.EntitlementId)) { errors.Add(new FieldError($"payments[{i}].entitlement_id", "duplicate", "同一笔资金在本批中出现了两次")); }
+            if (string.IsNullOrWhiteSpace(payment.PaymentReference)) { errors.Add(new FieldError($"payments[{i}].payment_reference", "required", "请填写支付流水号")); }
+            else if (payment.PaymentReference.Trim().Length > 64) { errors.Add(new FieldError($"payments[{i}].payment_reference", "too_long", "不能超过 64 个字符")); }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw RpcErrors.InvalidArgument(errors);
+        }
+
+        var result = await workflow.DisburseBatchAsync(policy, [.. request.Payments.Select(p => (p.EntitlementId, p.PaymentReference.Trim()))], caller, context.CancellationToken);
+        return new DisburseBatchResponse
+        {
+            Disbursed = { result.Disbursed.Select(ToProto) },
+            DisbursedTotalFen = result.DisbursedTotalFen,
+            Refused = { result.Refused.Select(r => new DisbursementRefused { EntitlementId = r.EntitlementId, Code = r.Code, Message = r.Message }) },
+        };
     }
 
     public override async Task<ApproveResponse> Approve(ApproveRequest request, ServerCallContext context)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Huiqi.Backend.Services;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Explanation;
 using Huiqi.Domain.Serialization;
@@ -12,7 +13,7 @@ namespace Huiqi.Gateway.Entitlements;
 
 /// <summary>
 /// 免申即享 entitlements. /v1/me/entitlements…: the enterprise, its own (confirm, object). /v1/entitlements…: staff for
-/// the policies they govern, and admin (list, approve in batches, disburse, resolve an objection, statistics).
+/// the policies they govern, and admin (list, approve in batches, disburse one or a payment file, resolve an objection, statistics).
 /// </summary>
 public static class EntitlementEndpoints
 {
@@ -29,6 +30,8 @@ public static class EntitlementEndpoints
         staff.MapGet("/", ListAsync).WithName("ListEntitlements").WithSummary("按政策与状态查看");
         staff.MapPost("/approve", ApproveAsync).WithName("ApproveEntitlements").Accepts<ApproveBody>("application/json")
             .WithSummary("批量审核通过（超出预算时按比例核减）");
+        staff.MapPost("/disburse", DisburseBatchAsync).WithName("DisburseEntitlements").Accepts<DisburseBatchBody>("application/json")
+            .WithSummary("按支付文件批量登记拨付（每批至多 1,000 笔，逐笔反馈）");
         staff.MapPost("/{id}/disburse", DisburseAsync).WithName("DisburseEntitlement").Accepts<DisburseBody>("application/json")
             .WithSummary("登记拨付（支付流水号）");
         staff.MapPost("/{id}/resolve", ResolveAsync).WithName("ResolveObjection").Accepts<ResolveBody>("application/json")
@@ -91,6 +94,34 @@ public static class EntitlementEndpoints
         var reference = JsonBody.RequiredString(root, "paymentReference", errors, 64);
         JsonBody.ThrowIfAny(errors);
         return TypedResults.Ok(EntitlementViews.Of(await entitlements.DisburseAsync(new DisburseRequest { EntitlementId = id, PaymentReference = reference! }, call.For(http))));
+    }
+
+    private static async Task<Ok<DisbursementView>> DisburseBatchAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call)
+    {
+        var root = await JsonBody.ReadObjectAsync(http.Request, optional: false, "policyId", "payments");
+        var errors = new List<FieldError>();
+        var request = new DisburseBatchRequest { PolicyId = JsonBody.RequiredString(root, "policyId", errors, 64) ?? "" };
+        var items = JsonBody.ObjectArray(root, "payments", errors, "entitlementId", "paymentReference");
+        if (items.Count > EntitlementGrpcService.MaxPaymentsPerBatch || (items.Count == 0 && !errors.Any(e => e.Field == "payments")))
+        {
+            errors.Add(new FieldError("payments", "payments.count", $"每批应有 1 到 {EntitlementGrpcService.MaxPaymentsPerBatch} 笔拨付"));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count && items[i].ValueKind == JsonValueKind.Object; i++)
+        {
+            var itemErrors = new List<FieldError>();
+            var id = JsonBody.RequiredString(items[i], "entitlementId", itemErrors, 64);
+            var reference = JsonBody.RequiredString(items[i], "paymentReference", itemErrors, 64);
+            if (id is not null && !seen.Add(id)) { itemErrors.Add(new FieldError("entitlementId", "duplicate", "同一笔资金在本批中出现了两次")); }
+            errors.AddRange(itemErrors.Select(e => e with { Field = $"payments[{i}].{e.Field}" }));
+            request.Payments.Add(new DisburseRequest { EntitlementId = id ?? "", PaymentReference = reference ?? "" });
+        }
+
+        JsonBody.ThrowIfAny(errors);
+        var response = await entitlements.DisburseBatchAsync(request, call.For(http));
+        return TypedResults.Ok(new DisbursementView([.. response.Disbursed.Select(EntitlementViews.Of)], response.DisbursedTotalFen, Money.Format(response.DisbursedTotalFen),
+            [.. response.Refused.Select(r => new DisbursementRefusedView(r.EntitlementId, r.Code, r.Message))]));
     }
 
     private static async Task<Ok<EntitlementView>> ResolveAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id)

@@ -33,6 +33,16 @@ public sealed record ApproveBody(string PolicyId, IReadOnlyList<string>? Entitle
 
 public sealed record DisburseBody(string PaymentReference);
 
+public sealed record PaymentBody(string EntitlementId, string PaymentReference);
+
+/// <summary>A payment file of one policy: up to 1,000 payments, each entitlement at most once.</summary>
+public sealed record DisburseBatchBody(string PolicyId, IReadOnlyList<PaymentBody> Payments);
+
+public sealed record DisbursementRefusedView(string EntitlementId, string Code, string Message);
+
+/// <summary>What a payment file did: disbursed (now, or before with the same reference), and each payment refused, in request order.</summary>
+public sealed record DisbursementView(IReadOnlyList<EntitlementView> Disbursed, long DisbursedTotalFen, string DisbursedTotalText, IReadOnlyList<DisbursementRefusedView> Refused);
+
 public static class EntitlementViews
 {
     public static readonly string[] Statuses = ["matched", "publicized", "confirmed", "objected", "approved", "disbursed", "revoked"];

@@ -100,6 +100,29 @@ public static class JsonBody
         return [.. value.EnumerateArray().Select(v => v.GetString()!)];
     }
 
+    /// <summary>
+    /// An array of objects under <paramref name="member"/>, each with no members but <paramref name="itemMembers"/>;
+    /// errors are named by position (<c>payments[2].paymentReference</c>). The caller reads each item's members.
+    /// </summary>
+    public static IReadOnlyList<JsonElement> ObjectArray(JsonElement root, string member, List<FieldError> errors, params string[] itemMembers)
+    {
+        if (!root.TryGetProperty(member, out var value) || value.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add(new FieldError(member, value.ValueKind == JsonValueKind.Undefined ? "required" : "json.type", "应为对象数组"));
+            return [];
+        }
+
+        var items = value.EnumerateArray().ToList();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var itemErrors = new List<FieldError>();
+            RequireObject(items[i], itemErrors, itemMembers);
+            errors.AddRange(itemErrors.Select(e => e with { Field = e.Field == "$" ? $"{member}[{i}]" : $"{member}[{i}].{e.Field}" }));
+        }
+
+        return items;
+    }
+
     public static void ThrowIfAny(List<FieldError> errors)
     {
         if (errors.Count > 0)

@@ -56,6 +56,7 @@ public sealed class GatewayAuthorizationTests(GatewayFixture fixture) : IClassFi
             new("GET", $"/v1/entitlements?policyId={e.PolicyId}", null, "staff-in", "staff-out", "admin"),
             new("POST", "/v1/entitlements/approve", $$"""{"policyId": "{{e.PolicyId}}", "entitlementIds": ["{{e.Id}}"]}""", "staff-in", "admin"),
             new("POST", $"/v1/entitlements/{e.Id}/disburse", """{"paymentReference": "PAY-MATRIX-1"}""", "staff-in", "admin"),
+            new("POST", "/v1/entitlements/disburse", $$"""{"policyId": "{{e.PolicyId}}", "payments": [{"entitlementId": "{{e.Id}}", "paymentReference": "PAY-MATRIX-1"}]}""", "staff-in", "admin"),
             new("POST", $"/v1/entitlements/{e.Id}/resolve", """{"uphold": false, "resolution": "测试"}""", "staff-in", "admin"),
             new("GET", "/v1/me/notifications/stream", null, enterprises),
         ];

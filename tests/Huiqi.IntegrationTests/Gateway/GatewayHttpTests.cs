@@ -89,6 +89,29 @@ public sealed class GatewayHttpTests(GatewayFixture fixture) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task A_bad_payment_file_is_refused_naming_each_bad_line()
+    {
+        var f = fixture;
+        var e = f.EntitlementOfA;
+        var body = $$"""
+            {"policyId": "{{e.PolicyId}}", "payments": [
+              {"entitlementId": "{{e.Id}}", "paymentReference": "PAY-1"},
+              {"entitlementId": "{{e.Id}}", "paymentReference": "PAY-2"},
+              {"entitlementId": "ent-x", "paymentReference": "", "bank": "?"},
+              7]}
+            """;
+        var problem = await ProblemAsync(await f.SendAsync(HttpMethod.Post, "/v1/entitlements/disburse", f.StaffIn, body), HttpStatusCode.BadRequest);
+        Assert.Equal(
+            [("payments[1].entitlementId", "duplicate"), ("payments[2].bank", "json.unknown_member"), ("payments[2].paymentReference", "required"), ("payments[3]", "json.type")],
+            Errors(problem).Order());
+        var empty = await ProblemAsync(await f.SendAsync(HttpMethod.Post, "/v1/entitlements/disburse", f.StaffIn, $$"""{"policyId": "{{e.PolicyId}}", "payments": []}"""), HttpStatusCode.BadRequest);
+        Assert.Equal(("payments", "payments.count"), Assert.Single(Errors(empty)));
+        // Refused as a whole: not one line of it was recorded.
+        var stored = await f.Platform.BackendServices.GetRequiredService<Huiqi.Storage.Store.IStore>().GetEntitlementAsync(e.Id, CancellationToken.None);
+        Assert.DoesNotContain(stored!.PaymentReference, new[] { "PAY-1", "PAY-2" });
+    }
+
+    [Fact]
     public async Task Odd_requests_get_a_4xx_naming_what_is_wrong_never_a_5xx()
     {
         var f = fixture;

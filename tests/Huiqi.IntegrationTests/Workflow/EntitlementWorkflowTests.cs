@@ -429,6 +429,42 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_payment_file_disburses_what_is_approved_refuses_the_rest_line_by_line_and_can_be_sent_again()
+    {
+        EnterpriseProfile a = Firm(1, 50), b = Firm(2, 60), c = Firm(3, 70);
+        foreach (var firm in new[] { a, b, c }) { _index.Upsert(firm); }
+        var policy = Award("p-pay", "employees >= 10");
+        _index.SetPolicies([policy]);
+        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        var all = await EntitlementsAsync();
+        string Of(EnterpriseProfile firm) => all.Single(e => e.Uscc == firm.Uscc).Id;
+        foreach (var firm in new[] { a, b }) { await _workflow.ConfirmAsync(Of(firm), null, EnterpriseCaller(firm.Uscc), CancellationToken.None); }
+        await _workflow.ApproveAsync(policy, [], Officer, CancellationToken.None); // a and b approved; c still matched
+
+        (string, string)[] file = [(Of(a), "PAY-A"), ("ent-nobody", "PAY-X"), (Of(c), "PAY-C"), (Of(b), "PAY-B")];
+        var first = await _workflow.DisburseBatchAsync(policy, file, Officer, CancellationToken.None);
+
+        Assert.Equal([Of(a), Of(b)], first.Disbursed.Select(e => e.Id));
+        Assert.Equal(40_000_000, first.DisbursedTotalFen);
+        Assert.Equal([("ent-nobody", "not_found"), (Of(c), "entitlement.state")], first.Refused.Select(r => (r.EntitlementId, r.Code)));
+        Assert.Equal(("PAY-A", EntitlementStatus.Disbursed), (all = await EntitlementsAsync()).Single(e => e.Uscc == a.Uscc) is var row ? (row.PaymentReference, row.Status) : default);
+        Assert.Single(await InboxAsync(b.Uscc), n => n.Kind == "disbursed");
+
+        // The same file again (a timeout, a second click): the same answer, nothing written twice.
+        var audited = await _store.ReadAuditAsync(CancellationToken.None).CountAsync();
+        var again = await _workflow.DisburseBatchAsync(policy, file, Officer, CancellationToken.None);
+        Assert.Equal(first.Disbursed.Select(e => e.Id), again.Disbursed.Select(e => e.Id));
+        Assert.Equal(first.Refused, again.Refused);
+        Assert.Equal(audited, await _store.ReadAuditAsync(CancellationToken.None).CountAsync());
+        Assert.Single(await InboxAsync(b.Uscc), n => n.Kind == "disbursed");
+
+        // Paid once already, under another reference: refused, the first payment stands.
+        var other = await _workflow.DisburseBatchAsync(policy, [(Of(a), "PAY-A-AGAIN")], Officer, CancellationToken.None);
+        Assert.Equal("entitlement.paid_elsewhere", Assert.Single(other.Refused).Code);
+        Assert.Equal("PAY-A", (await EntitlementsAsync()).Single(e => e.Uscc == a.Uscc).PaymentReference);
+    }
+
+    [Fact]
     public async Task An_excluded_outcome_creates_no_entitlement()
     {
         var firm = Firm(1, 50);
