@@ -29,6 +29,7 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, TimeProvider 
         Authorize(context, request.Uscc);
         var answers = index.MatchEnterprise(request.Uscc, asOf, request.IncludeConditions) ?? throw RpcErrors.NotFound("企业画像");
         var policies = index.Policies.ToDictionary(p => p.Id);
+        answers = [.. answers.Where(a => policies.ContainsKey(a.PolicyId))]; // one retired between the match and this read is left out
         var ordered = answers
             .OrderBy(a => a.Status switch { DomainStatus.Eligible => 0, DomainStatus.Excluded => 1, DomainStatus.Unknown => 2, _ => 3 })
             .ThenByDescending(a => a.AmountFen ?? 0)

@@ -98,7 +98,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
         return await RunAsync(() => workflow.DisburseAsync(entitlement.Id, request.PaymentReference.Trim(), caller, TitleOf(entitlement.PolicyId), context.CancellationToken));
     }
 
-    public const int MaxPaymentsPerBatch = 1_000;
+    private const int MaxPaymentsPerBatch = 1_000;
 
     public override async Task<DisburseBatchResponse> DisburseBatch(DisburseBatchRequest request, ServerCallContext context)
     {

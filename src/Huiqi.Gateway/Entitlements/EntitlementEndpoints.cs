@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Huiqi.Backend.Services;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Explanation;
 using Huiqi.Domain.Serialization;
@@ -102,11 +101,7 @@ public static class EntitlementEndpoints
         var errors = new List<FieldError>();
         var request = new DisburseBatchRequest { PolicyId = JsonBody.RequiredString(root, "policyId", errors, 64) ?? "" };
         var items = JsonBody.ObjectArray(root, "payments", errors, "entitlementId", "paymentReference");
-        if (items.Count > EntitlementGrpcService.MaxPaymentsPerBatch || (items.Count == 0 && !errors.Any(e => e.Field == "payments")))
-        {
-            errors.Add(new FieldError("payments", "payments.count", $"每批应有 1 到 {EntitlementGrpcService.MaxPaymentsPerBatch} 笔拨付"));
-        }
-
+        // The shape is checked here (only JSON has one); how many lines a file may have is the backend's rule.
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < items.Count && items[i].ValueKind == JsonValueKind.Object; i++)
         {

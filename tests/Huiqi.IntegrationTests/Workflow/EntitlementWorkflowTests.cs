@@ -79,6 +79,14 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
         OncePerEnterprise = once,
     };
 
+    /// <summary>The enterprises are known, the policy is in force, and its publish-time pass has run.</summary>
+    private async Task PublishAsync(Policy policy, params EnterpriseProfile[] firms)
+    {
+        foreach (var firm in firms) { _index.Upsert(firm); }
+        _index.SetPolicies([policy]);
+        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+    }
+
     private async Task<List<EntitlementRecord>> EntitlementsAsync() => [.. await _store.ListEntitlementsAsync(null, null, CancellationToken.None)];
 
     private async Task<List<NotificationRecord>> InboxAsync(string uscc) => [.. await _store.ListNotificationsAsync(uscc, false, null, 100, CancellationToken.None)];
@@ -142,10 +150,8 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
     public async Task Gongshi_lasts_five_working_days_then_confirms_without_objection()
     {
         var firm = Firm(1, 50);
-        _index.Upsert(firm);
         var policy = Award("p-gongshi", "employees >= 10");
-        _index.SetPolicies([policy]);
-        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        await PublishAsync(policy, firm);
 
         await _workflow.AdvancePublicityAsync(CancellationToken.None);
         var publicized = Assert.Single(await EntitlementsAsync());
@@ -173,11 +179,8 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
     public async Task An_objection_is_resolved_by_staff_and_a_confirmation_repeats_harmlessly()
     {
         EnterpriseProfile a = Firm(1, 50), b = Firm(2, 60);
-        _index.Upsert(a);
-        _index.Upsert(b);
         var policy = Award("p-object", "employees >= 10");
-        _index.SetPolicies([policy]);
-        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        await PublishAsync(policy, a, b);
         var all = await EntitlementsAsync();
         var ofA = all.Single(e => e.Uscc == a.Uscc);
         var ofB = all.Single(e => e.Uscc == b.Uscc);
@@ -201,10 +204,8 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
     public async Task Approval_scales_amounts_pro_rata_and_the_sum_approved_never_exceeds_the_budget()
     {
         var firms = Enumerable.Range(1, 3).Select(i => Firm(i, 50)).ToList();
-        firms.ForEach(_index.Upsert);
         var policy = Award("p-budget", "employees >= 10", amountFen: 20_000_000, budget: 50_000_000);
-        _index.SetPolicies([policy]);
-        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        await PublishAsync(policy, [.. firms]);
         var entitlements = await EntitlementsAsync();
         foreach (var e in entitlements.Take(1))
         {
@@ -272,11 +273,8 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
     public async Task A_profile_change_revokes_an_entitlement_before_approval_but_not_after()
     {
         EnterpriseProfile a = Firm(1, 50), b = Firm(2, 50);
-        _index.Upsert(a);
-        _index.Upsert(b);
         var policy = Award("p-revoke", "employees >= 10");
-        _index.SetPolicies([policy]);
-        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        await PublishAsync(policy, a, b);
         var ofB = (await EntitlementsAsync()).Single(e => e.Uscc == b.Uscc);
         await _workflow.ConfirmAsync(ofB.Id, null, EnterpriseCaller(b.Uscc), CancellationToken.None);
         await _workflow.ApproveAsync(policy, [ofB.Id], Officer, CancellationToken.None);
@@ -364,10 +362,8 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
     public async Task Until_approval_the_amount_follows_the_facts_and_an_unknown_amount_waits_with_its_figure_asked_for()
     {
         var firm = Firm(1, 50); // eligible, but without the R&D expense the rate is applied to
-        _index.Upsert(firm);
         var policy = Award("p-rate", "employees >= 10") with { Benefit = new RateBenefit(Domain.Criteria.FieldCatalog.RdExpense, 1_000, 50_000_000) };
-        _index.SetPolicies([policy]);
-        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        await PublishAsync(policy, firm);
 
         var entitlement = Assert.Single(await EntitlementsAsync());
         Assert.Null(entitlement.AmountFen);
@@ -411,10 +407,8 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
     public async Task An_approval_computed_on_an_amount_that_changed_meanwhile_does_not_apply()
     {
         var firm = Firm(1, 50) with { RdExpense = 300_000_000 };
-        _index.Upsert(firm);
         var policy = Award("p-race", "employees >= 10") with { Benefit = new RateBenefit(Domain.Criteria.FieldCatalog.RdExpense, 1_000) };
-        _index.SetPolicies([policy]);
-        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        await PublishAsync(policy, firm);
         var stale = Assert.Single(await EntitlementsAsync());
         await _workflow.ConfirmAsync(stale.Id, null, EnterpriseCaller(firm.Uscc), CancellationToken.None);
         stale = Assert.Single(await EntitlementsAsync());
@@ -432,10 +426,8 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
     public async Task A_payment_file_disburses_what_is_approved_refuses_the_rest_line_by_line_and_can_be_sent_again()
     {
         EnterpriseProfile a = Firm(1, 50), b = Firm(2, 60), c = Firm(3, 70);
-        foreach (var firm in new[] { a, b, c }) { _index.Upsert(firm); }
         var policy = Award("p-pay", "employees >= 10");
-        _index.SetPolicies([policy]);
-        await _workflow.ReconcilePolicyAsync(policy, CancellationToken.None);
+        await PublishAsync(policy, a, b, c);
         var all = await EntitlementsAsync();
         string Of(EnterpriseProfile firm) => all.Single(e => e.Uscc == firm.Uscc).Id;
         foreach (var firm in new[] { a, b }) { await _workflow.ConfirmAsync(Of(firm), null, EnterpriseCaller(firm.Uscc), CancellationToken.None); }
@@ -447,7 +439,8 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
         Assert.Equal([Of(a), Of(b)], first.Disbursed.Select(e => e.Id));
         Assert.Equal(40_000_000, first.DisbursedTotalFen);
         Assert.Equal([("ent-nobody", "not_found"), (Of(c), "entitlement.state")], first.Refused.Select(r => (r.EntitlementId, r.Code)));
-        Assert.Equal(("PAY-A", EntitlementStatus.Disbursed), (all = await EntitlementsAsync()).Single(e => e.Uscc == a.Uscc) is var row ? (row.PaymentReference, row.Status) : default);
+        var paidA = (await EntitlementsAsync()).Single(e => e.Uscc == a.Uscc);
+        Assert.Equal(("PAY-A", EntitlementStatus.Disbursed), (paidA.PaymentReference, paidA.Status));
         Assert.Single(await InboxAsync(b.Uscc), n => n.Kind == "disbursed");
 
         // The same file again (a timeout, a second click): the same answer, nothing written twice.
