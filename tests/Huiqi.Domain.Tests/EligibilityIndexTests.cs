@@ -28,6 +28,58 @@ public sealed class EligibilityIndexTests
     }
 
     [Fact]
+    public void Randomized_basis_of_every_answer_agrees_with_the_reference_definition()
+    {
+        // TRUST.md §3: a third of the enterprises hold claims on random fields; the reference answers again with them absent.
+        var profiles = Population(900, seed: 31);
+        var policies = RandomPolicies(seed: 13, count: 30);
+        var random = new Random(7);
+        var claims = profiles.Where((_, i) => i % 3 == 0).ToDictionary(
+            p => p.Uscc,
+            p => ProfileFields.All.Where(_ => random.Next(4) == 0).ToArray());
+        var index = new EligibilityIndex();
+        foreach (var profile in profiles)
+        {
+            index.Upsert(profile, claims.GetValueOrDefault(profile.Uscc));
+        }
+
+        index.SetPolicies(policies);
+
+        AssertAgreement(index, profiles, policies, claims: claims);
+
+        // Claims taken back (a feed confirmed them): the same enterprises rest on nothing any more.
+        foreach (var uscc in claims.Keys)
+        {
+            index.Upsert(profiles.First(p => p.Uscc == uscc));
+        }
+
+        AssertAgreement(index, profiles, policies, Dates[..1]);
+    }
+
+    [Fact]
+    public void A_claim_that_decides_the_outcome_makes_it_self_declared_and_names_the_claim()
+    {
+        var profile = new EnterpriseProfile { Uscc = PopulationGenerator.MakeUscc("620102", 1), Employees = 80, RdExpense = 5_000_000 };
+        var policies = new[]
+        {
+            BenefitAndAnswerTests.Policy("by-employees", Leaf("employees", Op.Ge, 50), new FixedBenefit(100)),
+            BenefitAndAnswerTests.Policy("by-rate", Leaf("employees", Op.Ge, 50), new RateBenefit("rd_expense", 1000)),
+            BenefitAndAnswerTests.Policy("other", Leaf("scale", Op.Eq, "micro"), new FixedBenefit(100)),
+        };
+        var index = EligibilityIndex.Build([], policies);
+        index.Upsert(profile, [FieldCatalog.RdExpense]);
+
+        var answers = index.MatchEnterprise(profile.Uscc, AsOf)!.ToDictionary(a => a.PolicyId);
+
+        Assert.Equal(Basis.Verified, answers["by-employees"].Basis);      // employees came from a feed
+        Assert.Equal(Basis.SelfDeclared, answers["by-rate"].Basis);        // the amount is computed from the claim
+        Assert.Equal(["rd_expense"], answers["by-rate"].Claims);
+        Assert.Equal(Basis.Verified, answers["other"].Basis);              // unknown either way
+        using var result = index.MatchPolicy(policies[1], AsOf);
+        Assert.Equal(1, result.SelfDeclaredCount);
+    }
+
+    [Fact]
     public void Randomized_agreement_holds_after_updates_and_removals_without_a_rebuild()
     {
         var profiles = Population(900, seed: 3);
@@ -233,12 +285,14 @@ public sealed class EligibilityIndexTests
     }
 
     /// <summary>Compares every (enterprise, policy in force, date): status, amount, excludedBy, missingFields.</summary>
-    private static int AssertAgreement(EligibilityIndex index, IReadOnlyList<EnterpriseProfile> profiles, IReadOnlyList<Policy> policies, DateOnly[]? dates = null)
+    private static int AssertAgreement(EligibilityIndex index, IReadOnlyList<EnterpriseProfile> profiles, IReadOnlyList<Policy> policies, DateOnly[]? dates = null,
+        IReadOnlyDictionary<string, string[]>? claims = null)
     {
         var pairs = 0;
+        var selfDeclared = 0;
         foreach (var asOf in dates ?? Dates)
         {
-            var plain = profiles.ToDictionary(p => p.Uscc, p => EnterpriseMatcher.Match(p, policies, asOf).ToDictionary(a => a.PolicyId));
+            var plain = profiles.ToDictionary(p => p.Uscc, p => EnterpriseMatcher.Match(p, policies, asOf, claims: claims?.GetValueOrDefault(p.Uscc)).ToDictionary(a => a.PolicyId));
             foreach (var profile in profiles)
             {
                 // One enterprise's full answer (compiled policies over the stored row) against the reference.
@@ -247,6 +301,8 @@ public sealed class EligibilityIndexTests
                 foreach (var (id, expected) in plain[profile.Uscc])
                 {
                     Assert.True(expected == full[id], $"full answer for {profile.Uscc} on {asOf}: {expected} ≠ {full[id]}");
+                    Assert.True(expected.Basis == full[id].Basis && expected.Claims == full[id].Claims,
+                        $"basis for {profile.Uscc} × {id} on {asOf}: {expected.Basis} [{expected.Claims}] ≠ {full[id].Basis} [{full[id].Claims}]");
                 }
             }
 
@@ -266,11 +322,16 @@ public sealed class EligibilityIndexTests
                     Assert.True(expected.AmountFen == actual.AmountFen, $"amount {expected.AmountFen} ≠ {actual.AmountFen}: {context}");
                     Assert.True(expected.ExcludedBy == actual.ExcludedBy, $"excludedBy {expected.ExcludedBy} ≠ {actual.ExcludedBy}: {context}");
                     Assert.True(expected.MissingFields.SequenceEqual(actual.MissingFields), $"missing [{string.Join(",", expected.MissingFields)}] ≠ [{string.Join(",", actual.MissingFields)}]: {context}");
+                    Assert.True(expected.Basis == actual.Basis, $"basis {expected.Basis} ≠ {actual.Basis}: {context}");
+                    Assert.True(expected.Claims.SequenceEqual(actual.Claims ?? []), $"claims [{expected.Claims}] ≠ [{string.Join(",", actual.Claims ?? [])}]: {context}");
+                    selfDeclared += expected.Basis == Basis.SelfDeclared ? 1 : 0;
                     pairs++;
                 }
             }
         }
 
+        Assert.True(claims is null || selfDeclared >= 200, $"only {selfDeclared} outcomes rest on claims: too few to test basis");
+        Assert.True(claims is not null || selfDeclared == 0, "without claims every outcome is verified");
         return pairs;
     }
 

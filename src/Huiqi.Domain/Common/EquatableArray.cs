@@ -8,24 +8,27 @@ namespace Huiqi.Domain.Common;
 /// </summary>
 public readonly struct EquatableArray<T>(T[]? items) : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
 {
-    private readonly T[] _items = items ?? [];
+    // Null in default(EquatableArray<T>): read through Items, so a default value is an empty array.
+    private readonly T[]? _items = items;
+
+    private T[] Items => _items ?? [];
 
     public static readonly EquatableArray<T> Empty = new([]);
 
-    public int Count => _items.Length;
+    public int Count => Items.Length;
 
-    public T this[int index] => _items[index];
+    public T this[int index] => Items[index];
 
     public ReadOnlySpan<T> AsSpan() => _items;
 
-    public bool Equals(EquatableArray<T> other) => _items.AsSpan().SequenceEqual(other._items, EqualityComparer<T>.Default);
+    public bool Equals(EquatableArray<T> other) => AsSpan().SequenceEqual(other.AsSpan(), EqualityComparer<T>.Default);
 
     public override bool Equals(object? obj) => obj is EquatableArray<T> other && Equals(other);
 
     public override int GetHashCode()
     {
         var hash = new HashCode();
-        foreach (var item in _items)
+        foreach (var item in Items)
         {
             hash.Add(item);
         }
@@ -36,15 +39,15 @@ public readonly struct EquatableArray<T>(T[]? items) : IEquatable<EquatableArray
     /// <summary>A span enumerator for <c>foreach</c>: no allocation (the interface one boxes).</summary>
     public ReadOnlySpan<T>.Enumerator GetEnumerator() => AsSpan().GetEnumerator();
 
-    IEnumerator<T> IEnumerable<T>.GetEnumerator() => ((IEnumerable<T>)_items).GetEnumerator();
+    IEnumerator<T> IEnumerable<T>.GetEnumerator() => ((IEnumerable<T>)Items).GetEnumerator();
 
-    IEnumerator IEnumerable.GetEnumerator() => _items.GetEnumerator();
+    IEnumerator IEnumerable.GetEnumerator() => Items.GetEnumerator();
 
     public static bool operator ==(EquatableArray<T> left, EquatableArray<T> right) => left.Equals(right);
 
     public static bool operator !=(EquatableArray<T> left, EquatableArray<T> right) => !left.Equals(right);
 
-    public override string ToString() => $"[{string.Join(", ", _items)}]";
+    public override string ToString() => $"[{string.Join(", ", Items)}]";
 }
 
 public static class EquatableArray

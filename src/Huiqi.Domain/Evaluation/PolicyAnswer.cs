@@ -19,7 +19,14 @@ public sealed record PolicyAnswer(
     long? AmountFen,
     string? ExcludedBy,
     EquatableArray<string> MissingFields,
-    EquatableArray<ConditionResult> Conditions);
+    EquatableArray<ConditionResult> Conditions)
+{
+    /// <summary>TRUST.md §3: whether the outcome rests on the enterprise's own claims (only when the caller said which facts are claims).</summary>
+    public Basis Basis { get; init; }
+
+    /// <summary>With <see cref="Basis.SelfDeclared"/>: the claimed fields the outcome reads, sorted.</summary>
+    public EquatableArray<string> Claims { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>One leaf condition, explained.</summary>
 /// <param name="Path">e.g. <c>criteria.all[2]</c>.</param>

@@ -28,6 +28,10 @@ public sealed class EligibilityIndex
     private readonly CertColumn _certifications = new();
     private readonly IColumn[] _columns;
     private readonly Stack<int> _free = new();
+
+    // Slot → its self-declared fields (TRUST.md §3), for the few enterprises that have claims: the index answers
+    // whether an outcome rests on them by matching those rows again without the claims.
+    private readonly Dictionary<int, string[]> _claims = [];
     private ulong[] _alive = [];
     private int _capacity;
     private int _highWater;
@@ -89,8 +93,11 @@ public sealed class EligibilityIndex
         }
     }
 
-    /// <summary>Adds or replaces one profile (validated beforehand: codes known, USCC 18 characters).</summary>
-    public void Upsert(EnterpriseProfile profile)
+    /// <summary>
+    /// Adds or replaces one profile (validated beforehand: codes known, USCC 18 characters); <paramref name="claims"/>:
+    /// its self-declared fields, so that answers can tell whether they rest on them.
+    /// </summary>
+    public void Upsert(EnterpriseProfile profile, IReadOnlyCollection<string>? claims = null)
     {
         _lock.EnterWriteLock();
         try
@@ -105,6 +112,15 @@ public sealed class EligibilityIndex
             }
 
             Write(slot, profile);
+            if (claims is { Count: > 0 })
+            {
+                _claims[slot] = [.. claims.Order(StringComparer.Ordinal)];
+            }
+            else
+            {
+                _claims.Remove(slot);
+            }
+
             Interlocked.Increment(ref _version);
             if (_count >= 4096 && _count >= 2 * _countAtRebalance)
             {
@@ -129,6 +145,7 @@ public sealed class EligibilityIndex
             }
 
             Write(slot, new EnterpriseProfile { Uscc = uscc });
+            _claims.Remove(slot);
             _uscc.Remove(uscc);
             Bits.Clear(_alive, slot);
             _free.Push(slot);
@@ -159,10 +176,18 @@ public sealed class EligibilityIndex
     /// <summary>The profile as the index holds it (sets in ordinal order), or null.</summary>
     public EnterpriseProfile? GetProfile(string uscc) => Read(() => _uscc.Find(uscc) is var slot and >= 0 ? ReadRow(slot) : null);
 
-    /// <summary>ELIGIBILITY.md §5 for one enterprise over the policies in force on <paramref name="asOf"/>; null when unknown.</summary>
+    /// <summary>The enterprise's self-declared fields as the index holds them (sorted; empty when none or unknown).</summary>
+    public IReadOnlyList<string> ClaimsOf(string uscc) => Read(() => _uscc.Find(uscc) is var slot and >= 0 && _claims.TryGetValue(slot, out var claims) ? claims : []);
+
+    /// <summary>
+    /// ELIGIBILITY.md §5 for one enterprise over the policies in force on <paramref name="asOf"/>, each answer with its
+    /// basis (TRUST.md §3); null when unknown.
+    /// </summary>
     public IReadOnlyList<PolicyAnswer>? MatchEnterprise(string uscc, DateOnly asOf, bool explain = false)
     {
-        var profile = GetProfile(uscc);
+        var (profile, claims) = Read(() => _uscc.Find(uscc) is var slot and >= 0
+            ? (ReadRow(slot), _claims.GetValueOrDefault(slot))
+            : ((EnterpriseProfile?)null, (string[]?)null));
         if (profile is null)
         {
             return null;
@@ -170,11 +195,22 @@ public sealed class EligibilityIndex
 
         if (explain)
         {
-            return EnterpriseMatcher.Match(profile, Policies, asOf, explain: true);
+            return EnterpriseMatcher.Match(profile, Policies, asOf, explain: true, claims);
         }
 
-        var facts = new ProfileFacts(profile, asOf);
         var compiled = Volatile.Read(ref _compiled);
+        var answers = AnswerAll(compiled, new ProfileFacts(profile, asOf), asOf);
+        if (claims is null)
+        {
+            return answers;
+        }
+
+        var without = AnswerAll(compiled, new ProfileFacts(AnswerBasis.WithoutClaims(profile, claims), asOf), asOf);
+        return AnswerBasis.Apply(answers, without, [.. compiled.Select(c => c.Policy).Where(p => p.IsInForce(asOf))], claims);
+    }
+
+    private static IReadOnlyList<PolicyAnswer> AnswerAll(CompiledPolicy[] compiled, ProfileFacts facts, DateOnly asOf)
+    {
         var answers = new List<PolicyAnswer>(compiled.Length);
         Dictionary<string, string>? groups = null;
         foreach (var policy in compiled)
@@ -198,6 +234,7 @@ public sealed class EligibilityIndex
     /// share its group), with counts and the sum of known amounts. <paramref name="withMissingFields"/> also
     /// computes each unknown enterprise's missing fields.
     /// </summary>
+    /// Rows with claims are matched again without them to mark the outcomes that rest on them (TRUST.md §3).
     public PolicyMatchResult MatchPolicy(Policy policy, DateOnly asOf, bool withMissingFields = false)
     {
         _lock.EnterReadLock();
@@ -235,8 +272,10 @@ public sealed class EligibilityIndex
                 }
 
                 long? amount = status is EligibilityStatus.Eligible or EligibilityStatus.Excluded ? AmountOf(policy.Benefit, slot, asOf) : null;
+                var basis = result.BasisOf(slot);
+                IReadOnlyList<string> claims = basis == Basis.SelfDeclared ? AnswerBasis.ClaimsRead(policy, RivalsOf(policy, asOf).Select(r => r.Policy), _claims[slot]) : [];
                 outcomes.Add((slot, new EnterpriseOutcome(_uscc.Get(slot), _name.Get(slot), _categories[FieldCatalog.Region].Get(slot), status, amount,
-                    result.ExcludedByOf(slot), result.MissingFieldsOf(slot))));
+                    result.ExcludedByOf(slot), result.MissingFieldsOf(slot), basis, claims)));
             }
 
             return outcomes;
@@ -307,6 +346,12 @@ public sealed class EligibilityIndex
             _lock.ExitReadLock();
         }
     }
+
+    /// <summary>The in-force policies of the set that compete with <paramref name="policy"/> in its exclusion group.</summary>
+    private IEnumerable<CompiledPolicy> RivalsOf(Policy policy, DateOnly asOf) =>
+        policy.ExclusionGroup is { } group
+            ? Volatile.Read(ref _compiled).Where(c => c.Policy.ExclusionGroup == group && c.Policy.Id != policy.Id && c.Policy.IsInForce(asOf))
+            : [];
 
     private T Read<T>(Func<T> read)
     {
@@ -456,6 +501,11 @@ public sealed class EligibilityIndex
                 result.UnknownCount = Bits.PopCount(result.Unknown.AsSpan(0, _words));
                 result.ExcludedCount = Bits.PopCount(result.Excluded.AsSpan(0, _words));
                 SumAmounts(policy.Benefit, eligible, result);
+                if (index._claims.Count > 0)
+                {
+                    MarkSelfDeclared(policy, result);
+                }
+
                 return result;
             }
             catch
@@ -469,6 +519,55 @@ public sealed class EligibilityIndex
                 {
                     index.ReturnBitset(array);
                 }
+            }
+        }
+
+        /// <summary>
+        /// TRUST.md §3 for the rows with claims that the policy (or a rival of its group) reads: the same policy and rivals
+        /// over the row without its claims (compiled evaluation, group resolved as everywhere); where status or an
+        /// eligible amount differ, the outcome rests on the claims.
+        /// </summary>
+        private void MarkSelfDeclared(Policy policy, PolicyMatchResult result)
+        {
+            var rivals = index.RivalsOf(policy, asOf).ToList();
+            var read = new HashSet<string>(AnswerBasis.FieldsRead(policy), StringComparer.Ordinal);
+            foreach (var rival in rivals)
+            {
+                read.UnionWith(AnswerBasis.FieldsRead(rival.Policy));
+            }
+
+            CompiledPolicy? compiled = null;
+            ulong[]? marks = null;
+            long count = 0;
+            foreach (var (slot, claims) in index._claims)
+            {
+                if (!claims.Any(read.Contains))
+                {
+                    continue;
+                }
+
+                compiled ??= new CompiledPolicy(policy);
+                var facts = new ProfileFacts(AnswerBasis.WithoutClaims(index.ReadRow(slot), claims), asOf);
+                var answers = new List<PolicyAnswer>(rivals.Count + 1) { Quick(compiled, facts) };
+                answers.AddRange(rivals.Select(r => Quick(r, facts)));
+                var without = policy.ExclusionGroup is { } group ? ExclusionGroups.Resolve(answers, _ => group)[0] : answers[0];
+                var status = result.StatusOf(slot);
+                long? amount = status == EligibilityStatus.Eligible ? index.AmountOf(policy.Benefit, slot, asOf) : null;
+                if (!AnswerBasis.SameOutcome(status, amount, without.Status, without.AmountFen))
+                {
+                    Bits.Set(marks ??= result.Own(Rent()), slot);
+                    count++;
+                }
+            }
+
+            result.SelfDeclared = marks ?? [];
+            result.SelfDeclaredCount = count;
+
+            static PolicyAnswer Quick(CompiledPolicy policy, ProfileFacts facts)
+            {
+                var status = EligibilityStatusNames.FromTruth(policy.Evaluate(facts));
+                var amount = status == EligibilityStatus.Eligible ? policy.Policy.Benefit.AmountFor(facts.Profile, facts.AsOf) : null;
+                return new PolicyAnswer(policy.Policy.Id, policy.Policy.Version, status, amount, null, EquatableArray<string>.Empty, EquatableArray<ConditionResult>.Empty);
             }
         }
 

@@ -37,6 +37,12 @@ public sealed class PolicyMatchResult : IDisposable
     /// <summary>The policies of the exclusion group that won over this one for at least one enterprise.</summary>
     public IReadOnlyCollection<string> ExcludingPolicyIds => ExcludedBy.Keys;
 
+    /// <summary>The slots whose outcome rests on self-declared facts (TRUST.md §3); empty when none does.</summary>
+    internal ulong[] SelfDeclared { get; set; } = [];
+
+    /// <summary>How many outcomes rest on self-declared facts.</summary>
+    public long SelfDeclaredCount { get; internal set; }
+
     /// <summary>Field → the unknown slots for which that field is missing (only when asked for).</summary>
     internal SortedDictionary<string, ulong[]>? Missing { get; set; }
 
@@ -56,6 +62,8 @@ public sealed class PolicyMatchResult : IDisposable
         : Bits.Get(Excluded, slot) ? EligibilityStatus.Excluded
         : Bits.Get(Ineligible, slot) ? EligibilityStatus.Ineligible
         : EligibilityStatus.Unknown;
+
+    public Basis BasisOf(int slot) => SelfDeclared.Length > 0 && Bits.Get(SelfDeclared, slot) ? Basis.SelfDeclared : Basis.Verified;
 
     public string? ExcludedByOf(int slot) => ExcludedBy.FirstOrDefault(e => Bits.Get(e.Value, slot)).Key;
 
@@ -88,7 +96,9 @@ public sealed class PolicyMatchResult : IDisposable
 }
 
 /// <summary>One enterprise's outcome for a policy, read from a <see cref="PolicyMatchResult"/>.</summary>
-public sealed record EnterpriseOutcome(string Uscc, string? Name, string? Region, EligibilityStatus Status, long? AmountFen, string? ExcludedBy, IReadOnlyList<string> MissingFields);
+public sealed record EnterpriseOutcome(
+    string Uscc, string? Name, string? Region, EligibilityStatus Status, long? AmountFen, string? ExcludedBy, IReadOnlyList<string> MissingFields,
+    Basis Basis = Basis.Verified, IReadOnlyList<string>? Claims = null);
 
 /// <summary>One value of a breakdown (a region, a tech domain): how many enterprises per status, and the eligible amount.</summary>
 public sealed record BreakdownRow(string Value, long Eligible, long Ineligible, long Unknown, long Excluded, long AmountFen);

@@ -1,0 +1,131 @@
+using Huiqi.Domain.Common;
+using Huiqi.Domain.Criteria;
+using Huiqi.Domain.Policies;
+using Huiqi.Domain.Profiles;
+
+namespace Huiqi.Domain.Evaluation;
+
+/// <summary>What an answer rests on (TRUST.md §3).</summary>
+public enum Basis : byte
+{
+    /// <summary>The status (and an eligible answer's amount) would be the same with every self-declared fact absent.</summary>
+    Verified,
+
+    /// <summary>The outcome rests on at least one claim not yet verified.</summary>
+    SelfDeclared,
+}
+
+/// <summary>
+/// TRUST.md §3 by its definition: answer again with every self-declared fact treated as absent and compare. Matching
+/// itself is unchanged (statuses come from all facts); this only says whether the outcome would survive without the
+/// claims, and which claims the policy reads.
+/// </summary>
+public static class AnswerBasis
+{
+    public static string Name(this Basis basis) => basis == Basis.Verified ? "verified" : "self_declared";
+
+    /// <summary>The profile with the claimed stored fields absent.</summary>
+    public static EnterpriseProfile WithoutClaims(EnterpriseProfile profile, IEnumerable<string> claims)
+    {
+        var empty = new EnterpriseProfile { Uscc = profile.Uscc };
+        foreach (var field in claims)
+        {
+            profile = ProfileFields.Copy(profile, empty, field);
+        }
+
+        return profile;
+    }
+
+    /// <summary>Same status, and for an eligible answer the same amount.</summary>
+    public static bool SameOutcome(EligibilityStatus status, long? amount, EligibilityStatus without, long? amountWithout) =>
+        status == without && (status != EligibilityStatus.Eligible || amount == amountWithout);
+
+    /// <summary>The stored fields a policy reads: its leaves (a derived field's sources, <c>certifications</c> for a cert leaf) and its benefit's figure.</summary>
+    public static IReadOnlySet<string> FieldsRead(Policy policy)
+    {
+        var fields = new HashSet<string>(StringComparer.Ordinal);
+        Visit(policy.Criteria);
+        if (policy.Benefit.Field is { } figure)
+        {
+            AddField(figure);
+        }
+
+        return fields;
+
+        void Visit(Criterion node)
+        {
+            switch (node)
+            {
+                case AllOf all:
+                    foreach (var child in all.Children) { Visit(child); }
+                    break;
+                case AnyOf any:
+                    foreach (var child in any.Children) { Visit(child); }
+                    break;
+                case Not not:
+                    Visit(not.Child);
+                    break;
+                case Predicate predicate:
+                    AddField(predicate.Field);
+                    break;
+                case CertPredicate:
+                    fields.Add(FieldCatalog.Certifications);
+                    break;
+            }
+        }
+
+        void AddField(string name)
+        {
+            if (FieldCatalog.TryGet(name, out var def) && def.Sources is { } sources)
+            {
+                fields.UnionWith(sources);
+            }
+            else
+            {
+                fields.Add(name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The claims an answer for <paramref name="policy"/> can rest on: the claimed fields that it, or a rival of its
+    /// exclusion group (which can take its place), reads. Sorted.
+    /// </summary>
+    public static EquatableArray<string> ClaimsRead(Policy policy, IEnumerable<Policy> rivals, IReadOnlyCollection<string> claims)
+    {
+        var read = new HashSet<string>(FieldsRead(policy), StringComparer.Ordinal);
+        foreach (var rival in rivals)
+        {
+            read.UnionWith(FieldsRead(rival));
+        }
+
+        return claims.Where(read.Contains).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToEquatableArray();
+    }
+
+    /// <summary>
+    /// Each answer with its basis: <see cref="Basis.SelfDeclared"/> and the claims it reads where the answer without
+    /// claims (<paramref name="withoutClaims"/>, same policies) differs. <paramref name="policies"/> are the in-force policies answered.
+    /// </summary>
+    public static IReadOnlyList<PolicyAnswer> Apply(IReadOnlyList<PolicyAnswer> answers, IReadOnlyList<PolicyAnswer> withoutClaims, IReadOnlyList<Policy> policies, IReadOnlyCollection<string> claims)
+    {
+        var without = withoutClaims.ToDictionary(a => a.PolicyId, StringComparer.Ordinal);
+        var byId = policies.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var result = new PolicyAnswer[answers.Count];
+        for (var i = 0; i < answers.Count; i++)
+        {
+            var answer = answers[i];
+            var other = without[answer.PolicyId];
+            if (SameOutcome(answer.Status, answer.AmountFen, other.Status, other.AmountFen))
+            {
+                result[i] = answer;
+                continue;
+            }
+
+            var policy = byId[answer.PolicyId];
+            var rivals = policy.ExclusionGroup is { } group ? policies.Where(p => p.ExclusionGroup == group && p.Id != policy.Id) : [];
+            result[i] = answer with { Basis = Basis.SelfDeclared, Claims = ClaimsRead(policy, rivals, claims) };
+        }
+
+        return result;
+    }
+}
