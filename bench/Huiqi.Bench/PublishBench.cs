@@ -53,7 +53,7 @@ internal static class PublishBench
 
         if (await store.CountProfilesAsync(CancellationToken.None) < count)
         {
-            var importer = new ProfileImporter(new ProfileWriter(store, TimeProvider.System, []));
+            var importer = new ProfileImporter(new ProfileWriter(store, TimeProvider.System, [], FactAuthority.None));
             var rows = new PopulationGenerator().Generate(count).Select((p, i) => new ImportRow(i + 1, p, [])).ToAsyncEnumerable();
             var summary = await importer.ImportAsync(rows, ProfileSource.PartnerFeed, "bench", 20_000);
             Console.WriteLine($"import_s={summary.Elapsed.TotalSeconds:0.0}");

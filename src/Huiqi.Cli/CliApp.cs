@@ -22,7 +22,7 @@ public static class CliApp
     private static readonly (string Verb, string Summary, bool Built)[] Verbs =
     [
         ("migrate", "apply the store's schema migrations", true),
-        ("import FILE", "import enterprise profiles from CSV (.csv) or NDJSON (any other name)", true),
+        ("import FILE [--partner SUB]", "import enterprise profiles from CSV (.csv) or NDJSON (any other name), as the feed of partner SUB", true),
         ("generate --count N [--out FILE]", "write a synthetic population as NDJSON (default: stdout)", true),
         ("token --role R [--uscc U] [--jurisdiction J] [--scope S] [--sub S]", "mint a token with the configured signing key (Auth__SigningKey)", true),
         ("audit verify", "recompute the audit log's hash chain; exit 1 and name the first broken link if it was altered", true),
@@ -38,6 +38,7 @@ public static class CliApp
         ["--out"] = "Cli:Out",
         ["--seed"] = "Cli:Seed",
         ["--batch"] = "Cli:Batch",
+        ["--partner"] = "Cli:Partner",
         ["--role"] = "Cli:Token:role",
         ["--uscc"] = "Cli:Token:uscc",
         ["--jurisdiction"] = "Cli:Token:jurisdiction",
@@ -131,14 +132,16 @@ public static class CliApp
         var store = services.GetRequiredService<IStore>();
         await store.MigrateAsync(CancellationToken.None);
         // The CLI keeps no matching index: it only tells running instances to catch up.
-        var writer = new ProfileWriter(store, TimeProvider.System, [new NotifyOtherInstances(services.GetRequiredService<ChangeFeed>())]);
+        var writer = new ProfileWriter(store, TimeProvider.System, [new NotifyOtherInstances(services.GetRequiredService<ChangeFeed>())], FactAuthority.FromConfiguration(configuration));
         var importer = new ProfileImporter(writer);
         var format = ProfileFile.FormatOf(path);
         var totalBytes = new FileInfo(path).Length;
         using var stream = File.OpenRead(path);
         using var reader = new StreamReader(stream);
         var progress = new ProgressBar(() => stream.Position, totalBytes);
-        var summary = await importer.ImportAsync(ProfileFile.Read(reader, format), ProfileSource.PartnerFeed, $"cli:{Path.GetFileName(path)}",
+        var summary = await importer.ImportAsync(ProfileFile.Read(reader, format), ProfileSource.PartnerFeed,
+            // Whose feed the file is decides which of its fields are authoritative (TRUST.md §1; Huiqi__Trust__Owners__…).
+            FactAuthority.PartnerBy(configuration["Cli:Partner"] is { Length: > 0 } partner ? partner : $"cli:{Path.GetFileName(path)}"),
             configuration.GetValue("Cli:Batch", 20_000), progress);
         progress.Finish();
 

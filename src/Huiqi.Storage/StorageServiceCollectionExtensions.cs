@@ -60,6 +60,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IndexSync>();
         services.AddSingleton<IProfileChangeListener>(sp => sp.GetRequiredService<IndexSync>());
         services.AddSingleton<IProfileChangeListener>(sp => sp.GetRequiredService<ProfileCache>());
+        services.AddSingleton(FactAuthority.FromConfiguration(configuration)); // a wrong mapping stops start-up, naming the key
         services.AddSingleton<ProfileWriter>();
         services.AddSingleton<ProfileImporter>();
         services.AddSingleton<DemoSeeder>();

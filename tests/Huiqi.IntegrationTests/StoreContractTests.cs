@@ -23,12 +23,12 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Store = await CreateStoreAsync();
-        Assert.Equal(2, await Store.MigrateAsync(CancellationToken.None));
+        Assert.Equal(3, await Store.MigrateAsync(CancellationToken.None));
     }
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
-    private ProfileWriter Writer() => new(Store, TimeProvider.System, []);
+    private ProfileWriter Writer() => new(Store, TimeProvider.System, [], FactAuthority.None);
 
     private static List<EnterpriseProfile> Population(int count, int seed = 1) => [.. new PopulationGenerator(seed).Generate(count)];
 

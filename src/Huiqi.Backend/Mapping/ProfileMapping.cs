@@ -10,27 +10,33 @@ namespace Huiqi.Backend.Mapping;
 /// <summary>Profiles between the wire (proto enums, <c>optional</c> presence) and the domain (codes, null = absent).</summary>
 public static class ProfileMapping
 {
-    public static V1.EnterpriseProfile ToProto(StoredProfile stored)
+    public static V1.EnterpriseProfile ToProto(StoredProfile stored, Storage.Profiles.FactAuthority authority)
     {
         var proto = ToProto(stored.Profile);
         foreach (var (field, provenance) in stored.Provenance)
         {
-            proto.Provenance[field] = new V1.FieldProvenance
-            {
-                Source = provenance.Source switch
-                {
-                    ProfileSource.PartnerFeed => V1.ProfileSource.PartnerFeed,
-                    ProfileSource.SelfDeclared => V1.ProfileSource.SelfDeclared,
-                    _ => V1.ProfileSource.Staff,
-                },
-                SourceSystem = provenance.By,
-                ChangedAt = Timestamp.FromDateTimeOffset(provenance.ChangedAt),
-            };
+            proto.Provenance[field] = ToProto(field, provenance, authority);
         }
 
         proto.UpdatedAt = Timestamp.FromDateTimeOffset(stored.UpdatedAt);
         return proto;
     }
+
+    public static V1.FieldProvenance ToProto(string field, FieldProvenance provenance, Storage.Profiles.FactAuthority authority) => new()
+    {
+        Source = ToProto(provenance.Source),
+        SourceSystem = provenance.By,
+        ChangedAt = Timestamp.FromDateTimeOffset(provenance.ChangedAt),
+        Reference = provenance.Reference ?? "",
+        Authoritative = authority.IsAuthoritative(field, provenance),
+    };
+
+    public static V1.ProfileSource ToProto(ProfileSource source) => source switch
+    {
+        ProfileSource.PartnerFeed => V1.ProfileSource.PartnerFeed,
+        ProfileSource.SelfDeclared => V1.ProfileSource.SelfDeclared,
+        _ => V1.ProfileSource.Staff,
+    };
 
     public static V1.EnterpriseProfile ToProto(EnterpriseProfile p)
     {

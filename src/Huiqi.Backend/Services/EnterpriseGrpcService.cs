@@ -19,7 +19,7 @@ namespace Huiqi.Backend.Services;
 /// enterprise itself (self-declared), partner profiles:write, staff in jurisdiction, admin. A refusal says
 /// nothing about whether the enterprise exists.
 /// </summary>
-public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter writer, ProfileImporter importer) : EnterpriseService.EnterpriseServiceBase
+public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter writer, ProfileImporter importer, FactAuthority authority) : EnterpriseService.EnterpriseServiceBase
 {
     public override async Task<Contracts.V1.EnterpriseProfile> GetProfile(GetProfileRequest request, ServerCallContext context)
     {
@@ -40,7 +40,7 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
             throw RpcErrors.PermissionDenied(); // outside the jurisdiction, or not there: the same answer
         }
 
-        return ProfileMapping.ToProto(stored ?? throw RpcErrors.NotFound("企业画像"));
+        return ProfileMapping.ToProto(stored ?? throw RpcErrors.NotFound("企业画像"), authority);
     }
 
     public override async Task<Contracts.V1.EnterpriseProfile> UpsertProfile(UpsertProfileRequest request, ServerCallContext context)
@@ -70,8 +70,8 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
             throw RpcErrors.PermissionDenied();
         }
 
-        await writer.WriteAsync([new ProfileChange(profile!)], SourceOf(caller), caller.Name, context.CancellationToken);
-        return ProfileMapping.ToProto((await profiles.GetAsync(profile!.Uscc, context.CancellationToken))!);
+        await WriteAsync(new ProfileChange(profile!), caller, context.CancellationToken);
+        return ProfileMapping.ToProto((await profiles.GetAsync(profile!.Uscc, context.CancellationToken))!, authority);
     }
 
     public override async Task<Contracts.V1.EnterpriseProfile> PatchProfile(PatchProfileRequest request, ServerCallContext context)
@@ -123,8 +123,8 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
             throw RpcErrors.NotFound("企业画像");
         }
 
-        await writer.WriteAsync([new ProfileChange(patch, fields)], SourceOf(caller), caller.Name, context.CancellationToken);
-        return ProfileMapping.ToProto((await profiles.GetAsync(patch.Uscc, context.CancellationToken))!);
+        await WriteAsync(new ProfileChange(patch, fields), caller, context.CancellationToken);
+        return ProfileMapping.ToProto((await profiles.GetAsync(patch.Uscc, context.CancellationToken))!, authority);
     }
 
     public override async Task<ImportProfilesResponse> ImportProfiles(IAsyncStreamReader<ImportProfilesRequest> requestStream, ServerCallContext context)
@@ -167,6 +167,19 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
             Rejected = summary.Rejected,
             Errors = { summary.Errors.Select(e => new Contracts.V1.ImportRowError { Line = e.Line, Field = e.Field, Code = e.Code, Reason = e.Reason }) },
         };
+    }
+
+    /// <summary>One profile write under TRUST.md §2; a refusal names each field (409 <c>fact.authoritative</c>, 400 <c>fact.not_declarable</c>).</summary>
+    private async Task WriteAsync(ProfileChange change, Caller caller, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await writer.WriteAsync([change], SourceOf(caller), caller.Name, cancellationToken);
+        }
+        catch (FactRefusedException refused)
+        {
+            throw FactErrors.ToRpc(refused);
+        }
     }
 
     private static Caller CallerOf(ServerCallContext context) => new(context.GetHttpContext().User);

@@ -48,6 +48,14 @@ public static class ProfileJson
     /// <summary>The USCC given to policy examples that do not name one.</summary>
     public static readonly string ExampleUscc = Uscc.Complete("91000000EXAMPLE00");
 
+    /// <summary>One field's value as canonical JSON (<c>1200000</c>, <c>"620102"</c>, <c>[{…}]</c>), or null when absent.</summary>
+    public static string? FieldValueJson(EnterpriseProfile profile, string field)
+    {
+        var only = ProfileFields.Copy(new EnterpriseProfile { Uscc = profile.Uscc }, profile, field);
+        using var document = JsonDocument.Parse(Serialize(Normalize(only)));
+        return document.RootElement.TryGetProperty(MemberOfField(field)!, out var value) ? value.GetRawText() : null;
+    }
+
     public static string Serialize(EnterpriseProfile profile)
     {
         using var stream = new MemoryStream();

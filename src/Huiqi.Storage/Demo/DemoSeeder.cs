@@ -13,7 +13,7 @@ namespace Huiqi.Storage.Demo;
 /// 企业 awards, 专精特新 ladder, 新三板, 科技贷, 水电气, 仙桃's 免申即享 …), each published with its examples passing,
 /// and a synthetic population shaped after the seeds.
 /// </summary>
-public sealed class DemoSeeder(IStore store, ProfileWriter writer, TimeProvider clock, ILogger<DemoSeeder> logger)
+public sealed class DemoSeeder(IStore store, ProfileWriter writer, FactAuthority authority, TimeProvider clock, ILogger<DemoSeeder> logger)
 {
     public const string Actor = "demo-seed";
 
@@ -50,9 +50,19 @@ public sealed class DemoSeeder(IStore store, ProfileWriter writer, TimeProvider 
             await store.AppendAuditAsync(new AuditEntry(Actor, "system", "policy.publish", document.Policy.Id, 1, null, null), cancellationToken);
         }
 
+        // The population's facts arrive as their owners' feeds (TRUST.md §1): each partner sends the fields it owns; a
+        // field nobody owns comes from a supporting feed named after the seed.
+        var unowned = Domain.Profiles.ProfileFields.All.Where(f => authority.OwnerOf(f) is null).ToList();
+        var feeds = authority.Owners.Select(o => (By: FactAuthority.PartnerBy(o.Key), Fields: (IReadOnlyCollection<string>)[.. o.Value]))
+            .Append((By: FactAuthority.PartnerBy(Actor), Fields: unowned))
+            .Where(feed => feed.Fields.Count > 0)
+            .ToList();
         foreach (var batch in new PopulationGenerator().Generate(population, Domain.Common.Dates.TodayInChina(clock)).Chunk(5000))
         {
-            await writer.WriteAsync([.. batch.Select(p => new ProfileChange(p))], ProfileSource.PartnerFeed, Actor, cancellationToken);
+            foreach (var (by, fields) in feeds)
+            {
+                await writer.WriteAsync([.. batch.Select(p => new ProfileChange(p, fields))], ProfileSource.PartnerFeed, by, cancellationToken);
+            }
         }
 
         logger.LogInformation("demo data loaded: {Policies} policies, {Enterprises} enterprises", Policies().Count, population);

@@ -86,7 +86,7 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
         var changed = new List<string>();
         await foreach (var stored in store.StreamProfilesAsync(_lastSeq, cancellationToken))
         {
-            index.Upsert(stored.Profile);
+            index.Upsert(stored.Profile, ClaimsOf(stored));
             _lastSeq = Math.Max(_lastSeq, stored.ChangeSeq);
             if (!first)
             {
@@ -113,7 +113,7 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
     {
         foreach (var stored in written)
         {
-            index.Upsert(stored.Profile);
+            index.Upsert(stored.Profile, ClaimsOf(stored));
         }
 
         EnterprisesChanged?.Invoke([.. written.Select(w => w.Profile.Uscc)]);
@@ -127,6 +127,21 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
         PoliciesReloaded?.Invoke();
         await feed.PublishAsync(ChangeFeed.PoliciesChanged);
         _wake.Release();
+    }
+
+    /// <summary>The self-declared fields of a profile (TRUST.md §3), or null when it has none (the common case: no allocation).</summary>
+    public static IReadOnlyCollection<string>? ClaimsOf(StoredProfile stored)
+    {
+        List<string>? claims = null;
+        foreach (var (field, provenance) in stored.Provenance)
+        {
+            if (provenance.Source == ProfileSource.SelfDeclared)
+            {
+                (claims ??= []).Add(field);
+            }
+        }
+
+        return claims;
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>

@@ -23,8 +23,11 @@ public interface IStore
 
     Task<IReadOnlyDictionary<string, StoredProfile>> GetProfilesAsync(IReadOnlyCollection<string> usccs, CancellationToken cancellationToken);
 
-    /// <summary>Inserts or replaces the profiles in one transaction (all or none), stamping one new change sequence number on them.</summary>
-    Task<long> PutProfilesAsync(IReadOnlyList<StoredProfile> profiles, CancellationToken cancellationToken);
+    /// <summary>
+    /// Inserts or replaces the profiles in one transaction (all or none), stamping one new change sequence number on them;
+    /// <paramref name="audits"/> (the previous values they replace) join the hash chain in the same transaction.
+    /// </summary>
+    Task<long> PutProfilesAsync(IReadOnlyList<StoredProfile> profiles, CancellationToken cancellationToken, IReadOnlyList<AuditEntry>? audits = null);
 
     /// <summary>Profiles changed after <paramref name="afterSeq"/> in change order (0: every profile): start-up loading and the change feed.</summary>
     IAsyncEnumerable<StoredProfile> StreamProfilesAsync(long afterSeq, CancellationToken cancellationToken);
@@ -74,6 +77,16 @@ public interface IStore
 
     /// <summary>Marks the given (or, with none, all) unread messages of an enterprise read; returns how many changed.</summary>
     Task<int> MarkNotificationsReadAsync(string uscc, IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+
+    // ---- correction requests (TRUST.md §2.1) ----
+
+    /// <summary>Creates a correction request (if absent) or decides one (if still in the expected state), with its message and audit record; false when nothing applied.</summary>
+    Task<bool> ApplyCorrectionAsync(CorrectionChange change, CancellationToken cancellationToken);
+
+    Task<CorrectionRecord?> GetCorrectionAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Correction requests in id order (keyset paging with <see cref="CorrectionQuery.AfterId"/>).</summary>
+    Task<IReadOnlyList<CorrectionRecord>> QueryCorrectionsAsync(CorrectionQuery query, CancellationToken cancellationToken);
 
     /// <summary>Appends one record to the hash chain (serialised, so the chain never forks).</summary>
     Task<AuditRecord> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken);

@@ -94,6 +94,29 @@ internal static class Migrations
             ALTER TABLE notifications ADD COLUMN entitlement_id TEXT;
             ALTER TABLE notifications ADD COLUMN missing_fields TEXT;
             """),
+        new(3, "facts and verification", """
+            ALTER TABLE audit_log ADD COLUMN detail TEXT;
+            ALTER TABLE entitlements ADD COLUMN basis TEXT;
+            ALTER TABLE entitlements ADD COLUMN claims TEXT;
+            CREATE TABLE corrections (
+                id TEXT PRIMARY KEY,
+                uscc TEXT NOT NULL,
+                region TEXT,
+                field TEXT NOT NULL,
+                current_json TEXT,
+                current_provenance TEXT,
+                proposed_json TEXT,
+                reason TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                decided_by TEXT,
+                decision TEXT,
+                evidence_reference TEXT,
+                decided_at INTEGER
+            );
+            CREATE INDEX ix_corrections_status ON corrections (status, id);
+            CREATE INDEX ix_corrections_uscc ON corrections (uscc);
+            """),
     ];
 
     public static readonly Migration[] Postgres =
@@ -183,6 +206,29 @@ internal static class Migrations
             CREATE INDEX ix_entitlements_status ON entitlements (status, publicity_ends_on);
             ALTER TABLE notifications ADD COLUMN entitlement_id TEXT;
             ALTER TABLE notifications ADD COLUMN missing_fields TEXT;
+            """),
+        new(3, "facts and verification", """
+            ALTER TABLE audit_log ADD COLUMN detail TEXT;
+            ALTER TABLE entitlements ADD COLUMN basis TEXT;
+            ALTER TABLE entitlements ADD COLUMN claims TEXT;
+            CREATE TABLE corrections (
+                id TEXT PRIMARY KEY,
+                uscc TEXT NOT NULL,
+                region TEXT,
+                field TEXT NOT NULL,
+                current_json TEXT,
+                current_provenance TEXT,
+                proposed_json TEXT,
+                reason TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                decided_by TEXT,
+                decision TEXT,
+                evidence_reference TEXT,
+                decided_at BIGINT
+            );
+            CREATE INDEX ix_corrections_status ON corrections (status, id);
+            CREATE INDEX ix_corrections_uscc ON corrections (uscc);
             """),
     ];
 }

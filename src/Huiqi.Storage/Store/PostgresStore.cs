@@ -23,6 +23,9 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource, TimeProvider cloc
         return transaction;
     }
 
+    protected override Task LockAlsoAsync(DbConnection connection, DbTransaction transaction, long lockKey, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@lockKey)", new { lockKey }, transaction, cancellationToken: cancellationToken));
+
     protected override string AnyOf(string column, string parameter) => $"{column} = ANY({parameter})";
 
     /// <summary>Statements in batches of 1,000 per round trip (NpgsqlBatch), each with its own affected-row count.</summary>

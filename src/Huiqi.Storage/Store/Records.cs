@@ -1,3 +1,4 @@
+using Huiqi.Domain.Evaluation;
 using Huiqi.Domain.Policies;
 using Huiqi.Domain.Profiles;
 using Huiqi.Domain.Serialization;
@@ -12,8 +13,22 @@ public enum ProfileSource
     Staff,
 }
 
-/// <summary>The source of one field's current value and when it last changed.</summary>
-public sealed record FieldProvenance(ProfileSource Source, string By, DateTimeOffset ChangedAt);
+public static class ProfileSourceNames
+{
+    /// <summary>As stored and shown: <c>partner_feed</c>, <c>self_declared</c>, <c>staff</c>.</summary>
+    public static string Name(this ProfileSource source) => source switch
+    {
+        ProfileSource.PartnerFeed => "partner_feed",
+        ProfileSource.SelfDeclared => "self_declared",
+        _ => "staff",
+    };
+}
+
+/// <summary>
+/// The source of one field's current value (TRUST.md §1): who wrote it (<c>partner:tax-bureau</c>, <c>staff:officer-7</c>,
+/// <c>enterprise:USCC</c>), when it last changed, and the evidence reference given with a staff fact.
+/// </summary>
+public sealed record FieldProvenance(ProfileSource Source, string By, DateTimeOffset ChangedAt, string? Reference = null);
 
 /// <summary>A profile as stored: the facts, each field's provenance, a content fingerprint and its place in the change feed.</summary>
 public sealed record StoredProfile(
@@ -49,6 +64,9 @@ public enum EntitlementStatus
     Approved,
     Disbursed,
     Revoked,
+
+    /// <summary>待核验: the answer rests on self-declared facts (TRUST.md §4); it enters 公示 once they are verified.</summary>
+    AwaitingVerification,
 }
 
 /// <summary>
@@ -73,7 +91,14 @@ public sealed record EntitlementRecord(
     string? ObjectionReason = null,
     string? Resolution = null,
     string? ReceivingAccount = null,
-    string? PaymentReference = null);
+    string? PaymentReference = null)
+{
+    /// <summary>What it rests on (TRUST.md §3); approval and disbursement need <see cref="Basis.Verified"/>.</summary>
+    public Basis Basis { get; init; }
+
+    /// <summary>With <see cref="Basis.SelfDeclared"/>: the self-declared fields it rests on, sorted.</summary>
+    public IReadOnlyList<string> Claims { get; init; } = [];
+}
 
 /// <summary>One inbox message. Its id is derived from what it is about, so the same message is never stored twice.</summary>
 public sealed record NotificationRecord(
@@ -124,7 +149,11 @@ public sealed record EntitlementQuery(
     int Limit = int.MaxValue);
 
 /// <summary>What an audited action says; the store adds its place in the hash chain.</summary>
-public sealed record AuditEntry(string Who, string Role, string What, string? PolicyId, int? PolicyVersion, string? Subject, string? SnapshotHash);
+public sealed record AuditEntry(string Who, string Role, string What, string? PolicyId, int? PolicyVersion, string? Subject, string? SnapshotHash)
+{
+    /// <summary>JSON of what the action saw and changed: previous values and their provenance, the claims verified, a reason.</summary>
+    public string? Detail { get; init; }
+}
 
 /// <summary>An audit record as stored: the entry, when, and the chain (hash = SHA-256 over the previous hash and the record).</summary>
 public sealed record AuditRecord(long Seq, AuditEntry Entry, DateTimeOffset At, string PreviousHash, string Hash);
@@ -132,3 +161,35 @@ public sealed record AuditRecord(long Seq, AuditEntry Entry, DateTimeOffset At, 
 /// <summary>A write refused because a published policy version is immutable.</summary>
 public sealed class PublishedVersionImmutableException(string policyId, int version)
     : InvalidOperationException($"policy {policyId} version {version} is published and cannot change");
+
+public enum CorrectionStatus
+{
+    Pending,
+    Accepted,
+    Refused,
+}
+
+/// <summary>
+/// A correction request (异议, TRUST.md §2.1): the enterprise contests a fact it may not overwrite, staff accept it
+/// (the proposed value becomes a staff fact) or refuse it, with a reason. Values are canonical JSON; null: absent.
+/// </summary>
+public sealed record CorrectionRecord(
+    string Id,
+    string Uscc,
+    string? Region,
+    string Field,
+    string? CurrentJson,
+    FieldProvenance? Current,
+    string? ProposedJson,
+    string Reason,
+    CorrectionStatus Status,
+    DateTimeOffset CreatedAt,
+    string? DecidedBy = null,
+    string? Decision = null,
+    string? EvidenceReference = null,
+    DateTimeOffset? DecidedAt = null);
+
+/// <summary>A correction written only if it is still in <see cref="From"/> (null: only if it does not exist yet), with its message and audit record.</summary>
+public sealed record CorrectionChange(CorrectionRecord Correction, CorrectionStatus? From, NotificationRecord? Notification, AuditEntry Audit);
+
+public sealed record CorrectionQuery(CorrectionStatus? Status = null, string? Uscc = null, string? RegionPrefix = null, string? AfterId = null, int Limit = int.MaxValue);

@@ -26,6 +26,11 @@ internal static class RowCodec
                 writer.WriteString("source", SourceName(p.Source));
                 writer.WriteString("by", p.By);
                 writer.WriteNumber("at", ToMillis(p.ChangedAt));
+                if (p.Reference is { } reference)
+                {
+                    writer.WriteString("reference", reference);
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -44,20 +49,16 @@ internal static class RowCodec
             result[field.Name] = new FieldProvenance(
                 ParseSource(field.Value.GetProperty("source").GetString()),
                 field.Value.GetProperty("by").GetString() ?? "",
-                FromMillis(field.Value.GetProperty("at").GetInt64()));
+                FromMillis(field.Value.GetProperty("at").GetInt64()),
+                field.Value.TryGetProperty("reference", out var reference) ? reference.GetString() : null);
         }
 
         return result;
     }
 
-    public static string SourceName(ProfileSource source) => source switch
-    {
-        ProfileSource.PartnerFeed => "partner_feed",
-        ProfileSource.SelfDeclared => "self_declared",
-        _ => "staff",
-    };
+    public static string SourceName(ProfileSource source) => source.Name();
 
-    private static ProfileSource ParseSource(string? name) => name switch
+    public static ProfileSource ParseSource(string? name) => name switch
     {
         "partner_feed" => ProfileSource.PartnerFeed,
         "self_declared" => ProfileSource.SelfDeclared,
@@ -96,12 +97,23 @@ internal static class RowCodec
             previousHash, seq.ToString(CultureInfo.InvariantCulture), entry.Who, entry.Role, entry.What, entry.PolicyId ?? "",
             entry.PolicyVersion?.ToString(CultureInfo.InvariantCulture) ?? "", entry.Subject ?? "", entry.SnapshotHash ?? "",
             at.ToString(CultureInfo.InvariantCulture));
+        if (entry.Detail is { } detail)
+        {
+            canonical += '\u001f' + detail; // records written before details existed keep their hashes
+        }
+
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 
-    public static string EntitlementStatusName(EntitlementStatus status) => status.ToString().ToLowerInvariant();
+    public static string EntitlementStatusName(EntitlementStatus status) =>
+        status == EntitlementStatus.AwaitingVerification ? "awaiting_verification" : status.ToString().ToLowerInvariant();
 
-    public static EntitlementStatus ParseEntitlementStatus(string name) => Enum.Parse<EntitlementStatus>(name, ignoreCase: true);
+    public static EntitlementStatus ParseEntitlementStatus(string name) =>
+        name == "awaiting_verification" ? EntitlementStatus.AwaitingVerification : Enum.Parse<EntitlementStatus>(name, ignoreCase: true);
+
+    public static string CorrectionStatusName(CorrectionStatus status) => status.ToString().ToLowerInvariant();
+
+    public static CorrectionStatus ParseCorrectionStatus(string name) => Enum.Parse<CorrectionStatus>(name, ignoreCase: true);
 
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 }

@@ -22,6 +22,9 @@ public abstract class SqlStore(TimeProvider clock) : IStore
     /// <summary>Starts a transaction that writers take one at a time (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).</summary>
     protected abstract Task<DbTransaction> BeginSerializedAsync(DbConnection connection, long lockKey, CancellationToken cancellationToken);
 
+    /// <summary>Takes a second writer lock inside a serialised transaction (PostgreSQL; SQLite's one writer already holds everything).</summary>
+    protected virtual Task LockAlsoAsync(DbConnection connection, DbTransaction transaction, long lockKey, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>SQL for "column is one of the array parameter's values" (Dapper expands a list for SQLite; PostgreSQL takes the array).</summary>
     protected abstract string AnyOf(string column, string parameter);
 
@@ -109,7 +112,7 @@ public abstract class SqlStore(TimeProvider clock) : IStore
 
     protected static string SelectProfilesSql(string usccCondition) => $"SELECT {ProfileColumns} FROM enterprises WHERE {usccCondition}";
 
-    public async Task<long> PutProfilesAsync(IReadOnlyList<StoredProfile> profiles, CancellationToken cancellationToken)
+    public async Task<long> PutProfilesAsync(IReadOnlyList<StoredProfile> profiles, CancellationToken cancellationToken, IReadOnlyList<AuditEntry>? audits = null)
     {
         if (profiles.Count == 0)
         {
@@ -120,6 +123,22 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         await using var transaction = await BeginSerializedAsync(connection, ProfileWriteLock, cancellationToken);
         var seq = await NextChangeSeqAsync(connection, transaction, cancellationToken);
         await WriteProfileRowsAsync(connection, transaction, profiles, seq, cancellationToken);
+        if (audits is { Count: > 0 })
+        {
+            // Always profile lock, then audit lock (ApplyAsync takes only the audit lock): no two writers wait on each other.
+            await LockAlsoAsync(connection, transaction, AuditLock, cancellationToken);
+            var chain = await AuditTailAsync(connection, transaction, cancellationToken);
+            var links = new List<Statement>(audits.Count);
+            foreach (var audit in audits)
+            {
+                var (link, next) = AuditLink(chain, audit);
+                links.Add(link);
+                chain = next;
+            }
+
+            await ExecuteAllAsync(connection, transaction, links, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return seq;
     }
@@ -289,17 +308,25 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         public string? Resolution { get; set; }
         public string? ReceivingAccount { get; set; }
         public string? PaymentReference { get; set; }
+        public string? Basis { get; set; }
+        public string? Claims { get; set; }
 
         public EntitlementRecord ToRecord() => new(Id, Uscc, PolicyId, PolicyVersion, Period, RowCodec.ParseEntitlementStatus(Status), AmountFen,
             RowCodec.FromMillis(CreatedAt), RowCodec.FromMillis(UpdatedAt), Region, TechDomains, EnterpriseName, ApprovedAmountFen,
-            Domain.Common.Dates.TryParse(PublicityEndsOn, out var ends) ? ends : null, ObjectionReason, Resolution, ReceivingAccount, PaymentReference);
+            Domain.Common.Dates.TryParse(PublicityEndsOn, out var ends) ? ends : null, ObjectionReason, Resolution, ReceivingAccount, PaymentReference)
+        {
+            // Rows from before migration 3 have no basis: they were created from facts as they were, and count as verified.
+            Basis = Basis == "self_declared" ? Domain.Evaluation.Basis.SelfDeclared : Domain.Evaluation.Basis.Verified,
+            Claims = Claims is { Length: > 0 } claims ? claims.Split(',') : [],
+        };
     }
 
     private const string EntitlementColumns = """
         id AS Id, uscc AS Uscc, policy_id AS PolicyId, policy_version AS PolicyVersion, period AS Period, status AS Status,
         amount_fen AS AmountFen, created_at AS CreatedAt, updated_at AS UpdatedAt, region AS Region, tech_domains AS TechDomains,
         enterprise_name AS EnterpriseName, approved_amount_fen AS ApprovedAmountFen, publicity_ends_on AS PublicityEndsOn,
-        objection_reason AS ObjectionReason, resolution AS Resolution, receiving_account AS ReceivingAccount, payment_reference AS PaymentReference
+        objection_reason AS ObjectionReason, resolution AS Resolution, receiving_account AS ReceivingAccount, payment_reference AS PaymentReference,
+        basis AS Basis, claims AS Claims
         """;
 
     /// <summary>One SQL statement with its named parameters (names without the @).</summary>
@@ -328,7 +355,8 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         ["TechDomains"] = e.TechDomains, ["EnterpriseName"] = e.EnterpriseName, ["ApprovedAmountFen"] = e.ApprovedAmountFen,
         ["PublicityEndsOn"] = e.PublicityEndsOn is { } d ? Domain.Common.Dates.Format(d) : null,
         ["ObjectionReason"] = e.ObjectionReason, ["Resolution"] = e.Resolution, ["ReceivingAccount"] = e.ReceivingAccount,
-        ["PaymentReference"] = e.PaymentReference,
+        ["PaymentReference"] = e.PaymentReference, ["Basis"] = Domain.Evaluation.AnswerBasis.Name(e.Basis),
+        ["Claims"] = e.Claims.Count > 0 ? string.Join(',', e.Claims) : null,
     };
 
     private Statement TransitionStatement(EntitlementTransition transition)
@@ -345,16 +373,16 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         return new Statement($"""
             UPDATE entitlements SET status = @Status, updated_at = @UpdatedAt, amount_fen = @AmountFen, approved_amount_fen = @ApprovedAmountFen,
                 publicity_ends_on = @PublicityEndsOn, objection_reason = @ObjectionReason, resolution = @Resolution,
-                receiving_account = @ReceivingAccount, payment_reference = @PaymentReference
+                receiving_account = @ReceivingAccount, payment_reference = @PaymentReference, basis = @Basis, claims = @Claims
             WHERE id = @Id AND {AnyOf("status", "@From")}{amountCheck}
             """, parameters);
     }
 
     private const string InsertEntitlementSql = """
         INSERT INTO entitlements (id, uscc, policy_id, policy_version, period, status, amount_fen, created_at, updated_at, region, tech_domains,
-            enterprise_name, approved_amount_fen, publicity_ends_on, objection_reason, resolution, receiving_account, payment_reference)
+            enterprise_name, approved_amount_fen, publicity_ends_on, objection_reason, resolution, receiving_account, payment_reference, basis, claims)
         VALUES (@Id, @Uscc, @PolicyId, @PolicyVersion, @Period, @Status, @AmountFen, @CreatedAt, @UpdatedAt, @Region, @TechDomains,
-            @EnterpriseName, @ApprovedAmountFen, @PublicityEndsOn, @ObjectionReason, @Resolution, @ReceivingAccount, @PaymentReference)
+            @EnterpriseName, @ApprovedAmountFen, @PublicityEndsOn, @ObjectionReason, @Resolution, @ReceivingAccount, @PaymentReference, @Basis, @Claims)
         ON CONFLICT DO NOTHING
         """;
 
@@ -530,6 +558,99 @@ public abstract class SqlStore(TimeProvider clock) : IStore
             : await connection.ExecuteAsync(new CommandDefinition($"UPDATE notifications SET read = TRUE WHERE uscc = @uscc AND read = FALSE AND {AnyOf("id", "@ids")}", new { uscc, ids = ids.ToArray() }, cancellationToken: cancellationToken));
     }
 
+    // ---- corrections ----
+
+    private sealed class CorrectionRow
+    {
+        public string Id { get; set; } = "";
+        public string Uscc { get; set; } = "";
+        public string? Region { get; set; }
+        public string Field { get; set; } = "";
+        public string? CurrentJson { get; set; }
+        public string? CurrentProvenance { get; set; }
+        public string? ProposedJson { get; set; }
+        public string Reason { get; set; } = "";
+        public string Status { get; set; } = "";
+        public long CreatedAt { get; set; }
+        public string? DecidedBy { get; set; }
+        public string? Decision { get; set; }
+        public string? EvidenceReference { get; set; }
+        public long? DecidedAt { get; set; }
+
+        public CorrectionRecord ToRecord() => new(Id, Uscc, Region, Field, CurrentJson,
+            CurrentProvenance is { } p ? RowCodec.ReadProvenance(p).GetValueOrDefault(Field) : null, ProposedJson, Reason,
+            RowCodec.ParseCorrectionStatus(Status), RowCodec.FromMillis(CreatedAt), DecidedBy, Decision, EvidenceReference,
+            DecidedAt is { } at ? RowCodec.FromMillis(at) : null);
+    }
+
+    private const string CorrectionColumns = """
+        id AS Id, uscc AS Uscc, region AS Region, field AS Field, current_json AS CurrentJson, current_provenance AS CurrentProvenance,
+        proposed_json AS ProposedJson, reason AS Reason, status AS Status, created_at AS CreatedAt, decided_by AS DecidedBy,
+        decision AS Decision, evidence_reference AS EvidenceReference, decided_at AS DecidedAt
+        """;
+
+    public async Task<bool> ApplyCorrectionAsync(CorrectionChange change, CancellationToken cancellationToken)
+    {
+        var c = change.Correction;
+        var parameters = new Dictionary<string, object?>
+        {
+            ["Id"] = c.Id, ["Uscc"] = c.Uscc, ["Region"] = c.Region, ["Field"] = c.Field, ["CurrentJson"] = c.CurrentJson,
+            ["CurrentProvenance"] = c.Current is { } p ? RowCodec.ProvenanceJson(new Dictionary<string, FieldProvenance> { [c.Field] = p }) : null,
+            ["ProposedJson"] = c.ProposedJson, ["Reason"] = c.Reason, ["Status"] = RowCodec.CorrectionStatusName(c.Status),
+            ["CreatedAt"] = RowCodec.ToMillis(c.CreatedAt), ["DecidedBy"] = c.DecidedBy, ["Decision"] = c.Decision,
+            ["EvidenceReference"] = c.EvidenceReference, ["DecidedAt"] = c.DecidedAt is { } at ? RowCodec.ToMillis(at) : null,
+            ["From"] = change.From is { } from ? RowCodec.CorrectionStatusName(from) : null,
+        };
+        var step = change.From is null
+            ? new Statement("""
+                INSERT INTO corrections (id, uscc, region, field, current_json, current_provenance, proposed_json, reason, status, created_at,
+                    decided_by, decision, evidence_reference, decided_at)
+                VALUES (@Id, @Uscc, @Region, @Field, @CurrentJson, @CurrentProvenance, @ProposedJson, @Reason, @Status, @CreatedAt,
+                    @DecidedBy, @Decision, @EvidenceReference, @DecidedAt)
+                ON CONFLICT DO NOTHING
+                """, parameters)
+            : new Statement("""
+                UPDATE corrections SET status = @Status, decided_by = @DecidedBy, decision = @Decision, evidence_reference = @EvidenceReference,
+                    decided_at = @DecidedAt
+                WHERE id = @Id AND status = @From
+                """, parameters);
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await BeginSerializedAsync(connection, AuditLock, cancellationToken);
+        if ((await ExecuteAllAsync(connection, transaction, [step], cancellationToken))[0] == 0)
+        {
+            return false; // already there, or already decided
+        }
+
+        var (link, _) = AuditLink(await AuditTailAsync(connection, transaction, cancellationToken), change.Audit);
+        await ExecuteAllAsync(connection, transaction, change.Notification is { } n ? [NotificationStatement(n), link] : [link], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<CorrectionRecord?> GetCorrectionAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<CorrectionRow>(new CommandDefinition(
+            $"SELECT {CorrectionColumns} FROM corrections WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return row?.ToRecord();
+    }
+
+    public async Task<IReadOnlyList<CorrectionRecord>> QueryCorrectionsAsync(CorrectionQuery query, CancellationToken cancellationToken)
+    {
+        var where = new List<string>();
+        var parameters = new DynamicParameters();
+        if (query.Status is { } status) { where.Add("status = @Status"); parameters.Add("Status", RowCodec.CorrectionStatusName(status)); }
+        if (query.Uscc is { } uscc) { where.Add("uscc = @Uscc"); parameters.Add("Uscc", uscc); }
+        if (query.RegionPrefix is { Length: > 0 } prefix) { where.Add("region LIKE @RegionPrefix"); parameters.Add("RegionPrefix", prefix + "%"); }
+        if (query.AfterId is { } after) { where.Add("id > @AfterId"); parameters.Add("AfterId", after); }
+        var sql = $"SELECT {CorrectionColumns} FROM corrections{(where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")} ORDER BY id";
+        if (query.Limit < int.MaxValue) { sql += " LIMIT @Limit"; parameters.Add("Limit", query.Limit); }
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<CorrectionRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToRecord())];
+    }
+
     // ---- audit ----
 
     private sealed class AuditRow
@@ -545,11 +666,12 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         public long At { get; set; }
         public string PrevHash { get; set; } = "";
         public string Hash { get; set; } = "";
+        public string? Detail { get; set; }
 
-        public AuditRecord ToRecord() => new(Seq, new AuditEntry(Who, Role, What, PolicyId, PolicyVersion, Subject, SnapshotHash), RowCodec.FromMillis(At), PrevHash, Hash);
+        public AuditRecord ToRecord() => new(Seq, new AuditEntry(Who, Role, What, PolicyId, PolicyVersion, Subject, SnapshotHash) { Detail = Detail }, RowCodec.FromMillis(At), PrevHash, Hash);
     }
 
-    private const string AuditColumns = "seq AS Seq, who AS Who, role AS Role, what AS What, policy_id AS PolicyId, policy_version AS PolicyVersion, subject AS Subject, snapshot_hash AS SnapshotHash, at AS At, prev_hash AS PrevHash, hash AS Hash";
+    private const string AuditColumns = "seq AS Seq, who AS Who, role AS Role, what AS What, policy_id AS PolicyId, policy_version AS PolicyVersion, subject AS Subject, snapshot_hash AS SnapshotHash, at AS At, prev_hash AS PrevHash, hash AS Hash, detail AS Detail";
 
     public async Task<AuditRecord> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
@@ -585,14 +707,14 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         var hash = RowCodec.AuditHash(tail.Hash, seq, entry, at);
         var link = new Statement(
             """
-            INSERT INTO audit_log (seq, who, role, what, policy_id, policy_version, subject, snapshot_hash, at, prev_hash, hash)
-            VALUES (@Seq, @Who, @Role, @What, @PolicyId, @PolicyVersion, @Subject, @SnapshotHash, @At, @PrevHash, @Hash)
+            INSERT INTO audit_log (seq, who, role, what, policy_id, policy_version, subject, snapshot_hash, at, prev_hash, hash, detail)
+            VALUES (@Seq, @Who, @Role, @What, @PolicyId, @PolicyVersion, @Subject, @SnapshotHash, @At, @PrevHash, @Hash, @Detail)
             """,
             new Dictionary<string, object?>
             {
                 ["Seq"] = seq, ["Who"] = entry.Who, ["Role"] = entry.Role, ["What"] = entry.What, ["PolicyId"] = entry.PolicyId,
                 ["PolicyVersion"] = entry.PolicyVersion, ["Subject"] = entry.Subject, ["SnapshotHash"] = entry.SnapshotHash,
-                ["At"] = at, ["PrevHash"] = tail.Hash, ["Hash"] = hash,
+                ["At"] = at, ["PrevHash"] = tail.Hash, ["Hash"] = hash, ["Detail"] = entry.Detail,
             });
         return (link, (seq, tail.Hash, hash, at));
     }

@@ -34,7 +34,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     {
         var store = new SqliteStore(new StorageOptions { DataDir = _dataDir }, TimeProvider.System);
         await store.MigrateAsync(CancellationToken.None);
-        var writer = new ProfileWriter(store, TimeProvider.System, []);
+        var writer = new ProfileWriter(store, TimeProvider.System, [], FactAuthority.None);
         foreach (var chunk in new PopulationGenerator(41).Generate(Population).Chunk(20_000))
         {
             await writer.WriteAsync([.. chunk.Select(p => new ProfileChange(p))], ProfileSource.PartnerFeed, "crash-test", CancellationToken.None);

@@ -249,7 +249,7 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
         for (var round = 0; round < 20; round++)
         {
             var firms = Enumerable.Range(1, random.Next(2, 9)).Select(i => Firm(round * 100 + i, random.Next(10, 1_000))).ToList();
-            firms.ForEach(_index.Upsert);
+            firms.ForEach(f => _index.Upsert(f));
             var budget = random.NextInt64(1, 5_000_000);
             var policy = Award($"p-round-{round}", $"employees >= 10 and region under 620102", budget: budget) with
             {
