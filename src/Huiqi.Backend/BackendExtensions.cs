@@ -36,6 +36,7 @@ public static class BackendExtensions
         services.AddSingleton<Entitlements.EntitlementWorkflow>();
         services.AddSingleton<Entitlements.EntitlementScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<Entitlements.EntitlementScheduler>());
+        services.AddSingleton<Verification.VerificationDesk>();
 
         var redisConfigured = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis"));
         services.AddGrpcHealthChecks(options =>
@@ -51,7 +52,7 @@ public static class BackendExtensions
         return builder;
     }
 
-    /// <summary>The four services of the contract, health and reflection.</summary>
+    /// <summary>The five services of the contract, health and reflection.</summary>
     public static IEndpointRouteBuilder MapHuiqiBackend(this IEndpointRouteBuilder endpoints)
     {
         // Every huiqi.v1 RPC needs a valid token with a known role; each RPC then checks the resource (see Auth/Caller).
@@ -59,6 +60,7 @@ public static class BackendExtensions
         endpoints.MapGrpcService<EnterpriseGrpcService>().RequireAuthorization(AuthExtensions.AnyRole);
         endpoints.MapGrpcService<EligibilityGrpcService>().RequireAuthorization(AuthExtensions.AnyRole);
         endpoints.MapGrpcService<EntitlementGrpcService>().RequireAuthorization(AuthExtensions.AnyRole);
+        endpoints.MapGrpcService<VerificationGrpcService>().RequireAuthorization(AuthExtensions.AnyRole);
         // Health and reflection stay open: probes and grpcurl need them, and they reveal no data.
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();

@@ -12,6 +12,7 @@ using Huiqi.Gateway.Http;
 using Huiqi.Gateway.Notifications;
 using Huiqi.Gateway.OpenApi;
 using Huiqi.Gateway.Policies;
+using Huiqi.Gateway.Verification;
 using Microsoft.AspNetCore.ResponseCompression;
 
 namespace Huiqi.Gateway;
@@ -107,6 +108,7 @@ public static class GatewayExtensions
             .MapEnterprises()
             .MapEligibility()
             .MapEntitlements()
+            .MapVerifications()
             .MapNotifications()
             .MapHome();
         return app;

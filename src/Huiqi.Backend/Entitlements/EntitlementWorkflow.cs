@@ -28,7 +28,13 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
 {
     public const string SystemActor = "system:huiqi", SystemRole = "system";
 
-    private static readonly StoredStatus[] BeforeApproval = [StoredStatus.Matched, StoredStatus.Publicized, StoredStatus.Confirmed, StoredStatus.Objected];
+    private static readonly StoredStatus[] BeforeApproval = [StoredStatus.AwaitingVerification, StoredStatus.Matched, StoredStatus.Publicized, StoredStatus.Confirmed, StoredStatus.Objected];
+
+    /// <summary>Where an answer that comes to rest on claims sends the entitlement back to verification (an objection is left to staff).</summary>
+    private static readonly StoredStatus[] Unverifiable = [StoredStatus.Matched, StoredStatus.Publicized, StoredStatus.Confirmed];
+
+    /// <summary>The resolution of an entitlement revoked because staff rejected the claims it rested on.</summary>
+    public const string RejectedPrefix = "核验未通过：";
     private static readonly StoredStatus[] Answerable = [StoredStatus.Matched, StoredStatus.Publicized];
 
     private readonly WorkingDays _workingDays = options.Calendar();
@@ -90,16 +96,16 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
             {
                 if (index.GetProfile(outcome.Uscc) is { } profile)
                 {
-                    changes.Add(Create(policy, period, profile, outcome.AmountFen, now));
+                    changes.Add(Create(policy, period, profile, outcome.AmountFen, outcome.Basis, outcome.Claims ?? [], now));
                 }
             }
-            else if (IsReinstatable(held))
+            else if (IsReinstatable(held, outcome.Basis))
             {
-                changes.Add(Reinstate(held, policy, outcome.AmountFen, now));
+                changes.Add(Reinstate(held, policy, outcome.AmountFen, outcome.Basis, outcome.Claims ?? [], now));
             }
-            else if (IsRepriceable(held, outcome.AmountFen))
+            else if (Follow(held, policy, outcome.AmountFen, outcome.Basis, outcome.Claims ?? [], now) is { } step)
             {
-                changes.Add(Reprice(held, policy, outcome.AmountFen, now));
+                changes.Add(step);
             }
         }
 
@@ -164,13 +170,13 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
                 switch (answer.Status)
                 {
                     case EligibilityStatus.Eligible when mine is null:
-                        changes.Add(Create(policy, period, profile, answer.AmountFen, now));
+                        changes.Add(Create(policy, period, profile, answer.AmountFen, answer.Basis, answer.Claims, now));
                         break;
-                    case EligibilityStatus.Eligible when IsReinstatable(mine):
-                        changes.Add(Reinstate(mine, policy, answer.AmountFen, now));
+                    case EligibilityStatus.Eligible when IsReinstatable(mine, answer.Basis):
+                        changes.Add(Reinstate(mine!, policy, answer.AmountFen, answer.Basis, answer.Claims, now));
                         break;
-                    case EligibilityStatus.Eligible when IsRepriceable(mine, answer.AmountFen):
-                        changes.Add(Reprice(mine!, policy, answer.AmountFen, now));
+                    case EligibilityStatus.Eligible when Follow(mine!, policy, answer.AmountFen, answer.Basis, answer.Claims, now) is { } step:
+                        changes.Add(step);
                         break;
                     case EligibilityStatus.Unknown when mine is null && answer.MissingFields.Count > 0:
                         changes.Add(new WorkflowChange(Notification: MissingFieldsNotice(policy, uscc, answer.MissingFields, now)));
@@ -244,14 +250,58 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         {
             var now = clock.GetUtcNow();
             var (t, b) = Messages.StatusChanged(policyTitle, uphold ? $"异议成立，已撤销：{resolution}" : $"异议未成立，已确认：{resolution}");
+            // A dismissed objection confirms the entitlement, unless it has come to rest on claims meanwhile: then they are checked first.
+            var dismissedTo = e.Basis == Basis.SelfDeclared ? StoredStatus.AwaitingVerification : StoredStatus.Confirmed;
             return Transition(e, [StoredStatus.Objected],
-                e with { Status = uphold ? StoredStatus.Revoked : StoredStatus.Confirmed, Resolution = resolution, UpdatedAt = now },
+                e with { Status = uphold ? StoredStatus.Revoked : dismissedTo, Resolution = resolution, UpdatedAt = now },
                 Notice(e, "status_changed", t, b, now, uphold ? "objection_upheld" : "objection_dismissed"),
                 Audit(caller, uphold ? "entitlement.objection_upheld" : "entitlement.objection_dismissed", e));
         });
 
+    /// <summary>
+    /// Staff verified the claims an entitlement rested on (they are staff facts now): it proceeds to 公示. If the pass that
+    /// followed the new facts moved it already, the officer's decision is recorded all the same.
+    /// </summary>
+    public async Task<EntitlementRecord> VerifyAsync(EntitlementRecord e, string policyTitle, IReadOnlyList<string> claims, string detail, Caller caller, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var step = Transition(e, [StoredStatus.AwaitingVerification],
+            e with { Status = StoredStatus.Matched, Basis = Basis.Verified, Claims = [], UpdatedAt = now },
+            Notice(e, "verification", Messages.Verified(policyTitle, claims), now, "verified"),
+            Audit(caller, "entitlement.verify", e) with { Detail = detail });
+        if ((await ApplyAsync([step], cancellationToken)).Count > 0)
+        {
+            return step.Transition!.To;
+        }
+
+        var current = await store.GetEntitlementAsync(e.Id, cancellationToken);
+        if (current is { Basis: Basis.Verified } && current.Status is StoredStatus.Matched or StoredStatus.Publicized)
+        {
+            await store.AppendAuditAsync(Audit(caller, "entitlement.verify", e) with { Detail = detail }, cancellationToken);
+            return current;
+        }
+
+        throw new EntitlementRefusedException("entitlement.state", $"当前状态（{StatusName(current?.Status ?? e.Status)}）不允许此操作");
+    }
+
+    /// <summary>Staff rejected the claims: the entitlement is revoked with the reason, the enterprise told; the claims stay claims.</summary>
+    public Task<EntitlementRecord> RejectAsync(string id, string policyTitle, string reason, string detail, Caller caller, CancellationToken cancellationToken) =>
+        CommandAsync(id, caller, cancellationToken, e =>
+        {
+            var now = clock.GetUtcNow();
+            return Transition(e, [StoredStatus.AwaitingVerification],
+                e with { Status = StoredStatus.Revoked, Resolution = RejectedPrefix + reason, UpdatedAt = now },
+                Notice(e, "verification", Messages.VerificationRejected(policyTitle, e.Claims, reason), now, $"rejected-{now.ToUnixTimeMilliseconds()}"),
+                Audit(caller, "entitlement.reject", e) with { Detail = detail });
+        });
+
     public Task<EntitlementRecord> DisburseAsync(string id, string reference, Caller caller, string policyTitle, CancellationToken cancellationToken) =>
-        CommandAsync(id, caller, cancellationToken, e => Disburse(e, reference, caller, policyTitle, clock.GetUtcNow()));
+        CommandAsync(id, caller, cancellationToken, e => e.Basis == Basis.SelfDeclared || e.Status == StoredStatus.AwaitingVerification
+            ? throw Unverified([e.Id])
+            : Disburse(e, reference, caller, policyTitle, clock.GetUtcNow()));
+
+    private static EntitlementRefusedException Unverified(IReadOnlyList<string> ids) =>
+        new("entitlement.unverified", $"以下资金依据企业自报信息，须先核验：{string.Join("、", ids.Take(5))}{(ids.Count > 5 ? $" 等 {ids.Count} 笔" : "")}");
 
     /// <summary>
     /// A payment file of one policy: every approved entitlement named becomes disbursed with its reference. One already
@@ -275,6 +325,10 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
             else if (e.Status == StoredStatus.Disbursed)
             {
                 outcomes[id] = e.PaymentReference == reference ? e : new DisbursementRefusal(id, "entitlement.paid_elsewhere", $"已按支付流水号 {e.PaymentReference} 拨付");
+            }
+            else if (e.Basis == Basis.SelfDeclared || e.Status == StoredStatus.AwaitingVerification)
+            {
+                outcomes[id] = new DisbursementRefusal(id, "entitlement.unverified", "依据企业自报信息，须先核验");
             }
             else if (e.Status != StoredStatus.Approved)
             {
@@ -328,10 +382,20 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
     private async Task<ApprovalResult> ApproveOnceAsync(Policy policy, IReadOnlyCollection<string> ids, Caller caller, CancellationToken cancellationToken)
     {
         var all = await store.QueryEntitlementsAsync(new EntitlementQuery(PolicyId: policy.Id), cancellationToken);
-        var confirmed = all.Where(e => e.Status == StoredStatus.Confirmed).ToList();
+        // TRUST.md §4: nothing resting on claims is approved; named ones are refused, the rest are listed as waiting.
+        bool RestsOnClaims(EntitlementRecord e) => e.Status == StoredStatus.AwaitingVerification || (e.Basis == Basis.SelfDeclared && BeforeApproval.Contains(e.Status));
+        var confirmed = all.Where(e => e.Status == StoredStatus.Confirmed && e.Basis == Basis.Verified).ToList();
+        var waitingForVerification = all.Where(RestsOnClaims).Select(e => e.Id).Order(StringComparer.Ordinal).ToList();
         if (ids.Count > 0)
         {
             var byId = all.ToDictionary(e => e.Id, StringComparer.Ordinal);
+            var unverified = ids.Where(id => byId.TryGetValue(id, out var e) && RestsOnClaims(e)).ToList();
+            if (unverified.Count > 0)
+            {
+                throw Unverified(unverified);
+            }
+
+            waitingForVerification = [];
             var wrong = ids.Where(id => !byId.TryGetValue(id, out var e) || e.Status != StoredStatus.Confirmed).ToList();
             if (wrong.Count > 0)
             {
@@ -347,7 +411,7 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         var batch = confirmed.Where(e => e.AmountFen is not null).OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
         if (batch.Count == 0)
         {
-            return new ApprovalResult([], 0, false, waiting);
+            return new ApprovalResult([], 0, false, waiting, waitingForVerification);
         }
 
         var approvedBefore = all.Where(e => e.Status is StoredStatus.Approved or StoredStatus.Disbursed).Sum(e => e.ApprovedAmountFen ?? 0);
@@ -372,17 +436,25 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         }).ToList();
         var applied = await ApplyAsync(changes, cancellationToken, policy.BudgetFen is { } cap ? new BudgetGuard(policy.Id, cap) : null);
         var records = applied.Select(c => c.Transition!.To).ToList();
-        return new ApprovalResult(records, records.Sum(r => r.ApprovedAmountFen ?? 0), prorated, waiting);
+        return new ApprovalResult(records, records.Sum(r => r.ApprovedAmountFen ?? 0), prorated, waiting, waitingForVerification);
     }
 
     // ---- building steps ----
 
-    private WorkflowChange Create(Policy policy, string period, Domain.Profiles.EnterpriseProfile profile, long? amount, DateTimeOffset now)
+    /// <summary>A new entitlement: matched, or awaiting verification when the answer rests on claims (TRUST.md §4).</summary>
+    private WorkflowChange Create(Policy policy, string period, Domain.Profiles.EnterpriseProfile profile, long? amount, Basis basis, IReadOnlyList<string> claims, DateTimeOffset now)
     {
         var id = EntitlementIdOf(profile.Uscc, policy.Id, period);
-        var record = new EntitlementRecord(id, profile.Uscc, policy.Id, policy.Version, period, StoredStatus.Matched, amount, now, now,
-            profile.Region, profile.TechDomains is { } domains ? string.Join(',', domains) : null, profile.Name);
-        var (title, body) = Messages.NewEntitlement(policy.Title, amount, policy.Benefit.Field);
+        var onClaims = basis == Basis.SelfDeclared;
+        var record = new EntitlementRecord(id, profile.Uscc, policy.Id, policy.Version, period, onClaims ? StoredStatus.AwaitingVerification : StoredStatus.Matched, amount, now, now,
+            profile.Region, profile.TechDomains is { } domains ? string.Join(',', domains) : null, profile.Name)
+        {
+            Basis = basis,
+            Claims = onClaims ? [.. claims] : [],
+        };
+        var (title, body) = onClaims
+            ? Messages.AwaitingVerification(policy.Title, amount, policy.Benefit.Field, claims)
+            : Messages.NewEntitlement(policy.Title, amount, policy.Benefit.Field);
         return new WorkflowChange(
             Create: record,
             Notification: new NotificationRecord(NotificationIdOf($"new|{id}"), profile.Uscc, "new_entitlement", title, body, policy.Id, false, now, id,
@@ -402,30 +474,76 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
     /// Revoked by a profile change (not by an upheld objection, which has a resolution): when the facts change back,
     /// the same entitlement starts again rather than the enterprise losing it for good.
     /// </summary>
-    private static bool IsReinstatable(EntitlementRecord? e) => e is { Status: StoredStatus.Revoked, Resolution: null };
+    /// <remarks>
+    /// Also one whose claims staff rejected, once its answer no longer rests on claims (the field's owner sent the facts):
+    /// the rejection was of the claims, not of the enterprise.
+    /// </remarks>
+    private static bool IsReinstatable(EntitlementRecord? e, Basis basis) =>
+        e is { Status: StoredStatus.Revoked } && (e.Resolution is null || (basis == Basis.Verified && e.Resolution.StartsWith(RejectedPrefix, StringComparison.Ordinal)));
 
-    private WorkflowChange Reinstate(EntitlementRecord e, Policy policy, long? amount, DateTimeOffset now)
+    private WorkflowChange Reinstate(EntitlementRecord e, Policy policy, long? amount, Basis basis, IReadOnlyList<string> claims, DateTimeOffset now)
     {
-        var (t, b) = Messages.NewEntitlement(policy.Title, amount, policy.Benefit.Field);
-        return Transition(e, [StoredStatus.Revoked], e with { Status = StoredStatus.Matched, AmountFen = amount, PublicityEndsOn = null, UpdatedAt = now },
+        var onClaims = basis == Basis.SelfDeclared;
+        var (t, b) = onClaims ? Messages.AwaitingVerification(policy.Title, amount, policy.Benefit.Field, claims) : Messages.NewEntitlement(policy.Title, amount, policy.Benefit.Field);
+        return Transition(e, [StoredStatus.Revoked],
+            e with { Status = onClaims ? StoredStatus.AwaitingVerification : StoredStatus.Matched, AmountFen = amount, PublicityEndsOn = null, Resolution = null, UpdatedAt = now, Basis = basis, Claims = onClaims ? [.. claims] : [] },
             Notice(e, "new_entitlement", t, b, now, $"reinstated-{now.ToUnixTimeMilliseconds()}") with { MissingFields = MissingAmountFields(policy, amount) },
             Audit(SystemActor, SystemRole, "entitlement.reinstate", e));
     }
 
-    /// <summary>Until approval the amount follows the facts: a missing figure arrived, or the base of a rate or tier changed.</summary>
-    private static bool IsRepriceable(EntitlementRecord? e, long? amount) => e is not null && BeforeApproval.Contains(e.Status) && e.AmountFen != amount;
-
-    /// <summary>Applies only while the row still has the amount it was computed from, so two passes cannot both tell the enterprise.</summary>
-    private WorkflowChange Reprice(EntitlementRecord e, Policy policy, long? amount, DateTimeOffset now)
+    /// <summary>
+    /// Until approval an entitlement follows the facts: the amount (a missing figure arrived, a base changed) and what it
+    /// rests on (TRUST.md §4) — an answer that no longer rests on claims (the field's owner confirmed them, or staff
+    /// verified them) lets it proceed to 公示; one that comes to rest on claims goes back to verification. Applies only
+    /// while the row still has the amount it was computed from, so two passes cannot both tell the enterprise.
+    /// </summary>
+    private WorkflowChange? Follow(EntitlementRecord e, Policy policy, long? amount, Basis basis, IReadOnlyList<string> claims, DateTimeOffset now)
     {
-        var (t, b) = Messages.AmountChanged(policy.Title, amount, policy.Benefit.Field);
-        var notice = Notice(e, "amount_changed", t, b, now, $"{amount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}-{now.ToUnixTimeMilliseconds()}")
-            with { MissingFields = MissingAmountFields(policy, amount) };
+        if (!BeforeApproval.Contains(e.Status))
+        {
+            return null;
+        }
+
+        var status = (e.Status, basis) switch
+        {
+            (StoredStatus.AwaitingVerification, Basis.Verified) => StoredStatus.Matched,
+            (var s, Basis.SelfDeclared) when Unverifiable.Contains(s) => StoredStatus.AwaitingVerification,
+            var (s, _) => s,
+        };
+        var held = basis == Basis.SelfDeclared ? claims : [];
+        if (status == e.Status && amount == e.AmountFen && basis == e.Basis && held.SequenceEqual(e.Claims))
+        {
+            return null;
+        }
+
+        var to = e with { Status = status, AmountFen = amount, Basis = basis, Claims = [.. held], UpdatedAt = now, PublicityEndsOn = status == e.Status ? e.PublicityEndsOn : null };
+        var step = $"{amount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}-{basis.Name()}-{now.ToUnixTimeMilliseconds()}";
+        var (what, notice) = status switch
+        {
+            StoredStatus.Matched when e.Status == StoredStatus.AwaitingVerification =>
+                ("entitlement.verified", Notice(e, "verification", Messages.Verified(policy.Title, e.Claims), now, step)),
+            StoredStatus.AwaitingVerification when e.Status != StoredStatus.AwaitingVerification =>
+                ("entitlement.await_verification", Notice(e, "verification", Messages.AwaitingVerification(policy.Title, amount, policy.Benefit.Field, held), now, step)),
+            _ when amount != e.AmountFen =>
+                ("entitlement.amount", Notice(e, "amount_changed", Messages.AmountChanged(policy.Title, amount, policy.Benefit.Field), now, step) with { MissingFields = MissingAmountFields(policy, amount) }),
+            _ => ("entitlement.basis", null),
+        };
         return new WorkflowChange(
-            Transition: new EntitlementTransition([e.Status], e with { AmountFen = amount, UpdatedAt = now }, new AmountCheck(e.AmountFen)),
+            Transition: new EntitlementTransition([e.Status], to, new AmountCheck(e.AmountFen)),
             Notification: notice,
-            Audit: Audit(SystemActor, SystemRole, "entitlement.amount", e));
+            Audit: Audit(SystemActor, SystemRole, what, e) with { Detail = BasisDetail(e, to) });
     }
+
+    private static string BasisDetail(EntitlementRecord from, EntitlementRecord to) => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        from = new { status = StoredStatusName(from.Status), amountFen = from.AmountFen, basis = from.Basis.Name(), claims = from.Claims },
+        to = new { status = StoredStatusName(to.Status), amountFen = to.AmountFen, basis = to.Basis.Name(), claims = to.Claims },
+    });
+
+    private static string StoredStatusName(StoredStatus status) => status == StoredStatus.AwaitingVerification ? "awaiting_verification" : status.ToString().ToLowerInvariant();
+
+    private static NotificationRecord Notice(EntitlementRecord e, string kind, (string Title, string Body) text, DateTimeOffset now, string step) =>
+        Notice(e, kind, text.Title, text.Body, now, step);
 
     /// <summary>An eligible enterprise whose amount cannot be computed is asked for the benefit's figure (the app shows the field to fill).</summary>
     private static IReadOnlyList<string>? MissingAmountFields(Policy policy, long? amount) =>
@@ -474,6 +592,7 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         StoredStatus.Objected => "有异议",
         StoredStatus.Approved => "已审核",
         StoredStatus.Disbursed => "已拨付",
+        StoredStatus.AwaitingVerification => "待核验",
         _ => "已撤销",
     };
 
@@ -525,4 +644,5 @@ public sealed record DisbursementResult(IReadOnlyList<EntitlementRecord> Disburs
 public sealed record DisbursementRefusal(string EntitlementId, string Code, string Message);
 
 /// <summary>What one approval did; <see cref="WaitingForAmount"/>: confirmed entitlements left out because their amount cannot be computed yet.</summary>
-public sealed record ApprovalResult(IReadOnlyList<EntitlementRecord> Approved, long ApprovedTotalFen, bool Prorated, IReadOnlyList<string> WaitingForAmount);
+public sealed record ApprovalResult(IReadOnlyList<EntitlementRecord> Approved, long ApprovedTotalFen, bool Prorated, IReadOnlyList<string> WaitingForAmount,
+    IReadOnlyList<string> WaitingForVerification);

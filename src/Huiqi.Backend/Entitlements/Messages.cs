@@ -34,5 +34,28 @@ internal static class Messages
         $"资金已拨付：{policy}",
         $"《{policy}》的资金{(amount is { } a ? $" {Money.Format(a)}" : "")}已拨付，支付流水号 {reference}。");
 
+    public static (string Title, string Body) AwaitingVerification(string policy, long? amount, string? amountField, IReadOnlyList<string> claims) => (
+        $"待核验：{policy}",
+        $"按贵企业自报的{Labels(claims)}，贵企业符合《{policy}》的条件{AmountClause(amount, amountField)}。这些信息须经主管部门核验后才能进入公示和拨付；核验由工作人员完成，无需另行申请。");
+
+    public static (string Title, string Body) Verified(string policy, IReadOnlyList<string> claims) => (
+        $"核验通过：{policy}",
+        claims.Count > 0
+            ? $"贵企业自报的{Labels(claims)}已经核验，《{policy}》进入公示。"
+            : $"《{policy}》所依据的信息已由主管部门确认，进入公示。");
+
+    public static (string Title, string Body) VerificationRejected(string policy, IReadOnlyList<string> claims, string reason) => (
+        $"核验未通过：{policy}",
+        $"贵企业自报的{Labels(claims)}未通过核验，《{policy}》的资金已撤销。理由：{reason}。如有新的证明材料，可提交更正申请。");
+
+    public static (string Title, string Body) CorrectionDecided(string field, bool accepted, string reason) => (
+        accepted ? $"更正申请已受理：{FieldCatalog.LabelOf(field)}" : $"更正申请未通过：{FieldCatalog.LabelOf(field)}",
+        accepted
+            ? $"您对“{FieldCatalog.LabelOf(field)}”的更正申请已由工作人员核实并更正。说明：{reason}。系统将按更正后的信息重新判断。"
+            : $"您对“{FieldCatalog.LabelOf(field)}”的更正申请未通过，原数据保持不变。理由：{reason}。");
+
+    private static string Labels(IReadOnlyList<string> fields) =>
+        fields.Count == 0 ? "信息" : string.Join("、", fields.Select(f => $"“{FieldCatalog.LabelOf(f)}”"));
+
     public static (string Title, string Body) StatusChanged(string policy, string what) => ($"状态更新：{policy}", $"《{policy}》：{what}");
 }

@@ -274,9 +274,14 @@ public static class PolicyMapping
         _ => EligibilityStatus.Unknown,
     };
 
-    public static V1.PolicyAnswer ToProto(PolicyAnswer answer, Policy policy)
+    /// <param name="provenance">The enterprise's stored provenance: each explained condition names the source of its actual value (TRUST.md §3).</param>
+    public static V1.PolicyAnswer ToProto(PolicyAnswer answer, Policy policy, IReadOnlyDictionary<string, FieldProvenance>? provenance = null)
     {
-        var proto = new V1.PolicyAnswer { PolicyId = answer.PolicyId, Version = answer.Version, Title = policy.Title, Status = ToProto(answer.Status) };
+        var proto = new V1.PolicyAnswer
+        {
+            PolicyId = answer.PolicyId, Version = answer.Version, Title = policy.Title, Status = ToProto(answer.Status),
+            Basis = EligibilityMapping.ToProto(answer.Basis), Claims = { answer.Claims },
+        };
         if (answer.AmountFen is { } amount)
         {
             proto.AmountFen = amount;
@@ -303,6 +308,12 @@ public static class PolicyMapping
             };
             if (c.Actual is { } actual) { condition.Actual = actual; }
             if (c.Cert is { } cert) { condition.Cert = Cert(cert); }
+            if (c.Actual is not null && provenance is not null && EligibilityMapping.SourceOf(c.Field, provenance) is { } source)
+            {
+                condition.Source = ProfileMapping.ToProto(source.Source);
+                condition.SourceBy = source.By;
+            }
+
             proto.Conditions.Add(condition);
         }
 

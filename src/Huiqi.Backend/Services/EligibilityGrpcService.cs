@@ -11,6 +11,7 @@ using Huiqi.Domain.Matching;
 using Huiqi.Domain.Policies;
 using Huiqi.Domain.Profiles;
 using Huiqi.Domain.Serialization;
+using Huiqi.Storage.Cache;
 using DomainStatus = Huiqi.Domain.Evaluation.EligibilityStatus;
 
 namespace Huiqi.Backend.Services;
@@ -21,9 +22,9 @@ namespace Huiqi.Backend.Services;
 /// MatchPolicy — staff (enterprises under its jurisdiction only), admin; DryRun — staff governing the draft's
 /// jurisdiction, admin.
 /// </summary>
-public sealed class EligibilityGrpcService(EligibilityIndex index, TimeProvider clock) : EligibilityService.EligibilityServiceBase
+public sealed class EligibilityGrpcService(EligibilityIndex index, ProfileCache profiles, TimeProvider clock) : EligibilityService.EligibilityServiceBase
 {
-    public override Task<MatchEnterpriseResponse> MatchEnterprise(MatchEnterpriseRequest request, ServerCallContext context)
+    public override async Task<MatchEnterpriseResponse> MatchEnterprise(MatchEnterpriseRequest request, ServerCallContext context)
     {
         var asOf = AsOf(request.AsOf);
         Authorize(context, request.Uscc);
@@ -34,16 +35,21 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, TimeProvider 
             .OrderBy(a => a.Status switch { DomainStatus.Eligible => 0, DomainStatus.Excluded => 1, DomainStatus.Unknown => 2, _ => 3 })
             .ThenByDescending(a => a.AmountFen ?? 0)
             .ThenBy(a => a.PolicyId, StringComparer.Ordinal);
-        return Task.FromResult(new MatchEnterpriseResponse
+        // Explained conditions name where each actual value came from; only then is the stored provenance read.
+        var provenance = request.IncludeConditions ? await ProvenanceAsync(request.Uscc, context.CancellationToken) : null;
+        return new MatchEnterpriseResponse
         {
             Uscc = request.Uscc,
             AsOf = Dates.Format(asOf),
-            Answers = { ordered.Select(a => PolicyMapping.ToProto(a, policies[a.PolicyId])) },
+            Answers = { ordered.Select(a => PolicyMapping.ToProto(a, policies[a.PolicyId], provenance)) },
             EligibleTotalFen = answers.Where(a => a.Status == DomainStatus.Eligible).Sum(a => a.AmountFen ?? 0),
-        });
+        };
     }
 
-    public override Task<PolicyAnswer> Explain(ExplainRequest request, ServerCallContext context)
+    private async Task<IReadOnlyDictionary<string, Storage.Store.FieldProvenance>?> ProvenanceAsync(string uscc, CancellationToken cancellationToken) =>
+        (await profiles.GetAsync(uscc, cancellationToken))?.Provenance;
+
+    public override async Task<PolicyAnswer> Explain(ExplainRequest request, ServerCallContext context)
     {
         var asOf = AsOf(request.AsOf);
         Authorize(context, request.Uscc);
@@ -53,7 +59,7 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, TimeProvider 
             ?? throw RpcErrors.Status(Code.NotFound, "policy.not_in_force", "该政策在此日期不在执行期内或不存在");
         var policy = index.Policies.First(p => p.Id == request.PolicyId);
         var explained = answer with { Conditions = Domain.Evaluation.PolicyEvaluator.Explain(policy.Criteria, profile, asOf) };
-        return Task.FromResult(PolicyMapping.ToProto(explained, policy));
+        return PolicyMapping.ToProto(explained, policy, await ProvenanceAsync(request.Uscc, context.CancellationToken));
     }
 
     public override async Task MatchPolicy(MatchPolicyRequest request, IServerStreamWriter<PolicyMatch> responseStream, ServerCallContext context)
@@ -125,6 +131,7 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, TimeProvider 
                     if (outcome.AmountFen is { } amount) { match.AmountFen = amount; }
                     if (outcome.ExcludedBy is { } winner) { match.ExcludedBy = winner; }
                     match.MissingFields.AddRange(outcome.MissingFields);
+                    match.Basis = EligibilityMapping.ToProto(outcome.Basis);
                     await responseStream.WriteAsync(match, context.CancellationToken);
                     if (++sent >= limit)
                     {

@@ -6,6 +6,7 @@ using Grpc.Core;
 using Huiqi.Backend.Auth;
 using Huiqi.Backend.Entitlements;
 using Huiqi.Backend.Errors;
+using Huiqi.Backend.Mapping;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Explanation;
@@ -145,6 +146,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
             {
                 Approved = { result.Approved.Select(ToProto) }, ApprovedTotalFen = result.ApprovedTotalFen, Prorated = result.Prorated,
                 WaitingForAmount = { result.WaitingForAmount },
+                WaitingForVerification = { result.WaitingForVerification },
             };
         }
         catch (EntitlementRefusedException ex)
@@ -318,39 +320,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
 
     private string TitleOf(string policyId) => index.Policies.FirstOrDefault(p => p.Id == policyId)?.Title ?? policyId;
 
-    private Entitlement ToProto(EntitlementRecord e)
-    {
-        var proto = new Entitlement
-        {
-            Id = e.Id,
-            Uscc = e.Uscc,
-            EnterpriseName = e.EnterpriseName ?? "",
-            PolicyId = e.PolicyId,
-            PolicyVersion = e.PolicyVersion,
-            PolicyTitle = TitleOf(e.PolicyId),
-            Period = e.Period,
-            Status = (Contracts.V1.EntitlementStatus)((int)e.Status + 1),
-            PublicityEndsOn = e.PublicityEndsOn is { } ends ? Dates.Format(ends) : "",
-            ObjectionReason = e.ObjectionReason ?? "",
-            Resolution = e.Resolution ?? "",
-            ReceivingAccount = e.ReceivingAccount ?? "",
-            PaymentReference = e.PaymentReference ?? "",
-            CreatedAt = Timestamp.FromDateTimeOffset(e.CreatedAt),
-            UpdatedAt = Timestamp.FromDateTimeOffset(e.UpdatedAt),
-        };
-        if (e.AmountFen is { } amount)
-        {
-            proto.AmountFen = amount;
-            proto.AmountText = Money.Format(amount);
-        }
-
-        if (e.ApprovedAmountFen is { } approved)
-        {
-            proto.ApprovedAmountFen = approved;
-        }
-
-        return proto;
-    }
+    private Entitlement ToProto(EntitlementRecord e) => EntitlementMapping.ToProto(e, TitleOf(e.PolicyId));
 
     private static Notification ToProto(NotificationRecord n)
     {
@@ -365,6 +335,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
                 "missing_fields" => NotificationKind.MissingFields,
                 "disbursed" => NotificationKind.Disbursed,
                 "amount_changed" => NotificationKind.AmountChanged,
+                "verification" => NotificationKind.Verification,
                 _ => NotificationKind.StatusChanged,
             },
             Title = n.Title,
@@ -380,11 +351,17 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
 
     private static StatisticsRow Row(string key, string label, IEnumerable<EntitlementRecord> rows)
     {
-        var row = new StatisticsRow { Key = key, Label = label, Matched = new(), Confirmed = new(), Approved = new(), Disbursed = new() };
+        var row = new StatisticsRow { Key = key, Label = label, Matched = new(), Confirmed = new(), Approved = new(), Disbursed = new(), AwaitingVerification = new() };
         foreach (var e in rows)
         {
             if (e.Status == StoredStatus.Revoked)
             {
+                continue;
+            }
+
+            if (e.Status == StoredStatus.AwaitingVerification)
+            {
+                Add(row.AwaitingVerification, e.AmountFen); // held back until the claims are checked (TRUST.md §5)
                 continue;
             }
 

@@ -73,6 +73,16 @@ public static class ConditionText
                 $"{c.Kind}{(c.Level is null ? "" : "/" + c.Level)}@{Dates.Format(c.ObtainedOn)}{(c.ExpiresOn is { } e ? "~" + Dates.Format(e) : "")}"))
             : null;
 
+    /// <summary>A stored field's value for people (zh-CN: 万元, region and code names, certifications with level and dates), or null when absent.</summary>
+    public static string? DisplayValue(string fieldName, EnterpriseProfile profile, DateOnly asOf) =>
+        fieldName == FieldCatalog.Certifications
+            ? profile.Certifications is { } held
+                ? held.Count == 0 ? "无" : string.Join("；", held.Select(c =>
+                    $"{Codes.CertificationKinds.GetValueOrDefault(c.Kind, c.Kind)}{(c.Level is { } level ? $"（{Codes.CertificationLevels.GetValueOrDefault(level, level)}）" : "")}，"
+                    + $"{Dates.Format(c.ObtainedOn)} 取得{(c.ExpiresOn is { } e ? $"，{Dates.Format(e)} 到期" : "")}"))
+                : null
+            : DisplayActual(FieldCatalog.Get(fieldName), profile, asOf);
+
     private static string? DisplayActual(FieldDef field, EnterpriseProfile profile, DateOnly asOf) => field.Type switch
     {
         FieldType.Code or FieldType.Text => FieldValue.Text(profile, field.Name) is { } t ? DisplayText(field, t) : null,

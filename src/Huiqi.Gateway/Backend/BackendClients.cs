@@ -31,6 +31,7 @@ public static class BackendClients
         services.AddGrpcClient<Contracts.V1.EnterpriseService.EnterpriseServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
         services.AddGrpcClient<Contracts.V1.EligibilityService.EligibilityServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
         services.AddGrpcClient<Contracts.V1.EntitlementService.EntitlementServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
+        services.AddGrpcClient<Contracts.V1.VerificationService.VerificationServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
         return services;
     }
 
@@ -42,6 +43,7 @@ public static class BackendClients
             Read("EnterpriseService", "GetProfile"),
             Read("EligibilityService", "MatchEnterprise"), Read("EligibilityService", "Explain"), Read("EligibilityService", "DryRun"),
             Read("EntitlementService", "ListEntitlements"), Read("EntitlementService", "ListNotifications"), Read("EntitlementService", "GetPolicyStatistics"),
+            Read("VerificationService", "ListVerifications"),
         },
         RetryPolicy = new RetryPolicy
         {

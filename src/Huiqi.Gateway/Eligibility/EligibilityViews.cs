@@ -7,17 +7,21 @@ namespace Huiqi.Gateway.Eligibility;
 
 /// <summary>
 /// One leaf condition explained: <c>expected</c> is the operand as in the criteria's JSON (a value, a list, or the
-/// cert object), <c>actual</c> the enterprise's value (absent when unknown), <c>result</c> true / false / unknown.
+/// cert object), <c>actual</c> the enterprise's value (absent when unknown), <c>result</c> true / false / unknown,
+/// <c>source</c> where the actual value came from (<c>partner_feed</c>, <c>staff</c>, <c>self_declared</c>; TRUST.md §3) and <c>sourceBy</c> who sent it.
 /// </summary>
-public sealed record ConditionView(string Path, string Field, string Op, JsonNode? Expected, string? Actual, string Result, string Text);
+public sealed record ConditionView(string Path, string Field, string Op, JsonNode? Expected, string? Actual, string Result, string Text, string? Source, string? SourceBy);
 
 /// <summary>
 /// The answer for one enterprise and one policy (ELIGIBILITY.md §5, API.md's eligibility answer item).
 /// <c>amountMissingFields</c>: eligible but the amount cannot be computed yet — the figure to ask the enterprise for.
+/// <c>basis</c> (TRUST.md §3): <c>verified</c>, or <c>self_declared</c> when the outcome rests on the enterprise's own
+/// claims — then <c>claims</c> names them and <c>basisText</c> says so for people.
 /// </summary>
 public sealed record AnswerView(
     string PolicyId, int Version, string Title, string Status, long? AmountFen, string? AmountText, string? ExcludedBy,
-    IReadOnlyList<string> MissingFields, IReadOnlyList<string> AmountMissingFields, IReadOnlyList<ConditionView> Conditions);
+    IReadOnlyList<string> MissingFields, IReadOnlyList<string> AmountMissingFields, IReadOnlyList<ConditionView> Conditions,
+    string Basis, IReadOnlyList<string> Claims, string? BasisText);
 
 public sealed record EligibilityView(string Uscc, string AsOf, long EligibleTotalFen, string EligibleTotalText, IReadOnlyList<AnswerView> Items, string? NextCursor);
 
@@ -26,7 +30,22 @@ public static class EligibilityViews
     public static AnswerView Answer(V1.PolicyAnswer a) => new(
         a.PolicyId, a.Version, a.Title, PolicyViews.StatusOf(a.Status), a.HasAmountFen ? a.AmountFen : null,
         a.HasAmountFen ? (a.AmountText.Length > 0 ? a.AmountText : Money.Format(a.AmountFen)) : null,
-        a.HasExcludedBy ? a.ExcludedBy : null, [.. a.MissingFields], [.. a.AmountMissingFields], [.. a.Conditions.Select(Condition)]);
+        a.HasExcludedBy ? a.ExcludedBy : null, [.. a.MissingFields], [.. a.AmountMissingFields], [.. a.Conditions.Select(Condition)],
+        BasisOf(a.Basis), [.. a.Claims], a.Basis == V1.Basis.SelfDeclared ? ClaimsText(a.Claims) : null);
+
+    public static string BasisOf(V1.Basis basis) => basis == V1.Basis.SelfDeclared ? "self_declared" : "verified";
+
+    /// <summary>For people: 依据自报信息（研发费用、资质认定），待核验.</summary>
+    public static string ClaimsText(IEnumerable<string> claims) =>
+        $"依据自报信息（{string.Join("、", claims.Select(Domain.Criteria.FieldCatalog.LabelOf))}），待核验";
+
+    public static string? SourceOf(V1.ProfileSource source) => source switch
+    {
+        V1.ProfileSource.PartnerFeed => "partner_feed",
+        V1.ProfileSource.SelfDeclared => "self_declared",
+        V1.ProfileSource.Staff => "staff",
+        _ => null,
+    };
 
     public static ConditionView Condition(V1.ConditionExplanation c)
     {
@@ -38,7 +57,7 @@ public static class EligibilityViews
             _ => c.Expected.Items.Count > 0 ? ValueNode(c.Expected.Items[0]) : null,
         };
         var result = c.Result switch { V1.Truth.True => "true", V1.Truth.False => "false", _ => "unknown" };
-        return new ConditionView(c.Path, c.Field, op, expected, c.HasActual ? c.Actual : null, result, c.Text);
+        return new ConditionView(c.Path, c.Field, op, expected, c.HasActual ? c.Actual : null, result, c.Text, SourceOf(c.Source), c.SourceBy.Length > 0 ? c.SourceBy : null);
     }
 
     private static string OpName(V1.Operator op) => op switch

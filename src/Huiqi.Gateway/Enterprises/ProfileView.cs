@@ -9,8 +9,16 @@ namespace Huiqi.Gateway.Enterprises;
 
 public sealed record CertificationView(string Kind, string KindName, string? Level, string ObtainedOn, string? ExpiresOn);
 
-/// <summary>Where a fact came from: <c>partner_feed</c>, <c>self_declared</c> or <c>staff</c>, who, when.</summary>
-public sealed record ProvenanceView(string Source, string By, DateTimeOffset? At);
+/// <summary>
+/// Where a fact came from (TRUST.md §1): <c>partner_feed</c>, <c>self_declared</c> or <c>staff</c>, who, when, the
+/// evidence reference of a staff fact, and whether it is authoritative (a claim cannot replace it; contest it with a correction request).
+/// </summary>
+public sealed record ProvenanceView(string Source, string By, DateTimeOffset? At, string? Reference, bool Authoritative)
+{
+    public static ProvenanceView Of(V1.FieldProvenance p) => new(
+        Eligibility.EligibilityViews.SourceOf(p.Source) ?? "staff", p.SourceSystem, p.ChangedAt?.ToDateTimeOffset(),
+        p.Reference.Length > 0 ? p.Reference : null, p.Authoritative);
+}
 
 /// <summary>
 /// A profile as ELIGIBILITY.md §1 in camelCase (the same members a PUT or PATCH sends; money in fen), with display
@@ -37,14 +45,7 @@ public sealed record ProfileView(
             p.Tags?.ToList(),
             proto.Provenance.ToDictionary(
                 kv => ProfileJson.MemberOfField(ProfileMapping.FieldOfProto(kv.Key) ?? kv.Key) ?? kv.Key,
-                kv => new ProvenanceView(SourceOf(kv.Value.Source), kv.Value.SourceSystem, kv.Value.ChangedAt?.ToDateTimeOffset())),
+                kv => ProvenanceView.Of(kv.Value)),
             proto.UpdatedAt?.ToDateTimeOffset());
     }
-
-    private static string SourceOf(V1.ProfileSource source) => source switch
-    {
-        V1.ProfileSource.PartnerFeed => "partner_feed",
-        V1.ProfileSource.SelfDeclared => "self_declared",
-        _ => "staff",
-    };
 }

@@ -83,7 +83,7 @@ public static class EntitlementEndpoints
         JsonBody.ThrowIfAny(errors);
         var response = await entitlements.ApproveAsync(new ApproveRequest { PolicyId = policyId!, EntitlementIds = { ids } }, call.For(http));
         return TypedResults.Ok(new ApprovalView([.. response.Approved.Select(EntitlementViews.Of)], response.ApprovedTotalFen, Money.Format(response.ApprovedTotalFen), response.Prorated,
-            [.. response.WaitingForAmount]));
+            [.. response.WaitingForAmount], [.. response.WaitingForVerification]));
     }
 
     private static async Task<Ok<EntitlementView>> DisburseAsync(HttpContext http, EntitlementService.EntitlementServiceClient entitlements, BackendCall call, string id)

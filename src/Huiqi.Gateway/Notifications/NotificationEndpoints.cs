@@ -52,6 +52,7 @@ public static class NotificationEndpoints
         NotificationKind.Disbursed => "disbursed",
         NotificationKind.StatusChanged => "status_changed",
         NotificationKind.AmountChanged => "amount_changed",
+        NotificationKind.Verification => "verification",
         _ => "unspecified",
     };
 

@@ -1,0 +1,28 @@
+using Huiqi.Domain.Criteria;
+using Huiqi.Domain.Evaluation;
+using Huiqi.Storage.Store;
+using V1 = Huiqi.Contracts.V1;
+
+namespace Huiqi.Backend.Mapping;
+
+/// <summary>What answers rest on (TRUST.md §3), between the domain and the wire.</summary>
+public static class EligibilityMapping
+{
+    public static V1.Basis ToProto(Basis basis) => basis == Basis.SelfDeclared ? V1.Basis.SelfDeclared : V1.Basis.Verified;
+
+    /// <summary>
+    /// Where a condition's actual value came from: the field's own provenance, or for a derived field (age_months,
+    /// rd_ratio_bp) the weakest of the fields it is computed from — a ratio of a claimed expense is a claim.
+    /// </summary>
+    public static FieldProvenance? SourceOf(string field, IReadOnlyDictionary<string, FieldProvenance> provenance)
+    {
+        if (!FieldCatalog.TryGet(field, out var def) || def.Sources is not { } sources)
+        {
+            return provenance.GetValueOrDefault(field);
+        }
+
+        return sources.Select(provenance.GetValueOrDefault).OfType<FieldProvenance>()
+            .OrderBy(p => p.Source switch { ProfileSource.SelfDeclared => 0, ProfileSource.PartnerFeed => 1, _ => 2 })
+            .FirstOrDefault();
+    }
+}
