@@ -26,7 +26,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         (_own, _other) = (people[0].Uscc, people[1].Uscc);
         using var admin = _platform.Channel(Token("admin"));
         var client = new EnterpriseService.EnterpriseServiceClient(admin);
-        await client.UpsertProfileAsync(new UpsertProfileRequest { Profile = ProfileMapping.ToProto(people[0] with { Region = "620102" }) });
+        // employees absent: the enterprise's own patch fills it (a claim may not replace staff's value, TRUST.md §2).
+        await client.UpsertProfileAsync(new UpsertProfileRequest { Profile = ProfileMapping.ToProto(people[0] with { Region = "620102", Employees = null }) });
         await client.UpsertProfileAsync(new UpsertProfileRequest { Profile = ProfileMapping.ToProto(people[1] with { Region = "620102" }) });
     }
 
@@ -74,7 +75,25 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         { "WatchEntitlements(lz policy)", [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
         { "ListNotifications(own)",       [OK, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
         { "MarkNotificationsRead(own)",   [OK, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied] },
+        { "ListVerifications",            [PermissionDenied, PermissionDenied, OK, OK, PermissionDenied, PermissionDenied, OK] },
+        { "Verify(lz entitlement)",       [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "Reject(lz entitlement)",       [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "Verify(own correction)",       [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "Reject(own correction)",       [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "Verify(missing)",              [PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, NotFound] },
+        { "RequestCorrection(own)",       [OK, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied] },
     };
+
+    /// <summary>A fresh pending correction request of the own enterprise (one per call).</summary>
+    private async Task<string> CorrectionAsync(string rpc, string actor)
+    {
+        var store = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Huiqi.Storage.Store.IStore>(_platform.BackendServices);
+        var id = $"cor-matrix-{rpc.GetHashCode():x}-{actor}";
+        await store.ApplyCorrectionAsync(new Huiqi.Storage.Store.CorrectionChange(
+            new Huiqi.Storage.Store.CorrectionRecord(id, _own, "620102", "name", "\"旧名\"", null, "\"兰州矩阵测试有限公司\"", "工商变更", Huiqi.Storage.Store.CorrectionStatus.Pending, DateTimeOffset.UtcNow),
+            null, null, new Huiqi.Storage.Store.AuditEntry("test", "test", "correction.request", null, null, id, null)), CancellationToken.None);
+        return id;
+    }
 
     /// <summary>A fresh entitlement of the own enterprise for a Lanzhou policy, in the given state (one per call, so each cell starts alike).</summary>
     private async Task<string> EntitlementAsync(string rpc, string actor, Huiqi.Storage.Store.EntitlementStatus status)
@@ -105,6 +124,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         var eligibility = new EligibilityService.EligibilityServiceClient(channel);
         var policies = new PolicyService.PolicyServiceClient(channel);
         var entitlements = new EntitlementService.EntitlementServiceClient(channel);
+        var verifications = new VerificationService.VerificationServiceClient(channel);
         var draft = PolicyMapping.ToProto(new Huiqi.Storage.Store.PolicyRecord(DemoSeeder.Policies().First(d => d.Policy.Id == "lz-green-factory"), DateTimeOffset.UtcNow, "t"));
         draft.Id = $"matrix-{actor}";
         try
@@ -186,6 +206,36 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
                     break;
                 case "ListNotifications(own)": await entitlements.ListNotificationsAsync(new ListNotificationsRequest { Uscc = _own }); break;
                 case "MarkNotificationsRead(own)": await entitlements.MarkNotificationsReadAsync(new MarkNotificationsReadRequest { Uscc = _own }); break;
+                case "ListVerifications": await verifications.ListVerificationsAsync(new ListVerificationsRequest()); break;
+                case "Verify(lz entitlement)":
+                case "Reject(lz entitlement)":
+                {
+                    var waiting = await EntitlementAsync(rpc, actor, Huiqi.Storage.Store.EntitlementStatus.AwaitingVerification);
+                    var decided = rpc.StartsWith("Verify", StringComparison.Ordinal)
+                        ? await verifications.VerifyAsync(new DecideVerificationRequest { Id = waiting, EvidenceReference = "证书 GR2026000001" })
+                        : await verifications.RejectAsync(new DecideVerificationRequest { Id = waiting, Reason = "材料不符" });
+                    Assert.Equal(rpc.StartsWith("Verify", StringComparison.Ordinal) ? Huiqi.Contracts.V1.EntitlementStatus.Matched : Huiqi.Contracts.V1.EntitlementStatus.Revoked, decided.Entitlement.Status);
+                    break;
+                }
+
+                case "Verify(own correction)":
+                case "Reject(own correction)":
+                {
+                    var correction = await CorrectionAsync(rpc, actor);
+                    var decided = rpc.StartsWith("Verify", StringComparison.Ordinal)
+                        ? await verifications.VerifyAsync(new DecideVerificationRequest { Id = correction, EvidenceReference = "营业执照变更登记" })
+                        : await verifications.RejectAsync(new DecideVerificationRequest { Id = correction, Reason = "未见变更登记" });
+                    Assert.Equal(rpc.StartsWith("Verify", StringComparison.Ordinal) ? Huiqi.Contracts.V1.CorrectionStatus.Accepted : Huiqi.Contracts.V1.CorrectionStatus.Refused, decided.Correction.Status);
+                    break;
+                }
+
+                case "Verify(missing)": await verifications.VerifyAsync(new DecideVerificationRequest { Id = "cor-nobody", EvidenceReference = "x" }); break;
+                case "RequestCorrection(own)":
+                    await verifications.RequestCorrectionAsync(new RequestCorrectionRequest
+                    {
+                        Uscc = _own, Field = "name", Proposed = new Huiqi.Contracts.V1.EnterpriseProfile { Uscc = _own, Name = "兰州更正测试有限公司" }, Reason = "名称已变更",
+                    });
+                    break;
                 default: throw new ArgumentOutOfRangeException(nameof(rpc), rpc, null);
             }
 

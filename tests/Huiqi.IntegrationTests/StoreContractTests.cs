@@ -57,20 +57,144 @@ public abstract class StoreContractTests : IAsyncLifetime
     [Fact]
     public async Task A_patch_changes_only_its_fields_and_records_who_declared_them()
     {
-        var profile = Population(1)[0] with { Employees = 10, AnnualRevenue = 100 };
-        await Writer().WriteAsync([new ProfileChange(profile)], ProfileSource.PartnerFeed, "tax", CancellationToken.None);
+        var profile = Population(1)[0] with { Employees = 10, AnnualRevenue = 100, TaxCredit = null, ListingBoard = null };
+        await Writer().WriteAsync([new ProfileChange(profile)], ProfileSource.PartnerFeed, "partner:tax", CancellationToken.None);
 
-        var patch = new EnterpriseProfile { Uscc = profile.Uscc, Employees = 25 };
-        var result = await Writer().WriteAsync([new ProfileChange(patch, ["employees", "tax_credit"])], ProfileSource.SelfDeclared, "owner", CancellationToken.None);
+        var patch = new EnterpriseProfile { Uscc = profile.Uscc, TaxCredit = "A" };
+        var result = await Writer().WriteAsync([new ProfileChange(patch, ["tax_credit", "listing_board"])], ProfileSource.SelfDeclared, "owner", CancellationToken.None);
 
         Assert.Equal(1, result.Updated);
         var stored = (await Store.GetProfileAsync(profile.Uscc, CancellationToken.None))!;
-        Assert.Equal(25, stored.Profile.Employees);
-        Assert.Null(stored.Profile.TaxCredit);                          // named in the mask, absent in the patch: now absent
-        Assert.Equal(100, stored.Profile.AnnualRevenue);                // not named: kept
-        Assert.Equal(ProfileSource.SelfDeclared, stored.Provenance["employees"].Source);
+        Assert.Equal("A", stored.Profile.TaxCredit);                     // an absent fact filled in: a claim
+        Assert.Null(stored.Profile.ListingBoard);                         // named in the mask, absent in the patch: still absent
+        Assert.Equal(100, stored.Profile.AnnualRevenue);                  // not named: kept
+        Assert.Equal(ProfileSource.SelfDeclared, stored.Provenance["tax_credit"].Source);
         Assert.Equal(ProfileSource.PartnerFeed, stored.Provenance["annual_revenue"].Source);
-        Assert.False(stored.Provenance.ContainsKey("tax_credit"));
+        Assert.False(stored.Provenance.ContainsKey("listing_board"));
+    }
+
+    /// <summary>TRUST.md §1's example mapping: tax-bureau owns the money fields, market-regulation the register's.</summary>
+    private static readonly FactAuthority Owners = new(new Dictionary<string, IReadOnlyList<string>>
+    {
+        ["tax-bureau"] = ["annual_revenue", "rd_expense", "tax_credit"],
+        ["market-regulation"] = ["name", "region", "dishonest"],
+    });
+
+    private ProfileWriter OwnedWriter() => new(Store, TimeProvider.System, [], Owners);
+
+    [Fact]
+    public async Task A_claim_never_replaces_a_partner_or_staff_value_and_a_refused_request_writes_nothing()
+    {
+        var uscc = Population(1)[0].Uscc;
+        await OwnedWriter().WriteAsync([new ProfileChange(new EnterpriseProfile { Uscc = uscc, Region = "620102", Dishonest = true, AnnualRevenue = 5_000_000 })],
+            ProfileSource.PartnerFeed, "partner:market-regulation", CancellationToken.None);
+        var before = (await Store.GetProfileAsync(uscc, CancellationToken.None))!;
+
+        // A claim over a partner value, with a field that alone would be fine: refused whole, naming the field and its source.
+        var refused = await Assert.ThrowsAsync<FactRefusedException>(() => OwnedWriter().WriteAsync(
+            [new ProfileChange(new EnterpriseProfile { Uscc = uscc, AnnualRevenue = 9_000_000, Employees = 30 }, ["annual_revenue", "employees"])],
+            ProfileSource.SelfDeclared, $"enterprise:{uscc}", CancellationToken.None));
+        var only = Assert.Single(refused.Refusals);
+        Assert.Equal(("annual_revenue", FactRefusal.Authoritative, "partner:market-regulation"), (only.Field, only.Code, only.Holder!.By));
+        Assert.True(refused.IsConflict);
+
+        // dishonest and region are never self-declared, whatever is stored.
+        var never = await Assert.ThrowsAsync<FactRefusedException>(() => OwnedWriter().WriteAsync(
+            [new ProfileChange(new EnterpriseProfile { Uscc = uscc, Dishonest = false, Region = "620400" }, ["dishonest", "region"])],
+            ProfileSource.SelfDeclared, $"enterprise:{uscc}", CancellationToken.None));
+        Assert.Equal(["dishonest", "region"], never.Refusals.Select(r => r.Field).Order());
+        Assert.All(never.Refusals, r => Assert.Equal(FactRefusal.NotDeclarable, r.Code));
+        Assert.False(never.IsConflict);
+
+        var after = (await Store.GetProfileAsync(uscc, CancellationToken.None))!;
+        Assert.Equal(before.Fingerprint, after.Fingerprint);
+        Assert.Equal(before.ChangeSeq, after.ChangeSeq);
+        Assert.Null(after.Profile.Employees);
+
+        // Staff correct anything, with the evidence; a claim cannot replace that either.
+        await OwnedWriter().WriteAsync([new ProfileChange(new EnterpriseProfile { Uscc = uscc, Employees = 40 }, ["employees"])],
+            ProfileSource.Staff, "staff:officer-1", CancellationToken.None, "人社核查 2026-11");
+        var staffFact = (await Store.GetProfileAsync(uscc, CancellationToken.None))!.Provenance["employees"];
+        Assert.Equal((ProfileSource.Staff, "staff:officer-1", "人社核查 2026-11"), (staffFact.Source, staffFact.By, staffFact.Reference));
+        await Assert.ThrowsAsync<FactRefusedException>(() => OwnedWriter().WriteAsync(
+            [new ProfileChange(new EnterpriseProfile { Uscc = uscc, Employees = 400 }, ["employees"])], ProfileSource.SelfDeclared, $"enterprise:{uscc}", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Owners_replace_anything_supporting_feeds_only_fill_and_a_confirmation_upgrades_the_source()
+    {
+        var uscc = Population(1)[0].Uscc;
+        var claim = new EnterpriseProfile { Uscc = uscc, RdExpense = 1_200_000, TaxCredit = "B", AnnualRevenue = 8_000_000 };
+        await OwnedWriter().WriteAsync([new ProfileChange(claim, ["rd_expense", "tax_credit", "annual_revenue"])], ProfileSource.SelfDeclared, $"enterprise:{uscc}", CancellationToken.None);
+
+        // A supporting feed (a bank: owns nothing) replaces a claim; the owner's feed confirms one with the same value.
+        await OwnedWriter().WriteAsync([new ProfileChange(new EnterpriseProfile { Uscc = uscc, TaxCredit = "A" }, ["tax_credit"])], ProfileSource.PartnerFeed, "partner:bank", CancellationToken.None);
+        var confirmed = await OwnedWriter().WriteAsync([new ProfileChange(new EnterpriseProfile { Uscc = uscc, RdExpense = 1_200_000 }, ["rd_expense"])],
+            ProfileSource.PartnerFeed, "partner:tax-bureau", CancellationToken.None);
+        Assert.Equal(1, confirmed.Updated); // the same value, a better source: written, and the change feed moves
+        var stored = (await Store.GetProfileAsync(uscc, CancellationToken.None))!;
+        Assert.Equal((ProfileSource.PartnerFeed, "partner:bank"), (stored.Provenance["tax_credit"].Source, stored.Provenance["tax_credit"].By));
+        Assert.Equal((ProfileSource.PartnerFeed, "partner:tax-bureau"), (stored.Provenance["rd_expense"].Source, stored.Provenance["rd_expense"].By));
+        Assert.Equal(ProfileSource.SelfDeclared, stored.Provenance["annual_revenue"].Source);
+        Assert.True(Owners.IsAuthoritative("rd_expense", stored.Provenance["rd_expense"]));
+
+        // The owner's value stands against a supporting feed (kept, not refused); the owner's newer feed replaces it.
+        await OwnedWriter().WriteAsync([new ProfileChange(new EnterpriseProfile { Uscc = uscc, RdExpense = 1 }, ["rd_expense"])], ProfileSource.PartnerFeed, "partner:bank", CancellationToken.None);
+        Assert.Equal(1_200_000, (await Store.GetProfileAsync(uscc, CancellationToken.None))!.Profile.RdExpense);
+        await OwnedWriter().WriteAsync([new ProfileChange(new EnterpriseProfile { Uscc = uscc, RdExpense = 900_000 }, ["rd_expense"])], ProfileSource.PartnerFeed, "partner:tax-bureau", CancellationToken.None);
+        Assert.Equal(900_000, (await Store.GetProfileAsync(uscc, CancellationToken.None))!.Profile.RdExpense);
+
+        // The same feed again changes nothing.
+        var again = await OwnedWriter().WriteAsync([new ProfileChange(new EnterpriseProfile { Uscc = uscc, RdExpense = 900_000 }, ["rd_expense"])], ProfileSource.PartnerFeed, "partner:tax-bureau", CancellationToken.None);
+        Assert.Equal(1, again.Unchanged);
+    }
+
+    [Fact]
+    public async Task Every_replaced_value_stays_in_the_audit_chain_with_who_had_written_it()
+    {
+        var uscc = Population(1)[0].Uscc;
+        await OwnedWriter().WriteAsync([new ProfileChange(new EnterpriseProfile { Uscc = uscc, Region = "620102", RdExpense = 500 })], ProfileSource.PartnerFeed, "partner:tax-bureau", CancellationToken.None);
+        Assert.Empty(await Store.ReadAuditAsync(CancellationToken.None).ToListAsync()); // a new profile replaces nothing
+
+        await OwnedWriter().WriteAsync([new ProfileChange(new EnterpriseProfile { Uscc = uscc, RdExpense = 700 }, ["rd_expense"])], ProfileSource.Staff, "staff:officer-2", CancellationToken.None, "审计报告 2026-08");
+
+        var record = Assert.Single(await Store.ReadAuditAsync(CancellationToken.None).ToListAsync());
+        Assert.Equal(("staff:officer-2", "profile.write", uscc), (record.Entry.Who, record.Entry.What, record.Entry.Subject));
+        using var detail = System.Text.Json.JsonDocument.Parse(record.Entry.Detail!);
+        var replaced = Assert.Single(detail.RootElement.GetProperty("replaced").EnumerateArray());
+        Assert.Equal(("rd_expense", 500, "partner_feed", "partner:tax-bureau", 700),
+            (replaced.GetProperty("field").GetString(), replaced.GetProperty("before").GetInt64(), replaced.GetProperty("beforeSource").GetString(),
+             replaced.GetProperty("beforeBy").GetString(), replaced.GetProperty("after").GetInt64()));
+        Assert.Equal("审计报告 2026-08", detail.RootElement.GetProperty("reference").GetString());
+        Assert.True((await AuditChain.VerifyAsync(Store.ReadAuditAsync(CancellationToken.None))).Intact);
+    }
+
+    [Fact]
+    public async Task Correction_requests_are_created_once_and_decided_once_with_their_message_and_audit()
+    {
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var request = new CorrectionRecord("cor-contract-1", "91620102MA01KP0011", "620102", "annual_revenue", "5000000",
+            new FieldProvenance(ProfileSource.PartnerFeed, "partner:tax-bureau", now), "3000000", "上年度营业收入有误", CorrectionStatus.Pending, now);
+        var audit = new AuditEntry("enterprise:x", "enterprise", "correction.request", null, null, "cor-contract-1", null);
+        Assert.True(await Store.ApplyCorrectionAsync(new CorrectionChange(request, null, null, audit), CancellationToken.None));
+        Assert.False(await Store.ApplyCorrectionAsync(new CorrectionChange(request, null, null, audit), CancellationToken.None)); // a retry
+
+        Assert.Equal(request, await Store.GetCorrectionAsync("cor-contract-1", CancellationToken.None));
+        Assert.Single(await Store.QueryCorrectionsAsync(new CorrectionQuery(CorrectionStatus.Pending, RegionPrefix: "6201"), CancellationToken.None));
+        Assert.Empty(await Store.QueryCorrectionsAsync(new CorrectionQuery(CorrectionStatus.Pending, RegionPrefix: "6204"), CancellationToken.None));
+
+        var accepted = request with { Status = CorrectionStatus.Accepted, DecidedBy = "staff:o", Decision = "核实", EvidenceReference = "税务核定书", DecidedAt = now };
+        var notice = new NotificationRecord("ntf-contract-1", request.Uscc, "verification", "t", "b", null, false, now);
+        var decision = new AuditEntry("staff:o", "staff", "correction.accept", null, null, "cor-contract-1", null) { Detail = """{"reason":"核实"}""" };
+        Assert.True(await Store.ApplyCorrectionAsync(new CorrectionChange(accepted, CorrectionStatus.Pending, notice, decision), CancellationToken.None));
+        Assert.False(await Store.ApplyCorrectionAsync(new CorrectionChange(accepted with { Status = CorrectionStatus.Refused }, CorrectionStatus.Pending, notice, decision), CancellationToken.None));
+
+        Assert.Equal(accepted, await Store.GetCorrectionAsync("cor-contract-1", CancellationToken.None));
+        Assert.Single(await Store.ListNotificationsAsync(request.Uscc, false, null, 10, CancellationToken.None));
+        var chain = await Store.ReadAuditAsync(CancellationToken.None).ToListAsync();
+        Assert.Equal(["correction.request", "correction.accept"], chain.Select(r => r.Entry.What));
+        Assert.Equal("""{"reason":"核实"}""", chain[1].Entry.Detail);
+        Assert.True((await AuditChain.VerifyAsync(Store.ReadAuditAsync(CancellationToken.None))).Intact);
     }
 
     [Fact]

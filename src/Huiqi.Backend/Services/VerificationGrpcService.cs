@@ -118,7 +118,7 @@ public sealed class VerificationGrpcService(VerificationDesk desk, EligibilityIn
 
     private static RpcException Refused(VerificationRefusedException ex) => ex switch
     {
-        { Code: "not_found" } => RpcErrors.NotFound("企业画像"),
+        { Code: "not_found" } => RpcErrors.Status(Code.NotFound, "not_found", ex.Message),
         { IsConflict: true } => RpcErrors.Status(Code.FailedPrecondition, ex.Code, ex.Message),
         _ => RpcErrors.InvalidArgument([new FieldError(ex.Field ?? "id", ex.Code, ex.Message)]),
     };

@@ -90,6 +90,7 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
         }
 
         var done = await workflow.VerifyAsync(e, policy.Title, claims, Detail(facts, evidence: evidence), caller, cancellationToken);
+        await workflow.StartPublicityAsync(cancellationToken); // verified: into 公示 now, not at the next tick of the clock
         return new VerificationItem(done.Id, done, facts, null);
     }
 
@@ -121,6 +122,11 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
         }
 
         var proposedJson = ProfileJson.FieldValueJson(proposed, field) ?? "null";
+        if (proposedJson == (ProfileJson.FieldValueJson(stored.Profile, field) ?? "null"))
+        {
+            throw new VerificationRefusedException("correction.unchanged", "申请更正的值与现有数据相同", "value");
+        }
+
         var pending = await store.QueryCorrectionsAsync(new CorrectionQuery(CorrectionStatus.Pending, Uscc: uscc), cancellationToken);
         if (pending.FirstOrDefault(c => c.Field == field && c.ProposedJson == proposedJson && c.Reason == reason) is { } same)
         {
@@ -142,6 +148,11 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
     private async Task<VerificationItem> DecideCorrectionAsync(Caller caller, string id, bool accept, string reason, string? evidence, CancellationToken cancellationToken)
     {
         var correction = await store.GetCorrectionAsync(id, cancellationToken);
+        if (correction is null && caller.IsAdmin)
+        {
+            throw new VerificationRefusedException("not_found", "更正申请不存在");
+        }
+
         if (correction is null || !(caller.IsAdmin || caller.Covers(correction.Region)))
         {
             throw new Errors.AccessDeniedException(); // outside the jurisdiction, or not there: the same answer
@@ -188,6 +199,11 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
     {
         var e = await store.GetEntitlementAsync(id, cancellationToken);
         var policy = e is null ? null : index.Policies.FirstOrDefault(p => p.Id == e.PolicyId);
+        if ((e is null || policy is null) && caller.IsAdmin)
+        {
+            throw new VerificationRefusedException("not_found", "资金记录不存在");
+        }
+
         if (e is null || policy is null || !caller.Governs(policy.Jurisdiction))
         {
             throw new Errors.AccessDeniedException();

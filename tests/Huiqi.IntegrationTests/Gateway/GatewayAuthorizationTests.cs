@@ -27,6 +27,12 @@ public sealed class GatewayAuthorizationTests(GatewayFixture fixture) : IClassFi
         var profileOfA = ProfileJson.Serialize(f.Platform.BackendServices.GetRequiredService<EligibilityIndex>().GetProfile(f.A)!);
         var nameOfA = System.Text.Json.JsonSerializer.Serialize(f.Platform.BackendServices.GetRequiredService<EligibilityIndex>().GetProfile(f.A)!.Name);
         string[] anyRole = ["A", "B", "staff-in", "staff-out", "partner", "admin"];
+        // Two entitlements of A resting on claims (TRUST.md §4), one to verify and one to reject.
+        var store = f.Platform.BackendServices.GetRequiredService<Huiqi.Storage.Store.IStore>();
+        var now = DateTimeOffset.UtcNow;
+        var toVerify = e with { Id = "ent-matrix-verify", Period = "matrix-verify", Status = Huiqi.Storage.Store.EntitlementStatus.AwaitingVerification, CreatedAt = now, UpdatedAt = now };
+        var toReject = toVerify with { Id = "ent-matrix-reject", Period = "matrix-reject" };
+        await store.ApplyAsync([new(Create: toVerify), new(Create: toReject)], CancellationToken.None);
         string[] enterprises = ["A", "B"];
         Case[] cases =
         [
@@ -59,6 +65,10 @@ public sealed class GatewayAuthorizationTests(GatewayFixture fixture) : IClassFi
             new("POST", "/v1/entitlements/disburse", $$"""{"policyId": "{{e.PolicyId}}", "payments": [{"entitlementId": "{{e.Id}}", "paymentReference": "PAY-MATRIX-1"}]}""", "staff-in", "admin"),
             new("POST", $"/v1/entitlements/{e.Id}/resolve", """{"uphold": false, "resolution": "测试"}""", "staff-in", "admin"),
             new("GET", "/v1/me/notifications/stream", null, enterprises),
+            new("GET", "/v1/verifications", null, "staff-in", "staff-out", "admin"),
+            new("POST", $"/v1/verifications/{toVerify.Id}/verify", """{"evidenceReference": "证书 GR2026-1"}""", "staff-in", "admin"),
+            new("POST", $"/v1/verifications/{toReject.Id}/reject", """{"reason": "材料不符"}""", "staff-in", "admin"),
+            new("POST", "/v1/me/corrections", """{"field": "name", "value": "兰州矩阵更名有限公司", "reason": "已更名"}""", enterprises),
         ];
         var callers = new (string Name, string? Token)[]
         {

@@ -91,7 +91,9 @@ public sealed class MobileStoryTests(GatewayFixture fixture) : IClassFixture<Gat
         using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
         Assert.Equal("event: ready", await reader.ReadLineAsync());
 
-        (await f.SendAsync(HttpMethod.Patch, "/v1/me", token, """{"employees": 150}""")).EnsureSuccessStatusCode();
+        // 人社's feed (the owner of employees, TRUST.md §1) says the firm has grown: no claim, so straight to 公示.
+        var hrSocial = f.Platform.Token(("role", "partner"), ("sub", "hr-social"), ("scope", "profiles:write"));
+        (await f.SendAsync(HttpMethod.Put, $"/v1/enterprises/{uscc}", hrSocial, """{"name": "兰州事件测试有限公司", "region": "620102", "employees": 150}""")).EnsureSuccessStatusCode();
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         JsonElement? told = null;
@@ -158,17 +160,22 @@ public sealed class MobileStoryTests(GatewayFixture fixture) : IClassFixture<Gat
             .FirstOrDefault(n => n.GetProperty("kind").GetString() == "new_entitlement" && n.GetProperty("policyId").GetString() == "story-rd-rate"));
         Assert.Equal(["rd_expense"], hello.GetProperty("missingFields").EnumerateArray().Select(m => m.GetString()));
 
-        // The owner gives it: the answer has its amount at once, the entitlement follows and the owner is told.
+        // The owner gives it: the answer has its amount at once — resting on the owner's own figure (TRUST.md §3) — and the
+        // entitlement follows it, waiting for the figure to be checked before 公示; the owner is told both.
         (await f.SendAsync(HttpMethod.Patch, "/v1/me", token, """{"rdExpense": 300000000}""")).EnsureSuccessStatusCode();
         var after = await f.JsonAsync(HttpMethod.Get, "/v1/me/eligibility/story-rd-rate", token);
         Assert.Equal((30_000_000L, "30万元"), (after.GetProperty("amountFen").GetInt64(), after.GetProperty("amountText").GetString()));
         Assert.Empty(after.GetProperty("amountMissingFields").EnumerateArray());
+        Assert.Equal(("self_declared", "rd_expense"), (after.GetProperty("basis").GetString(), after.GetProperty("claims").EnumerateArray().Single().GetString()));
+        Assert.Contains("研发费用", after.GetProperty("basisText").GetString());
         var entitlement = await EventuallyAsync(async () => (await f.JsonAsync(HttpMethod.Get, "/v1/me/entitlements", token)).GetProperty("items").EnumerateArray()
             .FirstOrDefault(e => e.GetProperty("policyId").GetString() == "story-rd-rate" && e.TryGetProperty("amountFen", out _)));
-        Assert.Equal(30_000_000L, entitlement.GetProperty("amountFen").GetInt64());
+        Assert.Equal((30_000_000L, "awaiting_verification", "self_declared"),
+            (entitlement.GetProperty("amountFen").GetInt64(), entitlement.GetProperty("status").GetString(), entitlement.GetProperty("basis").GetString()));
         var told = await EventuallyAsync(async () => (await f.JsonAsync(HttpMethod.Get, "/v1/me/notifications?limit=100", token)).GetProperty("items").EnumerateArray()
-            .FirstOrDefault(n => n.GetProperty("kind").GetString() == "amount_changed"));
+            .FirstOrDefault(n => n.GetProperty("kind").GetString() == "verification" && n.GetProperty("policyId").GetString() == "story-rd-rate"));
         Assert.Contains("30万元", told.GetProperty("body").GetString());
+        Assert.Contains("核验", told.GetProperty("body").GetString());
     }
 
     /// <summary>The workflow runs in the background: poll (up to 20 s) until the phone would see it.</summary>
