@@ -534,7 +534,7 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
             Audit: Audit(SystemActor, SystemRole, what, e) with { Detail = BasisDetail(e, to) });
     }
 
-    private static string BasisDetail(EntitlementRecord from, EntitlementRecord to) => System.Text.Json.JsonSerializer.Serialize(new
+    private static string BasisDetail(EntitlementRecord from, EntitlementRecord to) => AuditDetail.Of(new
     {
         from = new { status = StoredStatusName(from.Status), amountFen = from.AmountFen, basis = from.Basis.Name(), claims = from.Claims },
         to = new { status = StoredStatusName(to.Status), amountFen = to.AmountFen, basis = to.Basis.Name(), claims = to.Claims },

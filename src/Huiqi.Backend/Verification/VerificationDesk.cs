@@ -139,7 +139,7 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
             uscc, stored.Profile.Region, field, ProfileJson.FieldValueJson(stored.Profile, field), current, proposedJson, reason, CorrectionStatus.Pending, now);
         var audit = new AuditEntry(caller.Name, caller.Role, "correction.request", null, null, $"{record.Id} {uscc}", stored.Fingerprint)
         {
-            Detail = JsonSerializer.Serialize(new { field, current = Raw(record.CurrentJson), currentSource = current?.Source.Name(), currentBy = current?.By, proposed = Raw(proposedJson), reason }),
+            Detail = AuditDetail.Of(new { field, current = Raw(record.CurrentJson), currentSource = current?.Source.Name(), currentBy = current?.By, proposed = Raw(proposedJson), reason }),
         };
         await store.ApplyCorrectionAsync(new CorrectionChange(record, null, null, audit), cancellationToken);
         return record;
@@ -185,7 +185,7 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
             correction.Uscc, "verification", title, body, null, false, now);
         var audit = new AuditEntry(caller.Name, caller.Role, accept ? "correction.accept" : "correction.refuse", null, null, $"{id} {correction.Uscc}", null)
         {
-            Detail = JsonSerializer.Serialize(new { field = correction.Field, before = Raw(correction.CurrentJson), proposed = Raw(correction.ProposedJson), reason, evidence }),
+            Detail = AuditDetail.Of(new { field = correction.Field, before = Raw(correction.CurrentJson), proposed = Raw(correction.ProposedJson), reason, evidence }),
         };
         if (!await store.ApplyCorrectionAsync(new CorrectionChange(decided, CorrectionStatus.Pending, notice, audit), cancellationToken))
         {
@@ -233,7 +233,7 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
     }
 
     /// <summary>The audit record's detail: the claims with their values and declarers, and the officer's evidence or reason.</summary>
-    private static string Detail(IReadOnlyList<ClaimedFact> facts, string? evidence = null, string? reason = null) => JsonSerializer.Serialize(new
+    private static string Detail(IReadOnlyList<ClaimedFact> facts, string? evidence = null, string? reason = null) => AuditDetail.Of(new
     {
         claims = facts.Select(f => new { field = f.Field, value = Raw(f.ValueJson), by = f.Provenance?.By, at = f.Provenance?.ChangedAt.ToUnixTimeMilliseconds() }),
         evidence,

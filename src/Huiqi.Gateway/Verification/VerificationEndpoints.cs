@@ -116,7 +116,13 @@ public static class VerificationEndpoints
         }
         catch (InvalidInputException ex)
         {
-            throw new InvalidInputException([.. ex.Errors.Select(e => e with { Field = e.Field == member ? "value" : e.Field.Replace(member, "value", StringComparison.Ordinal) })]);
+            // The reader names the member (annualRevenue) or the field (annual_revenue); here it is the body's "value".
+            throw new InvalidInputException([.. ex.Errors.Select(e => e with
+            {
+                Field = e.Field.StartsWith(member, StringComparison.Ordinal) ? "value" + e.Field[member.Length..]
+                    : e.Field.StartsWith(field!, StringComparison.Ordinal) ? "value" + e.Field[field!.Length..]
+                    : e.Field,
+            })]);
         }
 
         var correction = await verifications.RequestCorrectionAsync(new RequestCorrectionRequest

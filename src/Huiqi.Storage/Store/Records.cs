@@ -148,6 +148,14 @@ public sealed record EntitlementQuery(
     string? AfterId = null,
     int Limit = int.MaxValue);
 
+/// <summary>How audit details are written: JSON with Chinese kept readable (the chain hashes exactly this text).</summary>
+public static class AuditDetail
+{
+    public static readonly System.Text.Json.JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Of<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value, Options);
+}
+
 /// <summary>What an audited action says; the store adds its place in the hash chain.</summary>
 public sealed record AuditEntry(string Who, string Role, string What, string? PolicyId, int? PolicyVersion, string? Subject, string? SnapshotHash)
 {

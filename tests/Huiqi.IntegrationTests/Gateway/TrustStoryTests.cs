@@ -65,7 +65,7 @@ public abstract class TrustStoryTests : IAsyncLifetime
     {
         var budget = budgetFen is { } b ? $", \"budgetFen\": {b}" : "";
         await JsonAsync(HttpMethod.Post, "/v1/policies", Officer,
-            $$"""{"id": "{{id}}", "title": "测试政策 {{id}}", "issuer": "兰州市测试局", "jurisdiction": "620100", "criteria": {{criteria}}, "benefit": {{benefit}}{{budget}}}""");
+            $$"""{"id": "{{id}}", "title": "测试政策 {{id}}", "issuer": "兰州市测试局", "jurisdiction": "620100", "criteria": {{criteria}}, "benefit": {{benefit}}{{budget}}}""", expected: HttpStatusCode.Created);
         await JsonAsync(HttpMethod.Post, $"/v1/policies/{id}/publish", Officer);
     }
 
