@@ -41,7 +41,9 @@ public sealed record DryRunView(
     IReadOnlyList<BreakdownView> ByRegion, IReadOnlyList<BreakdownView> ByTechDomain, IReadOnlyList<ExampleFailureView> ExampleFailures);
 
 /// <summary>One enterprise's answer for a policy, as staff see it in the match list.</summary>
-public sealed record PolicyMatchView(string Uscc, string Name, string Region, string RegionName, string Status, long? AmountFen, string? AmountText, string? ExcludedBy, IReadOnlyList<string> MissingFields);
+/// <summary>One enterprise a policy matches; <c>basis</c>: <c>verified</c>, or <c>self_declared</c> when the outcome rests on its own claims (TRUST.md §3).</summary>
+public sealed record PolicyMatchView(string Uscc, string Name, string Region, string RegionName, string Status, long? AmountFen, string? AmountText, string? ExcludedBy, IReadOnlyList<string> MissingFields,
+    string Basis);
 
 public sealed record PolicyMatchListView(string PolicyId, IReadOnlyList<PolicyMatchView> Items, string? NextCursor);
 
@@ -90,5 +92,6 @@ public static class PolicyViews
 
     public static PolicyMatchView Match(V1.PolicyMatch m) => new(
         m.Uscc, m.Name, m.Region, Codes.RegionName(m.Region), StatusOf(m.Status), m.HasAmountFen ? m.AmountFen : null,
-        m.HasAmountFen ? Money.Format(m.AmountFen) : null, m.HasExcludedBy ? m.ExcludedBy : null, [.. m.MissingFields]);
+        m.HasAmountFen ? Money.Format(m.AmountFen) : null, m.HasExcludedBy ? m.ExcludedBy : null, [.. m.MissingFields],
+        Eligibility.EligibilityViews.BasisOf(m.Basis));
 }

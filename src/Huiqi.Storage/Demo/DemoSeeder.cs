@@ -57,11 +57,20 @@ public sealed class DemoSeeder(IStore store, ProfileWriter writer, FactAuthority
             .Append((By: FactAuthority.PartnerBy(Actor), Fields: unowned))
             .Where(feed => feed.Fields.Count > 0)
             .ToList();
+        // One firm in fifty declared its R&D expense in the app before the tax bureau's figure arrived: its answers that
+        // read it rest on a claim, so the demo shows entitlements waiting for an officer to verify them.
+        static bool Claims(int i, Domain.Profiles.EnterpriseProfile p) => i % 50 == 7 && p.RdExpense is not null;
         foreach (var batch in new PopulationGenerator().Generate(population, Domain.Common.Dates.TodayInChina(clock)).Chunk(5000))
         {
             foreach (var (by, fields) in feeds)
             {
-                await writer.WriteAsync([.. batch.Select(p => new ProfileChange(p, fields))], ProfileSource.PartnerFeed, by, cancellationToken);
+                await writer.WriteAsync([.. batch.Select((p, i) => new ProfileChange(p, Claims(i, p) ? [.. fields.Where(f => f != Domain.Criteria.FieldCatalog.RdExpense)] : fields))],
+                    ProfileSource.PartnerFeed, by, cancellationToken);
+            }
+
+            foreach (var claimant in batch.Where((p, i) => Claims(i, p)))
+            {
+                await writer.WriteAsync([new ProfileChange(claimant, [Domain.Criteria.FieldCatalog.RdExpense])], ProfileSource.SelfDeclared, $"enterprise:{claimant.Uscc}", cancellationToken);
             }
         }
 
