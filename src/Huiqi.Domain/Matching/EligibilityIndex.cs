@@ -29,9 +29,12 @@ public sealed class EligibilityIndex
     private readonly IColumn[] _columns;
     private readonly Stack<int> _free = new();
 
-    // Slot → its self-declared fields (TRUST.md §3), for the few enterprises that have claims: the index answers
-    // whether an outcome rests on them by matching those rows again without the claims.
+    // TRUST.md §3. Slot → its self-declared fields, for the enterprises that have claims; and per stored field, the
+    // slots where it is claimed (allocated on the first claim of that field). Whether an outcome rests on claims is
+    // the policy matched a second time over the population with every claimed fact hidden (treated as absent).
     private readonly Dictionary<int, string[]> _claims = [];
+    private readonly Dictionary<string, ulong[]> _claimed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _claimedCount = new(StringComparer.Ordinal);
     private ulong[] _alive = [];
     private int _capacity;
     private int _highWater;
@@ -112,14 +115,7 @@ public sealed class EligibilityIndex
             }
 
             Write(slot, profile);
-            if (claims is { Count: > 0 })
-            {
-                _claims[slot] = [.. claims.Order(StringComparer.Ordinal)];
-            }
-            else
-            {
-                _claims.Remove(slot);
-            }
+            SetClaims(slot, claims);
 
             Interlocked.Increment(ref _version);
             if (_count >= 4096 && _count >= 2 * _countAtRebalance)
@@ -145,7 +141,7 @@ public sealed class EligibilityIndex
             }
 
             Write(slot, new EnterpriseProfile { Uscc = uscc });
-            _claims.Remove(slot);
+            SetClaims(slot, null);
             _uscc.Remove(uscc);
             Bits.Clear(_alive, slot);
             _free.Push(slot);
@@ -347,6 +343,40 @@ public sealed class EligibilityIndex
         }
     }
 
+    private void SetClaims(int slot, IReadOnlyCollection<string>? claims)
+    {
+        if (_claims.Remove(slot, out var old))
+        {
+            foreach (var field in old)
+            {
+                Bits.Clear(_claimed[field], slot);
+                _claimedCount[field]--;
+            }
+        }
+
+        if (claims is not { Count: > 0 })
+        {
+            return;
+        }
+
+        string[] fields = [.. claims.Where(ProfileFields.IsField).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        _claims[slot] = fields;
+        foreach (var field in fields)
+        {
+            if (!_claimed.TryGetValue(field, out var bits))
+            {
+                _claimed[field] = bits = new ulong[Bits.WordsFor(_capacity)];
+            }
+
+            Bits.Set(bits, slot);
+            _claimedCount[field] = _claimedCount.GetValueOrDefault(field) + 1;
+        }
+    }
+
+    /// <summary>Whether any enterprise claims a field that the policy or a rival of its group reads.</summary>
+    private bool ReadsClaims(Policy policy, IEnumerable<Policy> rivals) =>
+        _claims.Count > 0 && rivals.Prepend(policy).SelectMany(AnswerBasis.FieldsRead).Any(f => _claimedCount.GetValueOrDefault(f) > 0);
+
     /// <summary>The in-force policies of the set that compete with <paramref name="policy"/> in its exclusion group.</summary>
     private IEnumerable<CompiledPolicy> RivalsOf(Policy policy, DateOnly asOf) =>
         policy.ExclusionGroup is { } group
@@ -378,6 +408,11 @@ public sealed class EligibilityIndex
             _capacity = Math.Max(1024, _capacity * 2);
             _bitsetPool.Clear();
             _alive = CategoryColumn.Resized(_alive, Bits.WordsFor(_capacity));
+            foreach (var field in _claimed.Keys.ToList())
+            {
+                _claimed[field] = CategoryColumn.Resized(_claimed[field], Bits.WordsFor(_capacity));
+            }
+
             _uscc.Grow(_capacity);
             foreach (var column in _columns)
             {
@@ -467,8 +502,11 @@ public sealed class EligibilityIndex
             : benefit.AmountForValue(0);
 
     /// <summary>One policy over the population, under the caller's read lock.</summary>
-    private sealed class PolicyMatcher(EligibilityIndex index, DateOnly asOf)
+    /// <param name="withoutClaims">Match as if every self-declared fact were absent (TRUST.md §3's "verified view").</param>
+    private sealed class PolicyMatcher(EligibilityIndex index, DateOnly asOf, bool withoutClaims = false)
     {
+        private readonly Dictionary<string, ulong[]?> _hidden = new(StringComparer.Ordinal);
+
         private readonly int _words = Bits.WordsFor(index._capacity);
         private readonly List<ulong[]> _scratch = [];
 
@@ -500,8 +538,13 @@ public sealed class EligibilityIndex
                 result.IneligibleCount = Bits.PopCount(result.Ineligible.AsSpan(0, _words));
                 result.UnknownCount = Bits.PopCount(result.Unknown.AsSpan(0, _words));
                 result.ExcludedCount = Bits.PopCount(result.Excluded.AsSpan(0, _words));
+                if (withoutClaims)
+                {
+                    return result; // only the statuses of the verified view are read
+                }
+
                 SumAmounts(policy.Benefit, eligible, result);
-                if (index._claims.Count > 0)
+                if (index.ReadsClaims(policy, index.RivalsOf(policy, asOf).Select(r => r.Policy)))
                 {
                     MarkSelfDeclared(policy, result);
                 }
@@ -523,53 +566,92 @@ public sealed class EligibilityIndex
         }
 
         /// <summary>
-        /// TRUST.md §3 for the rows with claims that the policy (or a rival of its group) reads: the same policy and rivals
-        /// over the row without its claims (compiled evaluation, group resolved as everywhere); where status or an
-        /// eligible amount differ, the outcome rests on the claims.
+        /// TRUST.md §3 over the whole population at once: the same policy matched again with every claimed fact hidden
+        /// (exclusion groups resolved in that view too). An outcome rests on claims where its status differs between the
+        /// two views, or where it is eligible in both but the amount reads a claimed figure (in the verified view the
+        /// amount would be unknown).
         /// </summary>
         private void MarkSelfDeclared(Policy policy, PolicyMatchResult result)
         {
-            var rivals = index.RivalsOf(policy, asOf).ToList();
-            var read = new HashSet<string>(AnswerBasis.FieldsRead(policy), StringComparer.Ordinal);
-            foreach (var rival in rivals)
-            {
-                read.UnionWith(AnswerBasis.FieldsRead(rival.Policy));
-            }
-
-            CompiledPolicy? compiled = null;
-            ulong[]? marks = null;
+            using var verified = new PolicyMatcher(index, asOf, withoutClaims: true).Match(policy, withMissingFields: false);
+            var marks = result.Own(Rent(clear: false));
+            var figure = policy.Benefit.Field is { } field ? Claimed(field) : null;
             long count = 0;
-            foreach (var (slot, claims) in index._claims)
+            for (var w = 0; w < _words; w++)
             {
-                if (!claims.Any(read.Contains))
+                var word = (result.Eligible[w] ^ verified.Eligible[w]) | (result.Ineligible[w] ^ verified.Ineligible[w]) | (result.Excluded[w] ^ verified.Excluded[w]);
+                if (figure is not null)
                 {
-                    continue;
+                    // Eligible either way, the figure claimed: the amount rests on the claim where it is known with it.
+                    var priced = result.Eligible[w] & verified.Eligible[w] & figure[w];
+                    while (priced != 0)
+                    {
+                        var bit = System.Numerics.BitOperations.TrailingZeroCount(priced);
+                        priced &= priced - 1;
+                        if (index.AmountOf(policy.Benefit, (w << 6) + bit, asOf) is not null)
+                        {
+                            word |= 1UL << bit;
+                        }
+                    }
                 }
 
-                compiled ??= new CompiledPolicy(policy);
-                var facts = new ProfileFacts(AnswerBasis.WithoutClaims(index.ReadRow(slot), claims), asOf);
-                var answers = new List<PolicyAnswer>(rivals.Count + 1) { Quick(compiled, facts) };
-                answers.AddRange(rivals.Select(r => Quick(r, facts)));
-                var without = policy.ExclusionGroup is { } group ? ExclusionGroups.Resolve(answers, _ => group)[0] : answers[0];
-                var status = result.StatusOf(slot);
-                long? amount = status == EligibilityStatus.Eligible ? index.AmountOf(policy.Benefit, slot, asOf) : null;
-                if (!AnswerBasis.SameOutcome(status, amount, without.Status, without.AmountFen))
+                marks[w] = word;
+                count += System.Numerics.BitOperations.PopCount(word);
+            }
+
+            result.SelfDeclared = marks;
+            result.SelfDeclaredCount = count;
+        }
+
+        /// <summary>
+        /// In the verified view, the slots where <paramref name="field"/>'s value is hidden: claimed, or for a derived field,
+        /// any of its sources claimed. Null when nothing is hidden (or in the full view).
+        /// </summary>
+        private ulong[]? Hidden(string field) => withoutClaims ? Claimed(field) : null;
+
+        /// <summary>The slots where <paramref name="field"/> (or, for a derived field, any of its sources) is claimed; null when none.</summary>
+        private ulong[]? Claimed(string field)
+        {
+            if (_hidden.TryGetValue(field, out var cached))
+            {
+                return cached;
+            }
+
+            ulong[]? hidden = null;
+            var sources = FieldCatalog.TryGet(field, out var def) && def.Sources is { } s ? s : [field];
+            foreach (var source in sources)
+            {
+                if (index._claimed.TryGetValue(source, out var claimed) && index._claimedCount.GetValueOrDefault(source) > 0)
                 {
-                    Bits.Set(marks ??= result.Own(Rent()), slot);
-                    count++;
+                    if (hidden is null)
+                    {
+                        hidden = Scratch(clear: false);
+                        claimed.AsSpan(0, _words).CopyTo(hidden);
+                    }
+                    else
+                    {
+                        Bits.Or(Span(hidden), claimed);
+                    }
                 }
             }
 
-            result.SelfDeclared = marks ?? [];
-            result.SelfDeclaredCount = count;
+            _hidden[field] = hidden;
+            return hidden;
+        }
 
-            static PolicyAnswer Quick(CompiledPolicy policy, ProfileFacts facts)
+        /// <summary>A leaf in the verified view: its claimed slots become unknown (neither true nor false).</summary>
+        private void Hide(string field, ulong[] t, ulong[] f)
+        {
+            if (Hidden(field) is { } hidden)
             {
-                var status = EligibilityStatusNames.FromTruth(policy.Evaluate(facts));
-                var amount = status == EligibilityStatus.Eligible ? policy.Policy.Benefit.AmountFor(facts.Profile, facts.AsOf) : null;
-                return new PolicyAnswer(policy.Policy.Id, policy.Policy.Version, status, amount, null, EquatableArray<string>.Empty, EquatableArray<ConditionResult>.Empty);
+                Bits.AndNot(Span(t), hidden);
+                Bits.AndNot(Span(f), hidden);
             }
         }
+
+        /// <summary>The amount at a slot; in the verified view unknown where the benefit's figure is claimed.</summary>
+        private long? AmountAt(Benefit benefit, int slot) =>
+            benefit.Field is { } field && Hidden(field) is { } hidden && Bits.Get(hidden, slot) ? null : index.AmountOf(benefit, slot, asOf);
 
         private ulong[] Rent(bool clear = true)
         {
@@ -615,6 +697,7 @@ public sealed class EligibilityIndex
                     var (match, present) = EvaluatePredicate(predicate);
                     var f = Scratch(clear: false);
                     Bits.AndNotInto(Span(f), present, match);
+                    Hide(predicate.Field, match, f);
                     return new Node(predicate, match, f, []);
                 }
 
@@ -625,6 +708,7 @@ public sealed class EligibilityIndex
                     index._certifications.Holding(cert.Kind, cert.Level, asOf, notBefore, Span(match));
                     var f = Scratch(clear: false);
                     Bits.AndNotInto(Span(f), index._certifications.Present, match);
+                    Hide(FieldCatalog.Certifications, match, f);
                     return new Node(cert, match, f, []);
                 }
 
@@ -929,12 +1013,12 @@ public sealed class EligibilityIndex
             Bits.And(Span(contested), eligible);
             foreach (var slot in Bits.Enumerate(contested))
             {
-                var (winnerId, winnerAmount) = (policy.Id, index.AmountOf(policy.Benefit, slot, asOf));
+                var (winnerId, winnerAmount) = (policy.Id, AmountAt(policy.Benefit, slot));
                 foreach (var (rival, t) in rivals)
                 {
                     if (Bits.Get(t, slot))
                     {
-                        var amount = index.AmountOf(rival.Benefit, slot, asOf);
+                        var amount = AmountAt(rival.Benefit, slot);
                         if (ExclusionGroups.Beats(rival.Id, amount, winnerId, winnerAmount))
                         {
                             (winnerId, winnerAmount) = (rival.Id, amount);
