@@ -40,8 +40,13 @@ public static class AnswerBasis
     public static bool SameOutcome(EligibilityStatus status, long? amount, EligibilityStatus without, long? amountWithout) =>
         status == without && (status != EligibilityStatus.Eligible || amount == amountWithout);
 
+    // Policies are immutable records, read again and again: their fields are worked out once per instance.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Policy, IReadOnlySet<string>> Read = [];
+
     /// <summary>The stored fields a policy reads: its leaves (a derived field's sources, <c>certifications</c> for a cert leaf) and its benefit's figure.</summary>
-    public static IReadOnlySet<string> FieldsRead(Policy policy)
+    public static IReadOnlySet<string> FieldsRead(Policy policy) => Read.GetValue(policy, Collect);
+
+    private static IReadOnlySet<string> Collect(Policy policy)
     {
         var fields = new HashSet<string>(StringComparer.Ordinal);
         Visit(policy.Criteria);
@@ -93,36 +98,54 @@ public static class AnswerBasis
     /// </summary>
     public static EquatableArray<string> ClaimsRead(Policy policy, IEnumerable<Policy> rivals, IReadOnlyCollection<string> claims)
     {
-        var read = new HashSet<string>(FieldsRead(policy), StringComparer.Ordinal);
-        foreach (var rival in rivals)
+        // Claims are few (a handful of fields), so each is looked up rather than the policies' fields merged.
+        var read = new List<string>(claims.Count);
+        foreach (var claim in claims)
         {
-            read.UnionWith(FieldsRead(rival));
+            if (!read.Contains(claim) && (FieldsRead(policy).Contains(claim) || rivals.Any(r => FieldsRead(r).Contains(claim))))
+            {
+                read.Add(claim);
+            }
         }
 
-        return claims.Where(read.Contains).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToEquatableArray();
+        read.Sort(StringComparer.Ordinal);
+        return new EquatableArray<string>([.. read]);
     }
 
     /// <summary>
     /// Each answer with its basis: <see cref="Basis.SelfDeclared"/> and the claims it reads where the answer without
     /// claims (<paramref name="withoutClaims"/>, same policies) differs. <paramref name="policies"/> are the in-force policies answered.
     /// </summary>
+    /// <remarks>Both answer lists come from the same policies in the same order (one evaluator, two profiles).</remarks>
     public static IReadOnlyList<PolicyAnswer> Apply(IReadOnlyList<PolicyAnswer> answers, IReadOnlyList<PolicyAnswer> withoutClaims, IReadOnlyList<Policy> policies, IReadOnlyCollection<string> claims)
     {
-        var without = withoutClaims.ToDictionary(a => a.PolicyId, StringComparer.Ordinal);
-        var byId = policies.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        Dictionary<string, Policy>? byId = null;
+        ILookup<string?, Policy>? groups = null;
         var result = new PolicyAnswer[answers.Count];
         for (var i = 0; i < answers.Count; i++)
         {
             var answer = answers[i];
-            var other = without[answer.PolicyId];
+            var other = withoutClaims[i];
+            if (other.PolicyId != answer.PolicyId)
+            {
+                throw new ArgumentException("the answers without claims are not for the same policies", nameof(withoutClaims));
+            }
+
             if (SameOutcome(answer.Status, answer.AmountFen, other.Status, other.AmountFen))
             {
                 result[i] = answer;
                 continue;
             }
 
+            byId ??= policies.ToDictionary(p => p.Id, StringComparer.Ordinal);
             var policy = byId[answer.PolicyId];
-            var rivals = policy.ExclusionGroup is { } group ? policies.Where(p => p.ExclusionGroup == group && p.Id != policy.Id) : [];
+            IEnumerable<Policy> rivals = [];
+            if (policy.ExclusionGroup is { } group)
+            {
+                groups ??= policies.ToLookup(p => p.ExclusionGroup, StringComparer.Ordinal);
+                rivals = groups[group].Where(p => p.Id != policy.Id);
+            }
+
             result[i] = answer with { Basis = Basis.SelfDeclared, Claims = ClaimsRead(policy, rivals, claims) };
         }
 

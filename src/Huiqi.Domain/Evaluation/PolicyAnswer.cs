@@ -24,8 +24,8 @@ public sealed record PolicyAnswer(
     /// <summary>TRUST.md §3: whether the outcome rests on the enterprise's own claims (only when the caller said which facts are claims).</summary>
     public Basis Basis { get; init; }
 
-    /// <summary>With <see cref="Basis.SelfDeclared"/>: the claimed fields the outcome reads, sorted.</summary>
-    public EquatableArray<string> Claims { get; init; } = EquatableArray<string>.Empty;
+    /// <summary>With <see cref="Basis.SelfDeclared"/>: the claimed fields the outcome reads, sorted (default: none).</summary>
+    public EquatableArray<string> Claims { get; init; }
 }
 
 /// <summary>One leaf condition, explained.</summary>
