@@ -31,10 +31,16 @@ public sealed class DeploymentShapeTests(PostgresFixture postgres, RedisFixture 
             await admin.ExecuteAsync($"CREATE DATABASE {database}");
         }
 
+        // The owners of the profile fields, exactly as compose sets them (TRUST.md §1).
+        var root = new DirectoryInfo(PlatformProcess.BuildOutputOf("Huiqi.Backend")).Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var owners = File.ReadAllLines(Path.Combine(root, "deploy", "compose.yaml"))
+            .Select(l => l.Trim()).Where(l => l.StartsWith("Huiqi__Trust__Owners__", StringComparison.Ordinal))
+            .Select(l => l.Split(':', 2)).ToDictionary(kv => kv[0].Trim(), kv => kv[1].Trim());
+        Assert.NotEmpty(owners);
         var backendPort = FreePort.Next();
         var dataDir = Path.Combine(Path.GetTempPath(), $"huiqi-deploy-{Guid.NewGuid():N}");
         var metrics = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        await using var backend = await PlatformProcess.StartAsync("Huiqi.Backend", new Uri($"http://127.0.0.1:{backendPort}"), new Dictionary<string, string>
+        var backendEnvironment = new Dictionary<string, string>(owners)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Backend__Listen"] = $"http://127.0.0.1:{backendPort}",
@@ -44,7 +50,8 @@ public sealed class DeploymentShapeTests(PostgresFixture postgres, RedisFixture 
             ["ConnectionStrings__Redis"] = redis.Server.ConnectionString,
             ["Auth__SigningKey"] = SigningKey,
             ["Huiqi__DataDir"] = dataDir, // nothing is written there on PostgreSQL; set so a stray write could not land in the build output
-        }, readyPath: null);
+        };
+        await using var backend = await PlatformProcess.StartAsync("Huiqi.Backend", new Uri($"http://127.0.0.1:{backendPort}"), backendEnvironment, readyPath: null);
         var gatewayAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         await using var gateway = await PlatformProcess.StartAsync("Huiqi.Gateway", gatewayAddress, new Dictionary<string, string>
         {

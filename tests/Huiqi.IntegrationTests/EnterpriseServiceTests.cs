@@ -121,4 +121,47 @@ public sealed class EnterpriseServiceTests(RedisFixture redis) : IAsyncLifetime
             await _client.GetProfileAsync(new GetProfileRequest { Uscc = "not-a-code" }));
         Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
     }
+
+    [Fact]
+    public async Task The_overwrite_rules_hold_for_every_writer_over_grpc_including_a_bulk_import()
+    {
+        // tax-bureau owns annual_revenue in the shipped mapping; its feed sets it.
+        var profile = Population(1)[0] with { AnnualRevenue = 40_000_000, Region = "620102", Zone = "none" };
+        await _client.UpsertProfileAsync(new UpsertProfileRequest { Profile = ProfileMapping.ToProto(profile) });
+
+        // The enterprise itself: refused, naming the field and who holds it; nothing written.
+        using var own = _platform.Channel(_platform.Token(("role", "enterprise"), ("uscc", profile.Uscc)));
+        var claim = await Assert.ThrowsAsync<RpcException>(async () => await new EnterpriseService.EnterpriseServiceClient(own).PatchProfileAsync(new PatchProfileRequest
+        {
+            Profile = new Huiqi.Contracts.V1.EnterpriseProfile { Uscc = profile.Uscc, AnnualRevenueFen = 1, Dishonest = false },
+            UpdateMask = new FieldMask { Paths = { "annual_revenue_fen", "dishonest" } },
+        }));
+        Assert.Equal(StatusCode.InvalidArgument, claim.StatusCode); // a never-declarable field makes it 400 even beside a conflict
+        var violations = claim.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.ToDictionary(v => v.Field, v => v.Reason);
+        Assert.Equal("fact.not_declarable", violations["profile.dishonest"]);
+        Assert.Equal("fact.authoritative", violations["profile.annual_revenue_fen"]);
+        var conflict = await Assert.ThrowsAsync<RpcException>(async () => await new EnterpriseService.EnterpriseServiceClient(own).PatchProfileAsync(new PatchProfileRequest
+        {
+            Profile = new Huiqi.Contracts.V1.EnterpriseProfile { Uscc = profile.Uscc, AnnualRevenueFen = 1 },
+            UpdateMask = new FieldMask { Paths = { "annual_revenue_fen" } },
+        }));
+        Assert.Equal(StatusCode.FailedPrecondition, conflict.StatusCode);
+        var info = conflict.GetRpcStatus()!.GetDetail<ErrorInfo>();
+        Assert.Equal(("fact.authoritative", "partner_feed partner:tax-bureau"), (info.Reason, info.Metadata["annual_revenue"]));
+
+        // A bank's import (it owns nothing) keeps the tax bureau's figure and fills what is absent.
+        using var bankChannel = _platform.Channel(_platform.Token(("role", "partner"), ("sub", "bank"), ("scope", "profiles:write")));
+        using (var import = new EnterpriseService.EnterpriseServiceClient(bankChannel).ImportProfiles())
+        {
+            await import.RequestStream.WriteAsync(new ImportProfilesRequest { Line = 1, Profile = ProfileMapping.ToProto(profile with { AnnualRevenue = 1, Zone = "lanzhou-hitech" }) });
+            await import.RequestStream.CompleteAsync();
+            Assert.Equal(0, (await import).Rejected);
+        }
+
+        var stored = await _client.GetProfileAsync(new GetProfileRequest { Uscc = profile.Uscc });
+        Assert.Equal(40_000_000, stored.AnnualRevenueFen);
+        Assert.Equal(("partner:tax-bureau", true), (stored.Provenance["annual_revenue"].SourceSystem, stored.Provenance["annual_revenue"].Authoritative));
+        Assert.Equal("lanzhou-hitech", stored.Zone);
+        Assert.Equal(("partner:bank", false), (stored.Provenance["zone"].SourceSystem, stored.Provenance["zone"].Authoritative));
+    }
 }

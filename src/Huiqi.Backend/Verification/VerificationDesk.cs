@@ -58,9 +58,22 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
 
         if (entitlements)
         {
+            // Keyset pages of the store, kept to the policies the caller governs, until this page is full.
             var governed = index.Policies.Where(p => caller.Governs(p.Jurisdiction)).Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-            var rows = await store.QueryEntitlementsAsync(new EntitlementQuery(PolicyId: policyId, Statuses: [StoredStatus.AwaitingVerification], AfterId: afterId), cancellationToken);
-            foreach (var e in rows.Where(e => governed.Contains(e.PolicyId)).Take(limit + 1))
+            var found = new List<EntitlementRecord>();
+            for (var after = afterId; found.Count <= limit;)
+            {
+                var rows = await store.QueryEntitlementsAsync(new EntitlementQuery(PolicyId: policyId, Statuses: [StoredStatus.AwaitingVerification], AfterId: after, Limit: 500), cancellationToken);
+                found.AddRange(rows.Where(e => governed.Contains(e.PolicyId)));
+                if (rows.Count < 500)
+                {
+                    break;
+                }
+
+                after = rows[^1].Id;
+            }
+
+            foreach (var e in found.Take(limit + 1))
             {
                 items.Add(new VerificationItem(e.Id, e, await ClaimsAsync(e.Uscc, e.Claims, cancellationToken), null));
             }
