@@ -52,6 +52,19 @@ public static class AuthExtensions
                 NameClaimType = ClaimNames.Subject,
                 RoleClaimType = ClaimNames.Role,
             };
+            jwt.Events = new JwtBearerEvents
+            {
+                // Validated once, here: a token whose claims are missing, malformed or repeated is no token at all.
+                OnTokenValidated = context =>
+                {
+                    if (context.Principal is null || CallerClaims.Problem(context.Principal.Claims) is { } problem)
+                    {
+                        context.Fail("the token's claims are missing, malformed or repeated");
+                    }
+
+                    return Task.CompletedTask;
+                },
+            };
         });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AnyRole, policy => policy.RequireAuthenticatedUser().RequireClaim(ClaimNames.Role, Roles.All));
