@@ -24,6 +24,9 @@ namespace Huiqi.Backend.Services;
 /// </summary>
 public sealed class EligibilityGrpcService(EligibilityIndex index, ProfileCache profiles, TimeProvider clock) : EligibilityService.EligibilityServiceBase
 {
+    /// <summary>The trailer of a MatchPolicy call whose policy is not in force on as_of (its value is that date); the stream is empty.</summary>
+    public const string NotInForceTrailer = "huiqi-not-in-force";
+
     public override async Task<MatchEnterpriseResponse> MatchEnterprise(MatchEnterpriseRequest request, ServerCallContext context)
     {
         var asOf = AsOf(request.AsOf);
@@ -84,6 +87,13 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, ProfileCache 
         }
 
         var policy = index.Policies.FirstOrDefault(p => p.Id == request.PolicyId) ?? throw RpcErrors.NotFound("政策");
+        if (!policy.IsInForce(asOf))
+        {
+            // ELIGIBILITY.md §6: not in force on that date (not yet, no longer, or retired) — it matches no enterprise, and says so.
+            context.ResponseTrailers.Add(NotInForceTrailer, Dates.Format(asOf));
+            return;
+        }
+
         var statuses = request.Statuses.Count == 0
             ? Enum.GetValues<DomainStatus>()
             : [.. request.Statuses.Distinct().Select(PolicyMapping.FromProto)];

@@ -157,7 +157,9 @@ public static class PolicyEndpoints
             last = match.PageToken;
         }
 
-        return TypedResults.Ok(new PolicyMatchListView(id, items, items.Count == request.PageSize ? last : null));
+        var notInForce = stream.GetTrailers().GetValue("huiqi-not-in-force");
+        return TypedResults.Ok(new PolicyMatchListView(id, items, items.Count == request.PageSize ? last : null, notInForce is null,
+            notInForce is null ? null : $"该政策在 {notInForce} 不在执行期内，不匹配任何企业"));
     }
 
     private static async Task<Ok<PolicyVersionsView>> VersionsAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string id, string? limit, string? cursor)

@@ -45,7 +45,8 @@ public sealed record DryRunView(
 public sealed record PolicyMatchView(string Uscc, string Name, string Region, string RegionName, string Status, long? AmountFen, string? AmountText, string? ExcludedBy, IReadOnlyList<string> MissingFields,
     string Basis);
 
-public sealed record PolicyMatchListView(string PolicyId, IReadOnlyList<PolicyMatchView> Items, string? NextCursor);
+/// <summary><c>inForce</c> false: the policy is not in force on the date asked (ELIGIBILITY.md §6), so it matches no one; <c>note</c> says so.</summary>
+public sealed record PolicyMatchListView(string PolicyId, IReadOnlyList<PolicyMatchView> Items, string? NextCursor, bool InForce, string? Note);
 
 public static class PolicyViews
 {

@@ -159,6 +159,24 @@ public sealed class GatewayHttpTests(GatewayFixture fixture) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task A_published_policy_not_in_force_on_the_date_asked_matches_no_one_and_says_so()
+    {
+        var f = fixture;
+        // ELIGIBILITY.md §6: the demo's 水电气 subsidy is in force in 2026 only; on a date before that nothing matches.
+        const string policy = "lz-utilities-subsidy";
+        var before = await f.JsonAsync(HttpMethod.Get, $"/v1/policies/{policy}/matches?asOf=2020-06-01&status=eligible", f.StaffIn);
+        Assert.Empty(before.GetProperty("items").EnumerateArray());
+        Assert.False(before.GetProperty("inForce").GetBoolean());
+        Assert.Contains("2020-06-01", before.GetProperty("note").GetString());
+        var own = await f.JsonAsync(HttpMethod.Get, "/v1/me/eligibility?asOf=2020-06-01", f.TokenA);
+        Assert.DoesNotContain(own.GetProperty("items").EnumerateArray(), a => a.GetProperty("policyId").GetString() == policy);
+
+        var today = await f.JsonAsync(HttpMethod.Get, $"/v1/policies/{policy}/matches?status=eligible&limit=5", f.StaffIn);
+        Assert.True(today.GetProperty("inForce").GetBoolean());
+        Assert.NotEmpty(today.GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Money_is_fen_with_a_display_text_and_dates_are_plain()
     {
         var policy = await fixture.JsonAsync(HttpMethod.Get, "/v1/policies/lz-hightech-first-award", fixture.TokenA);
