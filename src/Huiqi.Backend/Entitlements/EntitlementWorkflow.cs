@@ -235,10 +235,16 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
 
     // ---- commands ----
 
+    /// <summary>
+    /// Confirming again is harmless (a phone retrying, a second tap): an entitlement confirmed or further along answers as
+    /// it is, unless the confirmation names a new receiving account — allowed while it is only confirmed.
+    /// </summary>
     public Task<EntitlementRecord> ConfirmAsync(string id, string? account, Caller caller, CancellationToken cancellationToken) =>
-        CommandAsync(id, caller, cancellationToken, e => e.Status == StoredStatus.Confirmed && (account ?? "") == (e.ReceivingAccount ?? "")
-            ? null // confirmed already (a phone retrying): the same answer again
-            : Transition(e, Answerable, e with { Status = StoredStatus.Confirmed, ReceivingAccount = account, UpdatedAt = clock.GetUtcNow() },
+        CommandAsync(id, caller, cancellationToken, e => e.Status is StoredStatus.Confirmed or StoredStatus.Approved or StoredStatus.Disbursed
+                && (account is null || account == e.ReceivingAccount)
+            ? null
+            : Transition(e, e.Status == StoredStatus.Confirmed ? [StoredStatus.Confirmed] : Answerable,
+                e with { Status = StoredStatus.Confirmed, ReceivingAccount = account ?? e.ReceivingAccount, UpdatedAt = clock.GetUtcNow() },
                 null, Audit(caller, "entitlement.confirm", e)));
 
     public Task<EntitlementRecord> ObjectAsync(string id, string reason, Caller caller, CancellationToken cancellationToken) =>
@@ -296,9 +302,13 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         });
 
     public Task<EntitlementRecord> DisburseAsync(string id, string reference, Caller caller, string policyTitle, CancellationToken cancellationToken) =>
-        CommandAsync(id, caller, cancellationToken, e => e.Basis == Basis.SelfDeclared || e.Status == StoredStatus.AwaitingVerification
-            ? throw Unverified([e.Id])
-            : Disburse(e, reference, caller, policyTitle, clock.GetUtcNow()));
+        CommandAsync(id, caller, cancellationToken, e => e switch
+        {
+            { Status: StoredStatus.Disbursed } when e.PaymentReference == reference => null, // sent again after a timeout: done, as a payment file treats it
+            { Status: StoredStatus.Disbursed } => throw new EntitlementRefusedException("entitlement.paid_elsewhere", $"已按支付流水号 {e.PaymentReference} 拨付"),
+            _ when e.Basis == Basis.SelfDeclared || e.Status == StoredStatus.AwaitingVerification => throw Unverified([e.Id]),
+            _ => Disburse(e, reference, caller, policyTitle, clock.GetUtcNow()),
+        });
 
     private static EntitlementRefusedException Unverified(IReadOnlyList<string> ids) =>
         new("entitlement.unverified", $"以下资金依据企业自报信息，须先核验：{string.Join("、", ids.Take(5))}{(ids.Count > 5 ? $" 等 {ids.Count} 笔" : "")}");

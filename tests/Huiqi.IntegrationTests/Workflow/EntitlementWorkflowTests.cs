@@ -188,6 +188,8 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
         var confirmed = await _workflow.ConfirmAsync(ofA.Id, "6222 0000 1111", EnterpriseCaller(a.Uscc), CancellationToken.None);
         Assert.Equal(EntitlementStatus.Confirmed, confirmed.Status);
         Assert.Equal(confirmed.Status, (await _workflow.ConfirmAsync(ofA.Id, "6222 0000 1111", EnterpriseCaller(a.Uscc), CancellationToken.None)).Status);
+        var again = await _workflow.ConfirmAsync(ofA.Id, null, EnterpriseCaller(a.Uscc), CancellationToken.None); // a second tap without the account
+        Assert.Equal((EntitlementStatus.Confirmed, "6222 0000 1111"), (again.Status, again.ReceivingAccount));
         await Assert.ThrowsAsync<EntitlementRefusedException>(() => _workflow.ObjectAsync(ofA.Id, "金额有误", EnterpriseCaller(a.Uscc), CancellationToken.None));
 
         var objected = await _workflow.ObjectAsync(ofB.Id, "我们已享受过同类补贴", EnterpriseCaller(b.Uscc), CancellationToken.None);
@@ -240,6 +242,10 @@ public sealed class EntitlementWorkflowTests : IAsyncLifetime
         Assert.Equal((EntitlementStatus.Disbursed, "PAY-2026-0001"), (paid.Status, paid.PaymentReference));
         Assert.Contains(await InboxAsync(paid.Uscc), n => n.Kind == "disbursed" && n.Body.Contains("15万元"));
         await Assert.ThrowsAsync<EntitlementRefusedException>(() => _workflow.DisburseAsync(second.Approved[0].Id, "PAY-AGAIN", Officer, policy.Title, CancellationToken.None));
+        // The same payment sent again (a timeout, a retry) is done, as in a payment file; nothing is written twice.
+        var retried = await _workflow.DisburseAsync(second.Approved[0].Id, "PAY-2026-0001", Officer, policy.Title, CancellationToken.None);
+        Assert.Equal((EntitlementStatus.Disbursed, "PAY-2026-0001"), (retried.Status, retried.PaymentReference));
+        Assert.Single(await _store.ReadAuditAsync(CancellationToken.None).Where(r => r.Entry.What == "entitlement.disburse").ToListAsync());
     }
 
     [Fact]
