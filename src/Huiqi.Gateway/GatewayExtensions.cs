@@ -25,7 +25,7 @@ public static class GatewayExtensions
     {
         var options = builder.Configuration.GetSection("Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddSingleton(options);
-        builder.WebHost.UseUrls(options.Listen);
+        builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(options.MetricsListen) ? [options.Listen] : [options.Listen, options.MetricsListen]);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 
         var endpoint = new BackendEndpoint();
@@ -98,7 +98,11 @@ public static class GatewayExtensions
         app.UseAuthorization();
 
         app.MapReadiness();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        if (!string.IsNullOrWhiteSpace(options.MetricsListen))
+        {
+            // Only on the metrics port: on the public listener /metrics is an unknown route (404).
+            app.MapPrometheusScrapingEndpoint("/metrics").RequireHost($"*:{new Uri(options.MetricsListen).Port}");
+        }
         app.MapGatewayOpenApi();
 
         var v1 = app.MapGroup("/v1").AddEndpointFilter<GatewayErrors>()

@@ -7,6 +7,12 @@ public sealed record GatewayOptions
     public string Listen { get; init; } = "http://127.0.0.1:8080";
 
     /// <summary>
+    /// Where Prometheus scrapes <c>/metrics</c>: a port of its own, never the public one (route names and call counts are
+    /// for the platform team, not for anyone on the internet). Empty: no metrics endpoint.
+    /// </summary>
+    public string MetricsListen { get; init; } = "http://127.0.0.1:9465";
+
+    /// <summary>
     /// The backend's gRPC address. Empty (the embedded default) hosts the backend in this process, listening on
     /// <see cref="EmbeddedBackendListen"/>.
     /// </summary>

@@ -33,7 +33,7 @@ public sealed class DeadlineTests(RedisFixture redis)
         string[] lines = [];
         for (var i = 0; i < 50 && !lines.Any(pattern.IsMatch); i++)
         {
-            lines = (await platform.Http.GetStringAsync("/metrics")).Split('\n');
+            lines = (await platform.MetricsAsync()).Split('\n');
             await Task.Delay(100);
         }
 

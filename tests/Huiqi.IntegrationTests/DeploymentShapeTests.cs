@@ -57,6 +57,7 @@ public sealed class DeploymentShapeTests(PostgresFixture postgres, RedisFixture 
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Gateway__Listen"] = gatewayAddress.ToString().TrimEnd('/'),
+            ["Gateway__MetricsListen"] = $"http://127.0.0.1:{FreePort.Next()}",
             ["Gateway__BackendAddress"] = $"http://127.0.0.1:{backendPort}",
             ["ConnectionStrings__Redis"] = redis.Server.ConnectionString,
             ["Auth__SigningKey"] = SigningKey,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Huiqi.Gateway;
 using Huiqi.Gateway.Backend;
+using Huiqi.Testing;
 
 namespace Huiqi.IntegrationTests;
 
@@ -19,11 +20,18 @@ public sealed class PlatformHost : IAsyncDisposable
     {
         _app = app;
         _dataDir = dataDir;
-        GatewayAddress = new Uri(app.Urls.First());
+        var metrics = app.Services.GetRequiredService<GatewayOptions>().MetricsListen;
+        GatewayAddress = new Uri(app.Urls.First(u => new Uri(u).Port != new Uri(metrics).Port));
+        MetricsAddress = new Uri(metrics);
         Http = new HttpClient { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public Uri GatewayAddress { get; }
+
+    /// <summary>The gateway's Prometheus port (<c>Gateway:MetricsListen</c>), apart from the public listener.</summary>
+    public Uri MetricsAddress { get; }
+
+    public Task<string> MetricsAsync() => Http.GetStringAsync(new Uri(MetricsAddress, "/metrics"));
 
     public Uri BackendAddress => _app.Services.GetRequiredService<BackendEndpoint>().Address;
 
@@ -44,6 +52,7 @@ public sealed class PlatformHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:Listen"] = "http://127.0.0.1:0",
+            ["Gateway:MetricsListen"] = $"http://127.0.0.1:{FreePort.Next()}",
             ["Gateway:EmbeddedBackendListen"] = "http://127.0.0.1:0",
             ["Huiqi:DataDir"] = dataDir,
             ["Logging:LogLevel:Default"] = "Warning",

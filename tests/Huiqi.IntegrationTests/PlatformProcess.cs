@@ -42,6 +42,7 @@ public sealed class PlatformProcess : IAsyncDisposable
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Gateway__Listen"] = address.ToString().TrimEnd('/'),
+            ["Gateway__MetricsListen"] = $"http://127.0.0.1:{FreePort.Next()}",
             ["Gateway__EmbeddedBackendListen"] = $"http://127.0.0.1:{FreePort.Next()}",
             ["Huiqi__DataDir"] = dataDir,
             ["Huiqi__Demo__Seed"] = "false",

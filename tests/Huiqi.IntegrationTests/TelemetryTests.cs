@@ -19,11 +19,22 @@ public sealed class TelemetryTests
         var metrics = "";
         for (var i = 0; i < 50 && !metrics.Split('\n').Any(pattern.IsMatch); i++)
         {
-            metrics = await platform.Http.GetStringAsync("/metrics");
+            metrics = await platform.MetricsAsync();
             await Task.Delay(100);
         }
 
         Assert.Contains(metrics.Split('\n'), pattern.IsMatch);
         Assert.Contains("http_server_request_duration_seconds", metrics);
+    }
+
+    [Fact]
+    public async Task Metrics_are_not_served_to_anyone_on_the_public_listener()
+    {
+        await using var platform = await PlatformHost.StartAsync();
+
+        using var pub = await platform.Http.GetAsync("/metrics");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, pub.StatusCode);
+        Assert.DoesNotContain("huiqi_", await pub.Content.ReadAsStringAsync());
+        Assert.Contains("http_server_request_duration_seconds", await platform.MetricsAsync());
     }
 }
