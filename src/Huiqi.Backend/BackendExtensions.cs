@@ -37,6 +37,7 @@ public static class BackendExtensions
         services.AddSingleton<Entitlements.EntitlementScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<Entitlements.EntitlementScheduler>());
         services.AddSingleton<Verification.VerificationDesk>();
+        services.AddSingleton(new Entitlements.WatchLimits(builder.Configuration.GetValue("Backend:MaxWatchesPerCaller", 5)));
 
         var redisConfigured = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis"));
         services.AddGrpcHealthChecks(options =>

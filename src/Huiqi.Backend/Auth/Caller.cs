@@ -10,6 +10,11 @@ public sealed class Caller(ClaimsPrincipal user)
     public string? Uscc { get; } = user.FindFirst(ClaimNames.Uscc)?.Value;
     public string? Jurisdiction { get; } = user.FindFirst(ClaimNames.Jurisdiction)?.Value;
     public string Subject { get; } = user.FindFirst(ClaimNames.Subject)?.Value ?? "";
+    /// <summary>When the token expires (its <c>exp</c>); null when it does not say.</summary>
+    public DateTimeOffset? ExpiresAt { get; } =
+        long.TryParse(user.FindFirst("exp")?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var exp)
+            ? DateTimeOffset.FromUnixTimeSeconds(exp) : null;
+
     public IReadOnlySet<string> Scopes { get; } = (user.FindFirst(ClaimNames.Scope)?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
 
     public bool IsAdmin => Role == Roles.Admin;

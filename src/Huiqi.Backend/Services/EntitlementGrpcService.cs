@@ -27,7 +27,8 @@ namespace Huiqi.Backend.Services;
 /// ListNotifications — the enterprise, staff in jurisdiction, admin; MarkNotificationsRead — the enterprise itself.
 /// A caller who may not see an entitlement is refused the same way whether it exists or not.
 /// </summary>
-public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index, EntitlementWorkflow workflow, EntitlementEvents events) : EntitlementService.EntitlementServiceBase
+public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index, EntitlementWorkflow workflow, EntitlementEvents events, WatchLimits limits, TimeProvider clock)
+    : EntitlementService.EntitlementServiceBase
 {
     private const int DefaultPageSize = 50, MaxPageSize = 500;
 
@@ -191,24 +192,46 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
                 throw RpcErrors.InvalidArgument([new FieldError("target", "required", "请指定企业（uscc）或政策（policy_id）")]);
         }
 
-        // An empty first event: the watch is accepted, so a gateway can answer its caller before the first change arrives.
-        await responseStream.WriteAsync(new EntitlementEvent(), context.CancellationToken);
-        await foreach (var change in events.WatchAsync(uscc, policyId, context.CancellationToken))
+        using var slot = limits.TryOpen(caller.Name)
+            ?? throw RpcErrors.Status(Code.ResourceExhausted, "watch.limit", $"同时打开的实时通知连接过多（每个账号至多 {limits.MaxPerCaller} 个），请关闭其他页面后重试");
+
+        // A watch lives no longer than the token that opened it: then it ends UNAUTHENTICATED and the client signs in again.
+        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        if (caller.ExpiresAt is { } expires)
+        {
+            expiry.CancelAfter(TimeSpan.FromTicks(Math.Max(0, (expires - clock.GetUtcNow()).Ticks)));
+        }
+
+        try
+        {
+            // An empty first event: the watch is accepted, so a gateway can answer its caller before the first change arrives.
+            await responseStream.WriteAsync(new EntitlementEvent(), expiry.Token);
+            await WatchAsync(uscc, policyId, responseStream, expiry.Token);
+        }
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw RpcErrors.Status(Code.Unauthenticated, "token.expired", "登录已过期，请重新登录");
+        }
+    }
+
+    private async Task WatchAsync(string? uscc, string? policyId, IServerStreamWriter<EntitlementEvent> responseStream, CancellationToken cancellationToken)
+    {
+        await foreach (var change in events.WatchAsync(uscc, policyId, cancellationToken))
         {
             var message = new EntitlementEvent();
-            if (change.EntitlementId is { } id && await store.GetEntitlementAsync(id, context.CancellationToken) is { } entitlement)
+            if (change.EntitlementId is { } id && await store.GetEntitlementAsync(id, cancellationToken) is { } entitlement)
             {
                 message.Entitlement = ToProto(entitlement);
             }
 
-            if (change.NotificationId is { } nid && uscc is not null && await store.GetNotificationAsync(nid, context.CancellationToken) is { } notification)
+            if (change.NotificationId is { } nid && uscc is not null && await store.GetNotificationAsync(nid, cancellationToken) is { } notification)
             {
                 message.Notification = ToProto(notification);
             }
 
             if (message.Entitlement is not null || message.Notification is not null)
             {
-                await responseStream.WriteAsync(message, context.CancellationToken);
+                await responseStream.WriteAsync(message, cancellationToken);
             }
         }
     }

@@ -122,6 +122,7 @@ public static class NotificationEndpoints
         var stream = watch.ResponseStream;
         while (true)
         {
+            var expired = false;
             try
             {
                 if (!await stream.MoveNext(cancellationToken))
@@ -129,12 +130,22 @@ public static class NotificationEndpoints
                     yield break;
                 }
             }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unauthenticated)
+            {
+                expired = true; // the token that opened the stream has expired: say so, then end
+            }
             catch (RpcException)
             {
                 yield break; // the phone reconnects and reads its inbox; nothing is lost, the inbox is stored
             }
             catch (OperationCanceledException)
             {
+                yield break;
+            }
+
+            if (expired)
+            {
+                yield return new SseItem<ChangeEventView>(new ChangeEventView(null, null), "expired");
                 yield break;
             }
 
