@@ -49,6 +49,10 @@ public static class GatewayExtensions
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping; // Chinese as text, not \uXXXX
         });
+        // Problems are JSON whatever the Accept header says (a client asking for XML or an event stream still learns why).
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, ProblemJsonWriter>();
+        // An exception that is the request's fault (a malformed or too slow body read outside /v1) is its 4xx, not a 500.
+        builder.Services.Configure<ExceptionHandlerOptions>(o => o.StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : 500);
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
             // Problems the framework writes itself (401/403 challenges, 404/405 routing, 500): same zh-CN shape as ours.

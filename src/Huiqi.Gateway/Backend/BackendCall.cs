@@ -1,3 +1,4 @@
+using Huiqi.Domain.Serialization;
 using System.Globalization;
 using Grpc.Core;
 
@@ -13,16 +14,12 @@ public sealed class BackendCall(GatewayOptions options, TimeProvider clock)
 {
     public const string TimeoutHeader = "Request-Timeout";
 
+    /// <summary>The shortest deadline a caller may ask for: less is no deadline at all, a bad request rather than a gateway timeout.</summary>
+    public const double MinTimeoutSeconds = 0.01;
+
     public CallOptions For(HttpContext http)
     {
-        var timeout = options.BackendTimeout;
-        if (http.Request.Headers.TryGetValue(TimeoutHeader, out var header)
-            && double.TryParse(header.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-            && TimeSpan.FromSeconds(seconds) < timeout)
-        {
-            timeout = TimeSpan.FromSeconds(seconds);
-        }
-
+        var timeout = TimeoutOf(http.Request, options.BackendTimeout);
         var metadata = new Metadata();
         if (http.Request.Headers.Authorization.ToString() is { Length: > 0 } authorization)
         {
@@ -30,6 +27,28 @@ public sealed class BackendCall(GatewayOptions options, TimeProvider clock)
         }
 
         return new CallOptions(metadata, clock.GetUtcNow().UtcDateTime + timeout, http.RequestAborted);
+    }
+
+    /// <summary>
+    /// The caller's <c>Request-Timeout</c> as the deadline, at most <paramref name="max"/>: one finite number of seconds,
+    /// not less than <see cref="MinTimeoutSeconds"/> (a deadline of nothing is a bad request, not a gateway timeout).
+    /// Checked for every /v1 request by <see cref="Http.GatewayErrors"/>, answered from a cache or not.
+    /// </summary>
+    public static TimeSpan TimeoutOf(HttpRequest request, TimeSpan max)
+    {
+        if (!request.Headers.TryGetValue(TimeoutHeader, out var header))
+        {
+            return max;
+        }
+
+        if (header.Count != 1 || !double.TryParse(header.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+            || !double.IsFinite(seconds) || seconds < MinTimeoutSeconds)
+        {
+            throw new InvalidInputException([new FieldError(TimeoutHeader, "request_timeout.invalid",
+                $"Request-Timeout 应为一个不小于 {MinTimeoutSeconds} 的秒数（超过 {max.TotalSeconds} 秒按 {max.TotalSeconds} 秒计）")]);
+        }
+
+        return seconds < max.TotalSeconds ? TimeSpan.FromSeconds(seconds) : max;
     }
 
     /// <summary>For a stream that lives as long as the caller listens (server-sent events): no deadline.</summary>

@@ -8,12 +8,13 @@ namespace Huiqi.Gateway.Http;
 /// statuses (mapped by <see cref="Problems.HttpStatusOf"/>). Anything else is our fault and goes to the exception
 /// handler (500, logged with its trace id).
 /// </summary>
-public sealed class GatewayErrors(ILogger<GatewayErrors> logger) : IEndpointFilter
+public sealed class GatewayErrors(ILogger<GatewayErrors> logger, GatewayOptions options) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try
         {
+            Backend.BackendCall.TimeoutOf(context.HttpContext.Request, options.BackendTimeout); // a bad header is refused whatever answers the route
             return await next(context);
         }
         catch (InvalidInputException ex)
@@ -24,9 +25,10 @@ public sealed class GatewayErrors(ILogger<GatewayErrors> logger) : IEndpointFilt
         {
             return Problems.Of(415, detail: ex.Message);
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException ex)
         {
-            return Problems.Of(413, detail: "请求体超过大小上限");
+            // The body itself was bad on the wire: too large, malformed chunks, or too slow to arrive.
+            return Problems.OfBadRequest(ex);
         }
         catch (RpcException ex)
         {

@@ -21,15 +21,96 @@ public static class JsonBody
             throw new UnsupportedMediaTypeException();
         }
 
+        JsonDocument document;
         try
         {
-            return await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 64 }, request.HttpContext.RequestAborted);
+            document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 64 }, request.HttpContext.RequestAborted);
         }
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } line ? $"第 {line + 1} 行第 {(ex.BytePositionInLine ?? 0) + 1} 个字节附近" : "";
             throw new InvalidInputException([new FieldError(ex.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "$", "json.malformed", $"JSON 格式错误{(where.Length > 0 ? "：" + where : "")}")]);
         }
+
+        if (BadText(document.RootElement, "$") is { } bad)
+        {
+            document.Dispose();
+            throw new InvalidInputException([new FieldError(bad, "json.encoding", "文本不是有效的 UTF-8（或含有不成对的代理字符）")]);
+        }
+
+        return document;
+    }
+
+    /// <summary>
+    /// The path of the first string or member name that is not valid Unicode text (invalid UTF-8 bytes, or an escaped
+    /// lone surrogate such as <c>"\ud800"</c>): the parser accepts them, and reading them later would throw. Checked
+    /// once here, for every body.
+    /// </summary>
+    private static string? BadText(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return IsText(() => element.GetString()) ? null : path;
+            case JsonValueKind.Object:
+                foreach (var member in element.EnumerateObject())
+                {
+                    if (!IsText(() => member.Name))
+                    {
+                        return path;
+                    }
+
+                    if (BadText(member.Value, path == "$" ? member.Name : $"{path}.{member.Name}") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (BadText(item, $"{(path == "$" ? "" : path)}[{i++}]") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsText(Func<string?> read)
+    {
+        try
+        {
+            var text = read();
+            return text is null || !HasLoneSurrogate(text);
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // invalid UTF-8
+        }
+    }
+
+    private static bool HasLoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

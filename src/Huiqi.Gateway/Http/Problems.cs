@@ -23,8 +23,11 @@ public static class Problems
         403 => "无权访问",
         404 => "资源不存在",
         405 => "不支持该请求方法",
+        408 => "请求超时",
         409 => "与当前状态冲突",
         413 => "请求内容过大",
+        414 => "请求地址过长",
+        431 => "请求头过大",
         415 => "不支持的内容类型",
         429 => "请求过于频繁",
         501 => "功能尚未开放",
@@ -41,6 +44,9 @@ public static class Problems
         403 => "permission_denied",
         404 => "not_found",
         405 => "method_not_allowed",
+        408 => "request_timeout",
+        414 => "uri_too_long",
+        431 => "headers_too_large",
         409 => "conflict",
         413 => "body_too_large",
         415 => "unsupported_media_type",
@@ -75,6 +81,16 @@ public static class Problems
     }
 
     public static ProblemHttpResult InvalidInput(IReadOnlyList<FieldError> errors) => Of(400, errors[0].Code, errors);
+
+    /// <summary>What the server found wrong with the request on the wire (Kestrel's <see cref="BadHttpRequestException"/>), in zh-CN.</summary>
+    public static ProblemHttpResult OfBadRequest(BadHttpRequestException ex) => ex.StatusCode switch
+    {
+        413 => Of(413, detail: "请求体超过大小上限"),
+        408 => Of(408, detail: "请求体传输过慢，已超时"),
+        431 => Of(431, detail: "请求头过大"),
+        414 => Of(414, detail: "请求地址过长"),
+        _ => Of(400, "http.malformed", "请求格式不正确（例如分块编码或请求体不完整）"),
+    };
 
     private static ProblemHttpResult Of(int status, string code, IReadOnlyList<FieldError> errors) =>
         Of(status, code, FieldError.Summarize(errors), [.. errors.Select(e => new FieldProblem(e.Field, e.Code, e.Message))]);

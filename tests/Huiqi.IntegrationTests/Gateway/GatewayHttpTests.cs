@@ -152,7 +152,9 @@ public sealed class GatewayHttpTests(GatewayFixture fixture) : IClassFixture<Gat
     {
         var f = fixture;
         var huge = $$"""{"name": "{{new string('甲', 300_000)}}"}""";
-        await ProblemAsync(await f.SendAsync(HttpMethod.Put, $"/v1/enterprises/{f.A}", f.Admin, huge), HttpStatusCode.RequestEntityTooLarge);
+        // Expect: 100-continue, as a careful client sends a large body: the gateway answers 413 before any of it is sent
+        // (without it, the answer races the upload and the client may see its pipe broken instead).
+        await ProblemAsync(await f.SendAsync(HttpMethod.Put, $"/v1/enterprises/{f.A}", f.Admin, huge, r => r.Headers.ExpectContinue = true), HttpStatusCode.RequestEntityTooLarge);
         await ProblemAsync(await f.SendAsync(HttpMethod.Get, "/v1/nothing-here", f.Admin), HttpStatusCode.NotFound);
         var missing = await ProblemAsync(await f.SendAsync(HttpMethod.Get, "/v1/policies/no-such-policy", f.Admin), HttpStatusCode.NotFound);
         Assert.Equal("not_found", missing.GetProperty("code").GetString());
@@ -339,7 +341,35 @@ public sealed class GatewayHttpTests(GatewayFixture fixture) : IClassFixture<Gat
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), "a dead backend must not hang the phone");
         Assert.Equal("unavailable", (await ProblemAsync(response, HttpStatusCode.ServiceUnavailable)).GetProperty("code").GetString());
 
-        using var late = await fixture.SendAsync(HttpMethod.Get, "/v1/me/eligibility", fixture.TokenA, configure: r => r.Headers.TryAddWithoutValidation("Request-Timeout", "0.000001"));
-        Assert.Equal("deadline_exceeded", (await ProblemAsync(late, HttpStatusCode.GatewayTimeout)).GetProperty("code").GetString());
+        // A backend that accepts the connection and never answers: the caller's own deadline (0.3 s) ends the wait with a 504.
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<System.Net.Sockets.TcpClient>();
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                try { held.Add(await silent.AcceptTcpClientAsync()); } catch (Exception) { return; }
+            }
+        });
+        try
+        {
+            await using var stuck = await PlatformHost.StartAsync(new Dictionary<string, string?>
+            {
+                ["Gateway:BackendAddress"] = $"http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}",
+            }, waitUntilReady: false);
+            var late = new HttpRequestMessage(HttpMethod.Get, "/v1/policies");
+            late.Headers.Authorization = new("Bearer", token);
+            late.Headers.TryAddWithoutValidation("Request-Timeout", "0.3");
+            var asked = DateTime.UtcNow;
+            using var answer = await stuck.Http.SendAsync(late);
+            Assert.Equal("deadline_exceeded", (await ProblemAsync(answer, HttpStatusCode.GatewayTimeout)).GetProperty("code").GetString());
+            Assert.True(DateTime.UtcNow - asked < TimeSpan.FromSeconds(4), "the caller's deadline, not the gateway's, should end the wait");
+        }
+        finally
+        {
+            silent.Stop();
+            held.ForEach(c => c.Dispose());
+        }
     }
 }
