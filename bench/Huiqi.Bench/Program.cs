@@ -27,6 +27,12 @@ if (args is ["answer", ..])
     return 0;
 }
 
+if (args is ["hostile", ..])
+{
+    await HostileBench.RunAsync(args[1..]);
+    return 0;
+}
+
 if (args is ["stages", var file])
 {
     StageProbe.Run(file);
