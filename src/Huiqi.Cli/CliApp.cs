@@ -6,6 +6,7 @@ using Huiqi.Storage.Cache;
 using Huiqi.Storage.Import;
 using Huiqi.Storage.Profiles;
 using Huiqi.Storage.Store;
+using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -13,76 +14,111 @@ using Microsoft.Extensions.Logging;
 namespace Huiqi.Cli;
 
 /// <summary>
-/// The operators' tool. Store and Redis come from the same settings as the services: environment variables
-/// (<c>Huiqi__DataDir</c>, <c>Huiqi__Store__Provider</c>, <c>ConnectionStrings__Postgres</c>,
-/// <c>ConnectionStrings__Redis</c>) or the options <c>--data-dir</c>, <c>--provider</c>, <c>--postgres</c>, <c>--redis</c>.
+/// The operators' tool, parsed by System.CommandLine: <c>--help</c> on every command, unknown commands and options
+/// refused by name, values checked before anything runs, exit codes scripts can trust (0 done, 1 the command ran and
+/// found a problem — rejected rows, a broken audit chain — or the command line was wrong, 2 the command could not run).
+/// Store and Redis come from the same settings as the services: environment variables (<c>Huiqi__DataDir</c>,
+/// <c>Huiqi__Store__Provider</c>, <c>ConnectionStrings__Postgres</c>, <c>ConnectionStrings__Redis</c>) or the options
+/// <c>--data-dir</c>, <c>--provider</c>, <c>--postgres</c>, <c>--redis</c>.
 /// </summary>
 public static class CliApp
 {
-    private static readonly (string Verb, string Summary, bool Built)[] Verbs =
-    [
-        ("migrate", "apply the store's schema migrations", true),
-        ("import FILE [--partner SUB]", "import enterprise profiles from CSV (.csv) or NDJSON (any other name), as the feed of partner SUB", true),
-        ("generate --count N [--out FILE]", "write a synthetic population as NDJSON (default: stdout)", true),
-        ("token --role R [--uscc U] [--jurisdiction J] [--scope S] [--sub S]", "mint a token with the configured signing key (Auth__SigningKey)", true),
-        ("audit verify", "recompute the audit log's hash chain; exit 1 and name the first broken link if it was altered", true),
-    ];
+    public static Task<int> RunAsync(string[] args) => Root().Parse(args).InvokeAsync();
 
-    private static readonly Dictionary<string, string> Switches = new()
+    private static RootCommand Root()
     {
-        ["--data-dir"] = "Huiqi:DataDir",
-        ["--provider"] = "Huiqi:Store:Provider",
-        ["--postgres"] = "ConnectionStrings:Postgres",
-        ["--redis"] = "ConnectionStrings:Redis",
-        ["--count"] = "Cli:Count",
-        ["--out"] = "Cli:Out",
-        ["--seed"] = "Cli:Seed",
-        ["--batch"] = "Cli:Batch",
-        ["--partner"] = "Cli:Partner",
-        ["--role"] = "Cli:Token:role",
-        ["--uscc"] = "Cli:Token:uscc",
-        ["--jurisdiction"] = "Cli:Token:jurisdiction",
-        ["--scope"] = "Cli:Token:scope",
-        ["--sub"] = "Cli:Token:sub",
-        ["--signing-key"] = "Auth:SigningKey",
-    };
+        var dataDir = new Option<string>("--data-dir") { Description = "SQLite 数据目录（Huiqi:DataDir）", Recursive = true };
+        var provider = new Option<string>("--provider") { Description = "存储：sqlite 或 postgres（Huiqi:Store:Provider）", Recursive = true };
+        provider.AcceptOnlyFromAmong("sqlite", "postgres");
+        var postgres = new Option<string>("--postgres") { Description = "PostgreSQL 连接串（ConnectionStrings:Postgres）", Recursive = true };
+        var redis = new Option<string>("--redis") { Description = "Redis 配置（ConnectionStrings:Redis）", Recursive = true };
+        var root = new RootCommand("huiqi — 惠企 operators' tool") { dataDir, provider, postgres, redis };
 
-    public static async Task<int> RunAsync(string[] args)
-    {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        // Every command reads its settings through one configuration: environment first, then what the command line says.
+        IConfiguration Configuration(ParseResult result, params (string Key, string? Value)[] more)
         {
-            Console.WriteLine("huiqi — 惠企 operators' tool\n\nusage: huiqi <verb> [options]\n");
-            foreach (var (name, summary, built) in Verbs)
+            var given = new Dictionary<string, string?>
             {
-                Console.WriteLine($"  {name,-34} {summary}{(built ? "" : " (not built yet)")}");
+                ["Huiqi:DataDir"] = result.GetValue(dataDir),
+                ["Huiqi:Store:Provider"] = result.GetValue(provider),
+                ["ConnectionStrings:Postgres"] = result.GetValue(postgres),
+                ["ConnectionStrings:Redis"] = result.GetValue(redis),
+            };
+            foreach (var (key, value) in more)
+            {
+                given[key] = value;
             }
 
-            Console.WriteLine("\noptions: --data-dir DIR  --provider sqlite|postgres  --postgres CONNSTR  --redis CONFIG");
-            return 0;
+            return new ConfigurationBuilder()
+                .AddEnvironmentVariables()
+                .AddInMemoryCollection(given.Where(g => g.Value is not null))
+                .Build();
         }
 
-        var verb = args[0];
-        var positional = args.Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
-        var configuration = new ConfigurationBuilder()
-            .AddEnvironmentVariables()
-            .AddCommandLine([.. args.Skip(1 + positional.Length)], Switches)
-            .Build();
+        var migrate = new Command("migrate", "apply the store's schema migrations");
+        migrate.SetAction((result, _) => Guarded(() => MigrateAsync(Configuration(result))));
+
+        var file = new Argument<FileInfo>("FILE") { Description = "CSV (.csv) or NDJSON (any other name)" };
+        file.AcceptExistingOnly();
+        var partner = new Option<string>("--partner") { Description = "the partner (its sub) whose feed the file is: decides which fields are authoritative (docs/trust.md)" };
+        var batch = new Option<int>("--batch") { Description = "rows per transaction", DefaultValueFactory = _ => 20_000 };
+        batch.Validators.Add(r => InRange(r, 1, 1_000_000));
+        var import = new Command("import", "import enterprise profiles from CSV (.csv) or NDJSON (any other name)") { file, partner, batch };
+        import.SetAction((result, _) => Guarded(() => ImportAsync(Configuration(result,
+            ("Cli:Partner", result.GetValue(partner)), ("Cli:Batch", result.GetValue(batch).ToString(System.Globalization.CultureInfo.InvariantCulture))), result.GetValue(file)!.FullName)));
+
+        var count = new Option<int>("--count") { Description = "how many enterprises", DefaultValueFactory = _ => 10_000 };
+        count.Validators.Add(r => InRange(r, 1, 50_000_000));
+        var output = new Option<string>("--out") { Description = "write to this file (default: standard output)" };
+        var seed = new Option<int>("--seed") { Description = "the generator's seed (the same seed, the same population)", DefaultValueFactory = _ => 20261123 };
+        var generate = new Command("generate", "write a synthetic population as NDJSON") { count, output, seed };
+        generate.SetAction((result, _) => Guarded(() => Task.FromResult(Generate(result.GetValue(count), result.GetValue(seed), result.GetValue(output)))));
+
+        var role = new Option<string>("--role") { Description = "enterprise, staff, partner or admin", Required = true };
+        role.AcceptOnlyFromAmong(Huiqi.Backend.Auth.Roles.All);
+        var uscc = new Option<string>("--uscc") { Description = "the enterprise (role enterprise)" };
+        var jurisdiction = new Option<string>("--jurisdiction") { Description = "a known 6-digit region code (role staff)" };
+        var scope = new Option<string>("--scope") { Description = "space-separated scopes (role partner)" };
+        var sub = new Option<string>("--sub") { Description = "who the caller is" };
+        var signingKey = new Option<string>("--signing-key") { Description = "HS256 key (default: Auth__SigningKey)" };
+        var token = new Command("token", "mint a token with the configured signing key, for trying the gRPC API") { role, uscc, jurisdiction, scope, sub, signingKey };
+        token.SetAction((result, _) => Guarded(() => Task.FromResult(Token(Configuration(result, ("Auth:SigningKey", result.GetValue(signingKey))),
+            new Dictionary<string, string?>
+            {
+                ["role"] = result.GetValue(role), ["uscc"] = result.GetValue(uscc), ["jurisdiction"] = result.GetValue(jurisdiction),
+                ["scope"] = result.GetValue(scope), ["sub"] = result.GetValue(sub),
+            }))));
+
+        var verify = new Command("verify", "recompute the audit log's hash chain; exit 1 and name the first broken link if it was altered");
+        verify.SetAction((result, _) => Guarded(() => VerifyAuditAsync(Configuration(result))));
+        var audit = new Command("audit", "the hash-chained audit log") { verify };
+
+        root.Subcommands.Add(migrate);
+        root.Subcommands.Add(import);
+        root.Subcommands.Add(generate);
+        root.Subcommands.Add(token);
+        root.Subcommands.Add(audit);
+        return root;
+    }
+
+    /// <summary>A number option's range; a value that is not a number at all is reported by the parser itself.</summary>
+    private static void InRange(System.CommandLine.Parsing.OptionResult result, int min, int max)
+    {
+        if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[^1].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            && (value < min || value > max))
+        {
+            result.AddError($"{result.Option.Name} 应在 {min:N0} 到 {max:N0} 之间");
+        }
+    }
+
+    /// <summary>What goes wrong outside our control (the store unreachable, a file unreadable) is exit code 2 with a plain message, not a stack trace.</summary>
+    private static async Task<int> Guarded(Func<Task<int>> run)
+    {
         try
         {
-            return verb switch
-            {
-                "migrate" => await MigrateAsync(configuration),
-                "import" when positional.Length == 1 => await ImportAsync(configuration, positional[0]),
-                "import" => Fail("用法：huiqi import FILE"),
-                "generate" => Generate(configuration),
-                "token" => Token(configuration),
-                "audit" when positional is ["verify"] => await VerifyAuditAsync(configuration),
-                "audit" => Fail("用法：huiqi audit verify"),
-                _ when Verbs.Any(v => v.Verb.Split(' ')[0] == verb) => Fail($"命令 {verb} 尚未实现。"),
-                _ => Fail($"未知命令：{verb}（运行 huiqi --help 查看可用命令）"),
-            };
+            return await run();
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
         {
             return Fail($"失败：{ex.Message}");
         }
@@ -123,11 +159,6 @@ public static class CliApp
 
     private static async Task<int> ImportAsync(IConfiguration configuration, string path)
     {
-        if (!File.Exists(path))
-        {
-            return Fail($"找不到文件：{path}");
-        }
-
         await using var services = Services(configuration);
         var store = services.GetRequiredService<IStore>();
         await store.MigrateAsync(CancellationToken.None);
@@ -160,11 +191,8 @@ public static class CliApp
         return summary.Rejected > 0 ? 1 : 0;
     }
 
-    private static int Generate(IConfiguration configuration)
+    private static int Generate(int count, int seed, string? output)
     {
-        var count = configuration.GetValue("Cli:Count", 10_000);
-        var seed = configuration.GetValue("Cli:Seed", 20261123);
-        var output = configuration["Cli:Out"];
         var watch = Stopwatch.StartNew();
         using var writer = output is null ? Console.Out : new StreamWriter(output);
         ProfileFile.WriteNdjson(writer, new PopulationGenerator(seed).Generate(count, Dates.TodayInChina()));
@@ -177,7 +205,7 @@ public static class CliApp
     }
 
     /// <summary>A token for trying the gRPC API (e.g. with grpcurl); the key comes from configuration, never from code.</summary>
-    private static int Token(IConfiguration configuration)
+    private static int Token(IConfiguration configuration, Dictionary<string, string?> given)
     {
         var options = configuration.GetSection("Auth").Get<Huiqi.Backend.Auth.AuthOptions>() ?? new Huiqi.Backend.Auth.AuthOptions();
         if (string.IsNullOrEmpty(options.SigningKey))
@@ -185,13 +213,14 @@ public static class CliApp
             return Fail("没有签名密钥：请设置环境变量 Auth__SigningKey 或使用 --signing-key（开发密钥见 src/Huiqi.Gateway/appsettings.Development.json）");
         }
 
-        var claims = configuration.GetSection("Cli:Token").GetChildren().Where(c => !string.IsNullOrEmpty(c.Value)).ToDictionary(c => c.Key, c => c.Value!);
-        if (!claims.TryGetValue("role", out var role) || !Huiqi.Backend.Auth.Roles.All.Contains(role))
+        var claims = given.Where(c => !string.IsNullOrEmpty(c.Value)).ToDictionary(c => c.Key, c => c.Value!);
+        claims.TryAdd("sub", $"cli-{claims["role"]}");
+        // The same check as authentication: a token the platform would refuse is not minted.
+        if (Huiqi.Backend.Auth.CallerClaims.Problem(claims.Select(c => new System.Security.Claims.Claim(c.Key, c.Value))) is { } problem)
         {
-            return Fail($"--role 应为 {string.Join("、", Huiqi.Backend.Auth.Roles.All)} 之一");
+            return Fail($"--{problem.Field}：{problem.Message}");
         }
 
-        claims.TryAdd("sub", $"cli-{role}");
         Console.WriteLine(new Huiqi.Backend.Auth.TokenIssuer(options, TimeProvider.System).Issue(claims));
         return 0;
     }
