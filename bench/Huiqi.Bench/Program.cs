@@ -33,6 +33,24 @@ if (args is ["hostile", ..])
     return 0;
 }
 
+if (args is ["writes", ..])
+{
+    await WritesBench.RunAsync(args[1..]);
+    return 0;
+}
+
+if (args is ["streams", ..])
+{
+    await StreamsBench.RunAsync(args[1..]);
+    return 0;
+}
+
+if (args is ["soak", ..])
+{
+    await SoakBench.RunAsync(args[1..]);
+    return 0;
+}
+
 if (args is ["stages", var file])
 {
     StageProbe.Run(file);
