@@ -15,11 +15,10 @@ internal static class HostileBench
 {
     public static async Task RunAsync(string[] args)
     {
-        string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
-        var url = new Uri(Arg("--url", "http://127.0.0.1:8080"));
-        var count = int.Parse(Arg("--count", "100000"), System.Globalization.CultureInfo.InvariantCulture);
-        var seed = int.Parse(Arg("--seed", "1"), System.Globalization.CultureInfo.InvariantCulture);
-        var concurrency = int.Parse(Arg("--concurrency", "16"), System.Globalization.CultureInfo.InvariantCulture);
+        var url = new Uri(args.Arg("--url", "http://127.0.0.1:8080"));
+        var count = args.IntArg("--count", 100000);
+        var seed = args.IntArg("--seed", 1);
+        var concurrency = args.IntArg("--concurrency", 16);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
 
         async Task<string> TokenAsync(object body) =>

@@ -14,11 +14,10 @@ internal static class SoakBench
 {
     public static async Task RunAsync(string[] args)
     {
-        string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
-        var url = new Uri(Arg("--url", "http://127.0.0.1:8080"));
-        var rate = int.Parse(Arg("--rate", "2000"), System.Globalization.CultureInfo.InvariantCulture);
-        var minutes = int.Parse(Arg("--minutes", "30"), System.Globalization.CultureInfo.InvariantCulture);
-        var pid = int.Parse(Arg("--pid", "0"), System.Globalization.CultureInfo.InvariantCulture);
+        var url = new Uri(args.Arg("--url", "http://127.0.0.1:8080"));
+        var rate = args.IntArg("--rate", 2000);
+        var minutes = args.IntArg("--minutes", 30);
+        var pid = args.IntArg("--pid", 0);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
 
         var admin = (await (await http.PostAsJsonAsync("/v1/dev/token", new { role = "admin", sub = "soak" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
@@ -89,7 +88,7 @@ internal static class SoakBench
 
             var sorted = latencies.Order().ToArray();
             double Pct(double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
-            var rss = RssMb(pid);
+            var rss = BenchArgs.RssMb(pid);
             rows.Add((minute, Pct(0.5), Pct(0.99), rss, failed));
             Console.WriteLine($"{minute} {sent} {failed} {dropped} {Pct(0.5):0.00} {Pct(0.99):0.00} {rss:0.0}");
         }
@@ -99,8 +98,4 @@ internal static class SoakBench
         Console.WriteLine($"first_5_min: p99_ms_median={first.Select(r => r.P99).Order().ElementAt(first.Count / 2):0.00} rss_mb_max={first.Max(r => r.RssMb):0.0} failed={first.Sum(r => r.Failed)}");
         Console.WriteLine($"last_5_min:  p99_ms_median={last.Select(r => r.P99).Order().ElementAt(last.Count / 2):0.00} rss_mb_max={last.Max(r => r.RssMb):0.0} failed={last.Sum(r => r.Failed)}");
     }
-
-    private static double RssMb(int pid) =>
-        pid <= 0 ? 0 : File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
-            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0).FirstOrDefault();
 }

@@ -14,10 +14,9 @@ internal static class StreamsBench
 {
     public static async Task RunAsync(string[] args)
     {
-        string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
-        var url = new Uri(Arg("--url", "http://127.0.0.1:8080"));
-        var count = int.Parse(Arg("--count", "1000"), System.Globalization.CultureInfo.InvariantCulture);
-        var pid = int.Parse(Arg("--pid", "0"), System.Globalization.CultureInfo.InvariantCulture);
+        var url = new Uri(args.Arg("--url", "http://127.0.0.1:8080"));
+        var count = args.IntArg("--count", 1000);
+        var pid = args.IntArg("--pid", 0);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = count + 10 }) { BaseAddress = url, Timeout = Timeout.InfiniteTimeSpan };
 
         var tokens = new List<string>(count);
@@ -28,7 +27,7 @@ internal static class StreamsBench
         }
 
         GC.Collect();
-        var before = RssKb(pid);
+        var before = BenchArgs.RssMb(pid) * 1024;
         var watch = Stopwatch.StartNew();
         var open = new List<(HttpResponseMessage Response, StreamReader Reader)>();
         var ready = 0;
@@ -52,7 +51,7 @@ internal static class StreamsBench
 
         var openSeconds = watch.Elapsed.TotalSeconds;
         await Task.Delay(3000);
-        var with = RssKb(pid);
+        var with = BenchArgs.RssMb(pid) * 1024;
         Console.WriteLine($"streams={count} ready={ready} open_s={openSeconds:0.0}");
         Console.WriteLine($"gateway_rss_before_mb={before / 1024.0:0.0} gateway_rss_with_streams_mb={with / 1024.0:0.0} per_stream_kb={(with - before) / (double)count:0.0}");
         foreach (var (response, reader) in open)
@@ -62,10 +61,6 @@ internal static class StreamsBench
         }
 
         await Task.Delay(3000);
-        Console.WriteLine($"gateway_rss_after_close_mb={RssKb(pid) / 1024.0:0.0}");
+        Console.WriteLine($"gateway_rss_after_close_mb={BenchArgs.RssMb(pid):0.0}");
     }
-
-    private static long RssKb(int pid) =>
-        pid <= 0 ? 0 : File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
-            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
 }

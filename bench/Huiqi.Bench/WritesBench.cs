@@ -13,11 +13,10 @@ internal static class WritesBench
 {
     public static async Task RunAsync(string[] args)
     {
-        string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
-        using var http = new HttpClient { BaseAddress = new Uri(Arg("--url", "http://127.0.0.1:8080")), Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", Arg("--token", ""));
-        var prefix = Arg("--prefix", "91620102FT");
-        var until = DateTime.UtcNow.AddSeconds(double.Parse(Arg("--seconds", "30"), System.Globalization.CultureInfo.InvariantCulture));
+        using var http = new HttpClient { BaseAddress = new Uri(args.Arg("--url", "http://127.0.0.1:8080")), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", args.Arg("--token", ""));
+        var prefix = args.Arg("--prefix", "91620102FT");
+        var until = DateTime.UtcNow.AddSeconds(double.Parse(args.Arg("--seconds", "30"), System.Globalization.CultureInfo.InvariantCulture));
         for (var i = 0; DateTime.UtcNow < until; i++)
         {
             var uscc = Uscc.Complete($"{prefix}{i:D7}");

@@ -46,14 +46,14 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
             PolicyId: request.PolicyId.Length > 0 ? request.PolicyId : null,
             Statuses: [.. request.Statuses.Select(FromProto)],
             RegionPrefix: caller.JurisdictionPrefix,
-            AfterId: request.PageToken.Length > 0 ? DecodeToken(request.PageToken) : null,
+            AfterId: request.PageToken.Length > 0 ? PageTokens.Decode(request.PageToken) : null,
             Limit: size + 1);
         var rows = await store.QueryEntitlementsAsync(query, context.CancellationToken);
         var page = rows.Take(size).ToList();
         return new ListEntitlementsResponse
         {
             Entitlements = { page.Select(ToProto) },
-            NextPageToken = rows.Count > size ? EncodeToken(page[^1].Id) : "",
+            NextPageToken = rows.Count > size ? PageTokens.Encode(page[^1].Id) : "",
         };
     }
 
@@ -249,7 +249,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
         NotificationCursor? after = null;
         if (request.PageToken.Length > 0)
         {
-            var parts = DecodeToken(request.PageToken).Split(':', 2);
+            var parts = PageTokens.Decode(request.PageToken).Split(':', 2);
             after = parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var at)
                 ? new NotificationCursor(at, parts[1])
                 : throw RpcErrors.InvalidArgument([new FieldError("page_token", "page_token.invalid", "分页标记无效")]);
@@ -260,7 +260,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
         return new ListNotificationsResponse
         {
             Notifications = { page.Select(ToProto) },
-            NextPageToken = rows.Count > size ? EncodeToken($"{page[^1].CreatedAt.ToUnixTimeMilliseconds()}:{page[^1].Id}") : "",
+            NextPageToken = rows.Count > size ? PageTokens.Encode($"{page[^1].CreatedAt.ToUnixTimeMilliseconds()}:{page[^1].Id}") : "",
             UnreadCount = await store.CountUnreadAsync(uscc, context.CancellationToken),
         };
     }
@@ -412,20 +412,6 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
         requested is < 0 or > MaxPageSize
             ? throw RpcErrors.InvalidArgument([new FieldError("page_size", "page_size.range", $"page_size 应在 0 到 {MaxPageSize} 之间")])
             : requested == 0 ? DefaultPageSize : requested;
-
-    private static string EncodeToken(string key) => Convert.ToBase64String(Encoding.UTF8.GetBytes(key));
-
-    private static string DecodeToken(string token)
-    {
-        try
-        {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
-        }
-        catch (FormatException)
-        {
-            throw RpcErrors.InvalidArgument([new FieldError("page_token", "page_token.invalid", "分页标记无效")]);
-        }
-    }
 
     private static string? Blank(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

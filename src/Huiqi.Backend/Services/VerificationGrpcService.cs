@@ -42,10 +42,10 @@ public sealed class VerificationGrpcService(VerificationDesk desk, EligibilityIn
             entitlements: kind is VerificationKind.Unspecified or VerificationKind.Entitlement,
             corrections: kind is VerificationKind.Unspecified or VerificationKind.Correction,
             policyId: request.PolicyId.Length > 0 ? request.PolicyId : null,
-            afterId: request.PageToken.Length > 0 ? DecodeToken(request.PageToken) : null,
+            afterId: request.PageToken.Length > 0 ? PageTokens.Decode(request.PageToken) : null,
             limit: request.PageSize == 0 ? DefaultPageSize : request.PageSize,
             context.CancellationToken);
-        return new ListVerificationsResponse { Items = { items.Select(ToProto) }, NextPageToken = next is null ? "" : EncodeToken(next) };
+        return new ListVerificationsResponse { Items = { items.Select(ToProto) }, NextPageToken = next is null ? "" : PageTokens.Encode(next) };
     }
 
     public override async Task<Contracts.V1.VerificationItem> Verify(DecideVerificationRequest request, ServerCallContext context)
@@ -218,19 +218,5 @@ public sealed class VerificationGrpcService(VerificationDesk desk, EligibilityIn
         if (c.Current is { } current) { proto.Current = ProfileMapping.ToProto(c.Field, current, authority); }
         if (c.DecidedAt is { } at) { proto.DecidedAt = Timestamp.FromDateTimeOffset(at); }
         return proto;
-    }
-
-    private static string EncodeToken(string key) => Convert.ToBase64String(Encoding.UTF8.GetBytes(key));
-
-    private static string DecodeToken(string token)
-    {
-        try
-        {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
-        }
-        catch (FormatException)
-        {
-            throw RpcErrors.InvalidArgument([new FieldError("page_token", "page_token.invalid", "分页标记无效")]);
-        }
     }
 }
