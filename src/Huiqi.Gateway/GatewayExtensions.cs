@@ -26,7 +26,15 @@ public static class GatewayExtensions
         var options = builder.Configuration.GetSection("Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddSingleton(options);
         builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(options.MetricsListen) ? [options.Listen] : [options.Listen, options.MetricsListen]);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            // Kestrel's own refusals carry no body and cannot be given one, so its limits sit at twice ours: a request
+            // over our limit reaches RequestLimits and gets a problem document (414/431); only one over twice it meets
+            // Kestrel's bare answer.
+            kestrel.Limits.MaxRequestLineSize = 2 * RequestLimits.MaxRequestLineBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 2 * RequestLimits.MaxHeaderBytes;
+        });
 
         var endpoint = new BackendEndpoint();
         builder.Services.AddSingleton(endpoint);
@@ -91,6 +99,7 @@ public static class GatewayExtensions
         var options = app.Services.GetRequiredService<GatewayOptions>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestLimits>();
         app.UseResponseCompression();
         app.UseCors(CorsPolicy);
         app.UseAuthentication();

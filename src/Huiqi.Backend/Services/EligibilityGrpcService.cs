@@ -177,7 +177,8 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, ProfileCache 
             throw RpcErrors.PermissionDenied();
         }
 
-        var asOf = AsOf(request.AsOf);
+        // ELIGIBILITY.md §6: as if in force on as_of — by default today, or the day it takes effect when that is later.
+        var asOf = request.AsOf.Length == 0 && document.Policy.EffectiveFrom is { } from && from > Dates.TodayInChina(clock) ? from : AsOf(request.AsOf);
         var policy = document.Policy with { Id = document.Policy.Id.Length > 0 ? document.Policy.Id : "dry-run", Status = Huiqi.Domain.Policies.PolicyStatus.Published };
         using var result = index.MatchPolicy(policy, asOf);
         var response = new DryRunResponse

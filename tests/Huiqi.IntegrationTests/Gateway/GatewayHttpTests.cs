@@ -179,6 +179,21 @@ public sealed class GatewayHttpTests(GatewayFixture fixture) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task A_dry_run_of_a_draft_that_starts_later_is_evaluated_on_the_day_it_starts()
+    {
+        var f = fixture;
+        const string draft = """
+            {"id": "dry-later", "title": "稍后生效的政策", "issuer": "兰州市测试局", "jurisdiction": "620100", "effectiveFrom": "2031-01-01",
+             "criteria": {"field": "age_months", "op": "ge", "value": 120}, "benefit": {"fixedFen": 100000}}
+            """;
+        var byDefault = await f.JsonAsync(HttpMethod.Post, "/v1/policies/dry-run", f.StaffIn, draft);
+        var onThatDay = await f.JsonAsync(HttpMethod.Post, "/v1/policies/dry-run?asOf=2031-01-01", f.StaffIn, draft);
+        var today = await f.JsonAsync(HttpMethod.Post, $"/v1/policies/dry-run?asOf={DateTime.UtcNow.AddHours(8):yyyy-MM-dd}", f.StaffIn, draft);
+        Assert.Equal(onThatDay.GetProperty("counts").GetRawText(), byDefault.GetProperty("counts").GetRawText());
+        Assert.NotEqual(today.GetProperty("counts").GetRawText(), byDefault.GetProperty("counts").GetRawText()); // firms age by 2031
+    }
+
+    [Fact]
     public async Task Money_is_fen_with_a_display_text_and_dates_are_plain()
     {
         var policy = await fixture.JsonAsync(HttpMethod.Get, "/v1/policies/lz-hightech-first-award", fixture.TokenA);

@@ -173,4 +173,15 @@ public sealed class HostileInputTests(GatewayFixture fixture) : IClassFixture<Ga
         Assert.StartsWith("HTTP/1.1 408", answer);
         Assert.Contains("application/problem+json", answer);
     }
+
+    [Fact]
+    public async Task A_request_line_or_headers_over_the_limit_get_a_problem_not_a_bare_refusal()
+    {
+        using var longLine = await fixture.SendAsync(HttpMethod.Get, "/v1/policies?q=" + new string('a', 10_000), fixture.TokenA);
+        await ProblemAsync(longLine, HttpStatusCode.RequestUriTooLong, "a 10 KB request line");
+
+        using var bigHeaders = await fixture.SendAsync(HttpMethod.Get, "/v1/policies", fixture.TokenA,
+            configure: r => r.Headers.TryAddWithoutValidation("X-Padding", new string('b', 40_000)));
+        await ProblemAsync(bigHeaders, HttpStatusCode.RequestHeaderFieldsTooLarge, "40 KB of headers");
+    }
 }
