@@ -96,9 +96,10 @@ sleep 3
 AFTER=$(rows)
 ok=$(awk '$1 >= 200 && $1 < 300' "$WORK/91620102FT.txt" | wc -l)
 refused=$(awk '$1 >= 500' "$WORK/91620102FT.txt" | wc -l)
+refused_by_status=$(awk '$1 >= 500 {print $1}' "$WORK/91620102FT.txt" | sort | uniq -c | awk '{printf "%s×%s ", $2, $1}')
 other=$(awk '$1 < 200 || ($1 >= 300 && $1 < 500)' "$WORK/91620102FT.txt" | wc -l)
 slowest_refusal=$(awk '$1 >= 500 {print $3}' "$WORK/91620102FT.txt" | sort -n | tail -1)
-echo "writes: answered_2xx=$ok refused_5xx=$refused other=$other slowest_refusal_ms=${slowest_refusal:-none} rows_before=$BEFORE rows_after=$AFTER"
+echo "writes: answered_2xx=$ok refused_5xx=$refused ($refused_by_status) other=$other slowest_refusal_ms=${slowest_refusal:-none} rows_before=$BEFORE rows_after=$AFTER"
 echo "writes_lost=$(( ok - (AFTER - BEFORE) < 0 ? 0 : ok - (AFTER - BEFORE) )) rows_not_acknowledged=$(( (AFTER - BEFORE) - ok > 0 ? (AFTER - BEFORE) - ok : 0 ))"
 echo "== after recovery (no restart)"
 read_run after "$((RUN / 3))"

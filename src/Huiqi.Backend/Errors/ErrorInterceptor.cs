@@ -37,6 +37,20 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         }
     }
 
+    /// <summary>A database that cannot be reached or is shutting down (transient by the provider's own account), or a socket that failed.</summary>
+    private static bool IsStoreUnreachable(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException { IsTransient: true } or System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private RpcException Translate(Exception ex, ServerCallContext context)
     {
         if (ex is InvalidInputException invalid)
@@ -59,6 +73,14 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         }
 
         var traceId = Activity.Current?.TraceId.ToString() ?? context.GetHttpContext().TraceIdentifier;
+        if (IsStoreUnreachable(ex))
+        {
+            // The store is down or restarting: a condition, not a bug. Fail fast as UNAVAILABLE (503 at the gateway); the
+            // caller may retry, and nothing was written (each write is one transaction).
+            logger.LogWarning("the store is unreachable in {Method} ({Message}), trace {TraceId}", context.Method, ex.Message, traceId);
+            return RpcErrors.Status(Google.Rpc.Code.Unavailable, "store.unavailable", $"数据存储暂不可用，请稍后重试（追踪号 {traceId}）");
+        }
+
         logger.LogError(ex, "unhandled error in {Method}, trace {TraceId}", context.Method, traceId);
         return RpcErrors.Status(Google.Rpc.Code.Internal, "internal", $"服务内部错误，请稍后重试（追踪号 {traceId}）");
     }
