@@ -302,13 +302,23 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         });
 
     public Task<EntitlementRecord> DisburseAsync(string id, string reference, Caller caller, string policyTitle, CancellationToken cancellationToken) =>
-        CommandAsync(id, caller, cancellationToken, e => e switch
-        {
-            { Status: StoredStatus.Disbursed } when e.PaymentReference == reference => null, // sent again after a timeout: done, as a payment file treats it
-            { Status: StoredStatus.Disbursed } => throw new EntitlementRefusedException("entitlement.paid_elsewhere", $"已按支付流水号 {e.PaymentReference} 拨付"),
-            _ when e.Basis == Basis.SelfDeclared || e.Status == StoredStatus.AwaitingVerification => throw Unverified([e.Id]),
-            _ => Disburse(e, reference, caller, policyTitle, clock.GetUtcNow()),
-        });
+        CommandAsync(id, caller, cancellationToken, e => IsPaidWith(e, reference)
+            ? null // sent again after a timeout: done, as a payment file treats it
+            : RefusalOf(e) is { } refused
+                ? throw new EntitlementRefusedException(refused.Code, refused.Message)
+                : Disburse(e, reference, caller, policyTitle, clock.GetUtcNow()));
+
+    /// <summary>Disbursed already with this very payment reference: a payment sent again.</summary>
+    private static bool IsPaidWith(EntitlementRecord e, string reference) => e is { Status: StoredStatus.Disbursed } && e.PaymentReference == reference;
+
+    /// <summary>Why an entitlement cannot be paid (one payment or a line of a payment file), or null when it can.</summary>
+    private static DisbursementRefusal? RefusalOf(EntitlementRecord e) => e switch
+    {
+        { Status: StoredStatus.Disbursed } => new(e.Id, "entitlement.paid_elsewhere", $"已按支付流水号 {e.PaymentReference} 拨付"),
+        _ when e.Basis == Basis.SelfDeclared || e.Status == StoredStatus.AwaitingVerification => new(e.Id, "entitlement.unverified", "依据企业自报信息，须先核验"),
+        { Status: not StoredStatus.Approved } => new(e.Id, "entitlement.state", $"当前状态（{StatusName(e.Status)}）不能拨付"),
+        _ => null,
+    };
 
     private static EntitlementRefusedException Unverified(IReadOnlyList<string> ids) =>
         new("entitlement.unverified", $"以下资金依据企业自报信息，须先核验：{string.Join("、", ids.Take(5))}{(ids.Count > 5 ? $" 等 {ids.Count} 笔" : "")}");
@@ -332,17 +342,13 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
             {
                 outcomes[id] = new DisbursementRefusal(id, "not_found", "不是本政策的资金记录");
             }
-            else if (e.Status == StoredStatus.Disbursed)
+            else if (IsPaidWith(e, reference))
             {
-                outcomes[id] = e.PaymentReference == reference ? e : new DisbursementRefusal(id, "entitlement.paid_elsewhere", $"已按支付流水号 {e.PaymentReference} 拨付");
+                outcomes[id] = e;
             }
-            else if (e.Basis == Basis.SelfDeclared || e.Status == StoredStatus.AwaitingVerification)
+            else if (RefusalOf(e) is { } refused)
             {
-                outcomes[id] = new DisbursementRefusal(id, "entitlement.unverified", "依据企业自报信息，须先核验");
-            }
-            else if (e.Status != StoredStatus.Approved)
-            {
-                outcomes[id] = new DisbursementRefusal(id, "entitlement.state", $"当前状态（{StatusName(e.Status)}）不能拨付");
+                outcomes[id] = refused;
             }
             else
             {
@@ -546,11 +552,9 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
 
     private static string BasisDetail(EntitlementRecord from, EntitlementRecord to) => AuditDetail.Of(new
     {
-        from = new { status = StoredStatusName(from.Status), amountFen = from.AmountFen, basis = from.Basis.Name(), claims = from.Claims },
-        to = new { status = StoredStatusName(to.Status), amountFen = to.AmountFen, basis = to.Basis.Name(), claims = to.Claims },
+        from = new { status = from.Status.Name(), amountFen = from.AmountFen, basis = from.Basis.Name(), claims = from.Claims },
+        to = new { status = to.Status.Name(), amountFen = to.AmountFen, basis = to.Basis.Name(), claims = to.Claims },
     });
-
-    private static string StoredStatusName(StoredStatus status) => status == StoredStatus.AwaitingVerification ? "awaiting_verification" : status.ToString().ToLowerInvariant();
 
     private static NotificationRecord Notice(EntitlementRecord e, string kind, (string Title, string Body) text, DateTimeOffset now, string step) =>
         Notice(e, kind, text.Title, text.Body, now, step);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;

@@ -131,7 +131,7 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
         var current = stored.Provenance.GetValueOrDefault(field);
         if (!FactAuthority.NotDeclarable.Contains(field) && current is null or { Source: ProfileSource.SelfDeclared })
         {
-            throw new VerificationRefusedException("correction.not_needed", $"“{FieldCatalog(field)}”可以直接在企业信息中修改，无需提交更正申请", "field");
+            throw new VerificationRefusedException("correction.not_needed", $"“{Domain.Criteria.FieldCatalog.LabelOf(field)}”可以直接在企业信息中修改，无需提交更正申请", "field");
         }
 
         var proposedJson = ProfileJson.FieldValueJson(proposed, field) ?? "null";
@@ -254,6 +254,4 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
     });
 
     private static JsonElement? Raw(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
-
-    private static string FieldCatalog(string field) => Domain.Criteria.FieldCatalog.LabelOf(field);
 }

@@ -1,3 +1,4 @@
+using Huiqi.Domain.Criteria;
 using Huiqi.Domain.Profiles;
 using Huiqi.Domain.Serialization;
 using Huiqi.Storage.Store;
@@ -136,10 +137,10 @@ public sealed class ProfileWriter(IStore store, TimeProvider clock, IEnumerable<
                     break;
                 case FactDecision.RefuseAuthoritative:
                     refusals.Add(new FactRefusal(field, FactRefusal.Authoritative,
-                        $"“{FieldLabel(field)}”已有{SourceLabel(held!)}，不能由企业自报覆盖；如有异议，请提交更正申请", held));
+                        $"“{FieldCatalog.LabelOf(field)}”已有{SourceLabel(held!)}，不能由企业自报覆盖；如有异议，请提交更正申请", held));
                     break;
                 case FactDecision.RefuseNotDeclarable:
-                    refusals.Add(new FactRefusal(field, FactRefusal.NotDeclarable, $"“{FieldLabel(field)}”只能由主管部门提供，不能自报"));
+                    refusals.Add(new FactRefusal(field, FactRefusal.NotDeclarable, $"“{FieldCatalog.LabelOf(field)}”只能由主管部门提供，不能自报"));
                     break;
             }
         }
@@ -194,8 +195,6 @@ public sealed class ProfileWriter(IStore store, TimeProvider clock, IEnumerable<
 
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
-
-    public static string FieldLabel(string field) => Domain.Criteria.FieldCatalog.LabelOf(field);
 
     /// <summary>zh-CN: where a fact came from, e.g. 税务部门（tax-bureau）提供的数据.</summary>
     public static string SourceLabel(FieldProvenance provenance) => provenance.Source switch

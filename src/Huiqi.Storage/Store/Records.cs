@@ -13,6 +13,13 @@ public enum ProfileSource
     Staff,
 }
 
+public static class EntitlementStatusNames
+{
+    /// <summary>As stored and shown: <c>matched</c>, …, <c>awaiting_verification</c>.</summary>
+    public static string Name(this EntitlementStatus status) =>
+        status == EntitlementStatus.AwaitingVerification ? "awaiting_verification" : status.ToString().ToLowerInvariant();
+}
+
 public static class ProfileSourceNames
 {
     /// <summary>As stored and shown: <c>partner_feed</c>, <c>self_declared</c>, <c>staff</c>.</summary>

@@ -105,8 +105,7 @@ internal static class RowCodec
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 
-    public static string EntitlementStatusName(EntitlementStatus status) =>
-        status == EntitlementStatus.AwaitingVerification ? "awaiting_verification" : status.ToString().ToLowerInvariant();
+    public static string EntitlementStatusName(EntitlementStatus status) => status.Name();
 
     public static EntitlementStatus ParseEntitlementStatus(string name) =>
         name == "awaiting_verification" ? EntitlementStatus.AwaitingVerification : Enum.Parse<EntitlementStatus>(name, ignoreCase: true);
