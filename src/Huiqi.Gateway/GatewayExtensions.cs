@@ -41,7 +41,8 @@ public static class GatewayExtensions
         if (options.HostsBackend)
         {
             // Registered before the web server starts, so the backend is up before the first request.
-            builder.Services.AddHostedService<EmbeddedBackend>();
+            builder.Services.AddSingleton<EmbeddedBackend>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBackend>());
         }
         else
         {

@@ -22,6 +22,12 @@ public sealed record GatewayOptions
 
     public bool HostsBackend => string.IsNullOrWhiteSpace(BackendAddress);
 
+    /// <summary>
+    /// With the embedded backend: call its services in this process (the contract's messages by reference, the token
+    /// checked once) rather than over its h2c port. Partners still reach that port; false forces the wire (to measure it).
+    /// </summary>
+    public bool InProcessCalls { get; init; } = true;
+
     /// <summary>The longest a phone waits on the backend for one call: a slow or dead backend gives a fast 504/503.</summary>
     public TimeSpan BackendTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

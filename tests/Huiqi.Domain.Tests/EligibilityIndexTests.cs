@@ -138,6 +138,9 @@ public sealed class EligibilityIndexTests
             foreach (var asOf in Dates)
             {
                 Assert.Equal(EnterpriseMatcher.Match(profile, policies, asOf), index.MatchEnterprise(profile.Uscc, asOf));
+                // With every condition explained: the compiled explanation against the reference's, leaf by leaf, over the
+                // row the index holds (its sets in ordinal order, which the explanation's actual values show).
+                Assert.Equal(EnterpriseMatcher.Match(index.GetProfile(profile.Uscc)!, policies, asOf, explain: true), index.MatchEnterprise(profile.Uscc, asOf, explain: true));
             }
         }
 
@@ -303,6 +306,16 @@ public sealed class EligibilityIndexTests
                     Assert.True(expected == full[id], $"full answer for {profile.Uscc} on {asOf}: {expected} ≠ {full[id]}");
                     Assert.True(expected.Basis == full[id].Basis && expected.Claims == full[id].Claims,
                         $"basis for {profile.Uscc} × {id} on {asOf}: {expected.Basis} [{expected.Claims}] ≠ {full[id].Basis} [{full[id].Claims}]");
+                }
+
+                // The same answer with every condition explained (the compiled explanation path) against the reference's.
+                var explained = index.MatchEnterprise(profile.Uscc, asOf, explain: true)!;
+                var reference = EnterpriseMatcher.Match(index.GetProfile(profile.Uscc)!, policies, asOf, explain: true, claims: claims?.GetValueOrDefault(profile.Uscc));
+                Assert.Equal(reference.Count, explained.Count);
+                for (var i = 0; i < reference.Count; i++)
+                {
+                    Assert.True(reference[i] == explained[i] && reference[i].Basis == explained[i].Basis && reference[i].Claims == explained[i].Claims,
+                        $"explained answer for {profile.Uscc} on {asOf}: {reference[i]} ≠ {explained[i]}");
                 }
             }
 

@@ -42,7 +42,7 @@ public sealed class PlatformHost : IAsyncDisposable
 
     /// <summary>The embedded backend's services (store, index, cache).</summary>
     public IServiceProvider BackendServices =>
-        _app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Huiqi.Gateway.Backend.EmbeddedBackend>().Single().Services!;
+        _app.Services.GetRequiredService<Huiqi.Gateway.Backend.EmbeddedBackend>().Services!;
 
     /// <summary>Starts the platform; with <paramref name="waitUntilReady"/>, returns once /readyz says the index is loaded.</summary>
     public static async Task<PlatformHost> StartAsync(IDictionary<string, string?>? settings = null, string environment = "Development", bool waitUntilReady = true)

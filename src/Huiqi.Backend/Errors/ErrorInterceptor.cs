@@ -67,12 +67,12 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
             return new RpcException(new Status(StatusCode.DeadlineExceeded, "请求超时"));
         }
 
-        if (context.CancellationToken.IsCancellationRequested || context.GetHttpContext().RequestAborted.IsCancellationRequested)
+        if (context.CancellationToken.IsCancellationRequested || (context is not InProcess.LocalServerCallContext && context.GetHttpContext().RequestAborted.IsCancellationRequested))
         {
             return new RpcException(new Status(StatusCode.Cancelled, "请求已取消"));
         }
 
-        var traceId = Activity.Current?.TraceId.ToString() ?? context.GetHttpContext().TraceIdentifier;
+        var traceId = Activity.Current?.TraceId.ToString() ?? (context is InProcess.LocalServerCallContext local ? local.TraceIdentifier : context.GetHttpContext().TraceIdentifier);
         if (IsStoreUnreachable(ex))
         {
             // The store is down or restarting: a condition, not a bug. Fail fast as UNAVAILABLE (503 at the gateway); the

@@ -67,7 +67,7 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, ProfileCache 
 
     public override async Task MatchPolicy(MatchPolicyRequest request, IServerStreamWriter<PolicyMatch> responseStream, ServerCallContext context)
     {
-        var caller = new Caller(context.GetHttpContext().User);
+        var caller = Caller.Of(context);
         if (!(caller.IsAdmin || caller.IsStaff))
         {
             throw RpcErrors.PermissionDenied();
@@ -154,7 +154,7 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, ProfileCache 
 
     public override Task<DryRunResponse> DryRun(DryRunRequest request, ServerCallContext context)
     {
-        var caller = new Caller(context.GetHttpContext().User);
+        var caller = Caller.Of(context);
         if (!(caller.IsAdmin || caller.IsStaff))
         {
             throw RpcErrors.PermissionDenied();
@@ -227,7 +227,7 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, ProfileCache 
     /// <summary>The enterprise itself, staff whose jurisdiction covers it, a partner with eligibility:read, or admin; others learn nothing.</summary>
     private void Authorize(ServerCallContext context, string uscc)
     {
-        var caller = new Caller(context.GetHttpContext().User);
+        var caller = Caller.Of(context);
         if (!Uscc.IsValid(uscc))
         {
             throw RpcErrors.InvalidArgument([new FieldError("uscc", "uscc.invalid", "统一社会信用代码格式或校验位不正确")]);

@@ -182,7 +182,7 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
         }
     }
 
-    private static Caller CallerOf(ServerCallContext context) => new(context.GetHttpContext().User);
+    private static Caller CallerOf(ServerCallContext context) => Caller.Of(context);
 
     /// <summary>Where the facts came from, by who wrote them.</summary>
     private static ProfileSource SourceOf(Caller caller) => caller switch

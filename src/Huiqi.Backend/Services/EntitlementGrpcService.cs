@@ -278,7 +278,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
 
     // ---- authorization ----
 
-    private static Caller CallerOf(ServerCallContext context) => new(context.GetHttpContext().User);
+    private static Caller CallerOf(ServerCallContext context) => Caller.Of(context);
 
     /// <summary>The enterprise's own entitlement; anything else is refused alike, existing or not.</summary>
     private async Task OwnAsync(Caller caller, string id, CancellationToken cancellationToken)

@@ -143,13 +143,13 @@ public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, Tim
 
     private static Caller Reader(ServerCallContext context)
     {
-        var caller = new Caller(context.GetHttpContext().User);
+        var caller = Caller.Of(context);
         return caller.IsPartner && !caller.HasScope(Scopes.PoliciesRead) ? throw RpcErrors.PermissionDenied() : caller;
     }
 
     private static Caller Writer(ServerCallContext context)
     {
-        var caller = new Caller(context.GetHttpContext().User);
+        var caller = Caller.Of(context);
         return caller.IsAdmin || caller.IsStaff ? caller : throw RpcErrors.PermissionDenied();
     }
 

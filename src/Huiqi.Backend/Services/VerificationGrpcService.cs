@@ -69,7 +69,7 @@ public sealed class VerificationGrpcService(VerificationDesk desk, EligibilityIn
 
     public override async Task<Correction> RequestCorrection(RequestCorrectionRequest request, ServerCallContext context)
     {
-        var caller = new Caller(context.GetHttpContext().User);
+        var caller = Caller.Of(context);
         if (!caller.IsEnterprise || !caller.Is(request.Uscc))
         {
             throw RpcErrors.PermissionDenied();
@@ -124,7 +124,7 @@ public sealed class VerificationGrpcService(VerificationDesk desk, EligibilityIn
 
     private static Caller StaffOrAdmin(ServerCallContext context)
     {
-        var caller = new Caller(context.GetHttpContext().User);
+        var caller = Caller.Of(context);
         return caller.IsStaff || caller.IsAdmin ? caller : throw RpcErrors.PermissionDenied();
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Criteria;
+using Huiqi.Domain.Explanation;
 using Huiqi.Domain.Policies;
 using Huiqi.Domain.Profiles;
 
@@ -17,45 +18,142 @@ public sealed class ProfileFacts(EnterpriseProfile profile, DateOnly asOf)
 
 /// <summary>
 /// A policy compiled for answering one enterprise over many policies: field accessors, operand sets and ranges
-/// resolved once, <c>all</c> / <c>any</c> short-circuiting. Semantics are those of <see cref="CriteriaEvaluator"/>,
-/// against which randomized tests hold it; missing fields and explanations come from the reference itself.
+/// resolved once, <c>all</c> / <c>any</c> short-circuiting, and the tree kept beside it so missing fields and
+/// explanations walk compiled nodes (each leaf's path fixed once) instead of the reference evaluator. Semantics are
+/// those of <see cref="CriteriaEvaluator"/> and <see cref="PolicyEvaluator"/>, against which randomized tests hold it.
 /// </summary>
 public sealed class CompiledPolicy
 {
-    private readonly Func<ProfileFacts, Truth> _criteria;
+    private readonly Node _root;
+    private readonly Leaf[] _leaves;
 
     public CompiledPolicy(Policy policy)
     {
         Policy = policy;
-        _criteria = Compile(policy.Criteria);
+        var leaves = new List<Leaf>();
+        _root = Build(policy.Criteria, "criteria", leaves);
+        _leaves = [.. leaves];
     }
 
     public Policy Policy { get; }
 
-    public Truth Evaluate(ProfileFacts facts) => _criteria(facts);
+    public Truth Evaluate(ProfileFacts facts) => _root.Eval(facts);
 
-    public PolicyAnswer Answer(ProfileFacts facts)
+    public PolicyAnswer Answer(ProfileFacts facts, bool explain = false)
     {
-        var status = EligibilityStatusNames.FromTruth(_criteria(facts));
+        var status = EligibilityStatusNames.FromTruth(_root.Eval(facts));
         return new PolicyAnswer(
             Policy.Id,
             Policy.Version,
             status,
             status == EligibilityStatus.Eligible ? Policy.Benefit.AmountFor(facts.Profile, facts.AsOf) : null,
             null,
-            status == EligibilityStatus.Unknown ? PolicyEvaluator.MissingFields(Policy.Criteria, facts.Profile, facts.AsOf) : EquatableArray<string>.Empty,
-            EquatableArray<ConditionResult>.Empty);
+            status == EligibilityStatus.Unknown ? MissingFields(facts) : EquatableArray<string>.Empty,
+            explain ? Explain(facts) : EquatableArray<ConditionResult>.Empty);
     }
 
-    private static Func<ProfileFacts, Truth> Compile(Criterion criterion) => criterion switch
+    /// <summary>ELIGIBILITY.md §5.4 over the compiled nodes (as <see cref="PolicyEvaluator.MissingFields"/>).</summary>
+    public EquatableArray<string> MissingFields(ProfileFacts facts)
     {
-        AllOf all => CompileAll([.. all.Children.Select(Compile)]),
-        AnyOf any => CompileAny([.. any.Children.Select(Compile)]),
-        Not not => Negated(Compile(not.Child)),
-        Predicate predicate => CompilePredicate(predicate),
-        CertPredicate cert => CompileCert(cert),
-        _ => throw new ArgumentOutOfRangeException(nameof(criterion), criterion, "unknown criterion node"),
-    };
+        var fields = new SortedSet<string>(StringComparer.Ordinal);
+        Collect(_root);
+        return fields.ToEquatableArray();
+
+        void Collect(Node node)
+        {
+            if (node.Eval(facts) != Truth.Unknown)
+            {
+                return; // decided: nothing below it is missing
+            }
+
+            if (node.Leaf is { } leaf)
+            {
+                if (leaf.Predicate is not null)
+                {
+                    fields.UnionWith(FieldValue.MissingSources(facts.Profile, leaf.Field!));
+                }
+                else
+                {
+                    fields.Add(FieldCatalog.Certifications);
+                }
+
+                return;
+            }
+
+            foreach (var child in node.Children)
+            {
+                Collect(child);
+            }
+        }
+    }
+
+    /// <summary>Every leaf in document order, explained (as <see cref="PolicyEvaluator.Explain"/>).</summary>
+    public EquatableArray<ConditionResult> Explain(ProfileFacts facts)
+    {
+        var results = new ConditionResult[_leaves.Length];
+        var (profile, asOf) = (facts.Profile, facts.AsOf);
+        for (var i = 0; i < _leaves.Length; i++)
+        {
+            var leaf = _leaves[i];
+            var result = leaf.Node.Eval(facts);
+            results[i] = leaf.Predicate is { } predicate
+                ? new ConditionResult(leaf.Path, predicate.Field, predicate.Op, predicate.Values, null,
+                    ConditionText.ActualValue(predicate.Field, profile, asOf), result, ConditionText.Describe(predicate, profile, asOf, result))
+                : new ConditionResult(leaf.Path, FieldCatalog.Certifications, null, EquatableArray<Operand>.Empty, leaf.Cert,
+                    ConditionText.ActualCertifications(leaf.Cert!, profile), result, ConditionText.Describe(leaf.Cert!, profile, asOf, result));
+        }
+
+        return new EquatableArray<ConditionResult>(results);
+    }
+
+    /// <summary>A compiled node: its evaluator, its children (for missing fields), and for a leaf what explains it.</summary>
+    private sealed record Node(Func<ProfileFacts, Truth> Eval, Node[] Children, Leaf? Leaf);
+
+    private sealed record Leaf(string Path, Predicate? Predicate, CertPredicate? Cert, FieldDef? Field)
+    {
+        public Node Node { get; set; } = null!;
+    }
+
+    private static Node Build(Criterion criterion, string path, List<Leaf> leaves)
+    {
+        switch (criterion)
+        {
+            case AllOf all:
+            {
+                Node[] children = [.. all.Children.Select((c, i) => Build(c, $"{path}.all[{i}]", leaves))];
+                return new Node(CompileAll([.. children.Select(c => c.Eval)]), children, null);
+            }
+
+            case AnyOf any:
+            {
+                Node[] children = [.. any.Children.Select((c, i) => Build(c, $"{path}.any[{i}]", leaves))];
+                return new Node(CompileAny([.. children.Select(c => c.Eval)]), children, null);
+            }
+
+            case Not not:
+            {
+                var child = Build(not.Child, $"{path}.not", leaves);
+                return new Node(Negated(child.Eval), [child], null);
+            }
+
+            case Predicate predicate:
+            {
+                var leaf = new Leaf(path, predicate, null, FieldCatalog.Get(predicate.Field));
+                leaves.Add(leaf);
+                return leaf.Node = new Node(CompilePredicate(predicate), [], leaf);
+            }
+
+            case CertPredicate cert:
+            {
+                var leaf = new Leaf($"{path}.cert", null, cert, null);
+                leaves.Add(leaf);
+                return leaf.Node = new Node(CompileCert(cert), [], leaf);
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(criterion), criterion, "unknown criterion node");
+        }
+    }
 
     private static Func<ProfileFacts, Truth> Negated(Func<ProfileFacts, Truth> child) => facts => child(facts).Negate();
 

@@ -189,23 +189,18 @@ public sealed class EligibilityIndex
             return null;
         }
 
-        if (explain)
-        {
-            return EnterpriseMatcher.Match(profile, Policies, asOf, explain: true, claims);
-        }
-
         var compiled = Volatile.Read(ref _compiled);
-        var answers = AnswerAll(compiled, new ProfileFacts(profile, asOf), asOf);
+        var answers = AnswerAll(compiled, new ProfileFacts(profile, asOf), asOf, explain);
         if (claims is null)
         {
             return answers;
         }
 
-        var without = AnswerAll(compiled, new ProfileFacts(AnswerBasis.WithoutClaims(profile, claims), asOf), asOf);
+        var without = AnswerAll(compiled, new ProfileFacts(AnswerBasis.WithoutClaims(profile, claims), asOf), asOf, explain: false);
         return AnswerBasis.Apply(answers, without, [.. compiled.Select(c => c.Policy).Where(p => p.IsInForce(asOf))], claims);
     }
 
-    private static IReadOnlyList<PolicyAnswer> AnswerAll(CompiledPolicy[] compiled, ProfileFacts facts, DateOnly asOf)
+    private static IReadOnlyList<PolicyAnswer> AnswerAll(CompiledPolicy[] compiled, ProfileFacts facts, DateOnly asOf, bool explain)
     {
         var answers = new List<PolicyAnswer>(compiled.Length);
         Dictionary<string, string>? groups = null;
@@ -213,7 +208,7 @@ public sealed class EligibilityIndex
         {
             if (policy.Policy.IsInForce(asOf))
             {
-                answers.Add(policy.Answer(facts));
+                answers.Add(policy.Answer(facts, explain));
                 if (policy.Policy.ExclusionGroup is { } group)
                 {
                     (groups ??= new(StringComparer.Ordinal))[policy.Policy.Id] = group;

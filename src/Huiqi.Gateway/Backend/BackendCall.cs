@@ -12,6 +12,13 @@ namespace Huiqi.Gateway.Backend;
 /// </summary>
 public sealed class BackendCall(GatewayOptions options, TimeProvider clock)
 {
+    /// <summary>The request each call's options were made for: how an in-process call knows its validated caller.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Metadata, HttpContext> Requests = new();
+
+    /// <summary>The validated caller and trace id of a call whose options <see cref="For"/> made; nobody otherwise.</summary>
+    public static (System.Security.Claims.ClaimsPrincipal? User, string TraceId) CallerOf(CallOptions options) =>
+        options.Headers is { } headers && Requests.TryGetValue(headers, out var http) ? (http.User, http.TraceIdentifier) : (null, "");
+
     public const string TimeoutHeader = "Request-Timeout";
 
     /// <summary>The shortest deadline a caller may ask for: less is no deadline at all, a bad request rather than a gateway timeout.</summary>
@@ -25,6 +32,8 @@ public sealed class BackendCall(GatewayOptions options, TimeProvider clock)
         {
             metadata.Add("authorization", authorization);
         }
+
+        Requests.AddOrUpdate(metadata, http);
 
         return new CallOptions(metadata, clock.GetUtcNow().UtcDateTime + timeout, http.RequestAborted);
     }

@@ -1,22 +1,43 @@
 using Grpc.Core;
+using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
 using Grpc.Net.ClientFactory;
+using Huiqi.Backend.InProcess;
 
 namespace Huiqi.Gateway.Backend;
 
 public static class BackendClients
 {
     /// <summary>
-    /// The backend's gRPC clients, through the gRPC client factory, all pointed at <see cref="BackendEndpoint"/>.
-    /// Reads that change nothing are retried on UNAVAILABLE (a backend restarting, a connection reset); writes never
-    /// are, so a retry cannot do a thing twice.
+    /// The backend's gRPC clients, all pointed at <see cref="BackendEndpoint"/>. Over the wire they come from the gRPC
+    /// client factory: reads that change nothing are retried on UNAVAILABLE (a backend restarting, a connection reset);
+    /// writes never are, so a retry cannot do a thing twice. With the embedded backend they call its services in this
+    /// process (<see cref="GatewayOptions.InProcessCalls"/>): the same clients, the same contract, no second hop.
     /// </summary>
     public static IServiceCollection AddBackendClients(this IServiceCollection services, GatewayOptions options)
     {
         services.AddSingleton<BackendCall>();
         void Configure(IServiceProvider provider, GrpcClientFactoryOptions client) =>
             client.Address = provider.GetRequiredService<BackendEndpoint>().Address;
-        void Channel(Grpc.Net.Client.GrpcChannelOptions channel) => channel.ServiceConfig = new ServiceConfig { MethodConfigs = { IdempotentReads } };
+        services.AddGrpcClient<Grpc.Health.V1.Health.HealthClient>(Configure);
+        if (options.HostsBackend && options.InProcessCalls)
+        {
+            services.AddSingleton(provider =>
+            {
+                var backend = provider.GetRequiredService<EmbeddedBackend>().Services
+                    ?? throw new InvalidOperationException("The embedded backend has not started yet.");
+                var remote = GrpcChannel.ForAddress(provider.GetRequiredService<BackendEndpoint>().Address).CreateCallInvoker();
+                return new LocalCallInvoker(new LocalServices(backend), remote, BackendCall.CallerOf);
+            });
+            services.AddSingleton(p => new Contracts.V1.PolicyService.PolicyServiceClient(p.GetRequiredService<LocalCallInvoker>()));
+            services.AddSingleton(p => new Contracts.V1.EnterpriseService.EnterpriseServiceClient(p.GetRequiredService<LocalCallInvoker>()));
+            services.AddSingleton(p => new Contracts.V1.EligibilityService.EligibilityServiceClient(p.GetRequiredService<LocalCallInvoker>()));
+            services.AddSingleton(p => new Contracts.V1.EntitlementService.EntitlementServiceClient(p.GetRequiredService<LocalCallInvoker>()));
+            services.AddSingleton(p => new Contracts.V1.VerificationService.VerificationServiceClient(p.GetRequiredService<LocalCallInvoker>()));
+            return services;
+        }
+
+        void Channel(GrpcChannelOptions channel) => channel.ServiceConfig = new ServiceConfig { MethodConfigs = { IdempotentReads } };
         // Many phones at once: more than one HTTP/2 connection to the backend, so streams do not queue behind one socket.
         static HttpMessageHandler Handler() => new SocketsHttpHandler
         {
@@ -26,7 +47,6 @@ public static class BackendClients
             KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
         };
 
-        services.AddGrpcClient<Grpc.Health.V1.Health.HealthClient>(Configure);
         services.AddGrpcClient<Contracts.V1.PolicyService.PolicyServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
         services.AddGrpcClient<Contracts.V1.EnterpriseService.EnterpriseServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
         services.AddGrpcClient<Contracts.V1.EligibilityService.EligibilityServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
