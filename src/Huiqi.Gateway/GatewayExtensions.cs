@@ -57,6 +57,7 @@ public static class GatewayExtensions
         {
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping; // Chinese as text, not \uXXXX
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
         });
         // Problems are JSON whatever the Accept header says (a client asking for XML or an event stream still learns why).
         builder.Services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, ProblemJsonWriter>();

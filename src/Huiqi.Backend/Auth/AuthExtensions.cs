@@ -24,6 +24,8 @@ public static class AuthExtensions
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<TokenIssuer>();
+        var validated = new ValidatedTokens(TimeProvider.System);
+        builder.Services.AddSingleton(validated);
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
         {
             jwt.MapInboundClaims = false; // keep role, uscc, jurisdiction, scope, sub as they are
@@ -54,12 +56,27 @@ public static class AuthExtensions
             };
             jwt.Events = new JwtBearerEvents
             {
+                // The same token string validated before and not yet expired: its principal, without validating again.
+                OnMessageReceived = context =>
+                {
+                    if (BearerOf(context.Request) is { } token && validated.TryGet(token, out var principal))
+                    {
+                        context.Principal = principal;
+                        context.Success();
+                    }
+
+                    return Task.CompletedTask;
+                },
                 // Validated once, here: a token whose claims are missing, malformed or repeated is no token at all.
                 OnTokenValidated = context =>
                 {
                     if (context.Principal is null || CallerClaims.Problem(context.Principal.Claims) is { } problem)
                     {
                         context.Fail("the token's claims are missing, malformed or repeated");
+                    }
+                    else if (BearerOf(context.Request) is { } token)
+                    {
+                        validated.Add(token, context.Principal, new DateTimeOffset(context.SecurityToken.ValidTo, TimeSpan.Zero));
                     }
 
                     return Task.CompletedTask;
@@ -80,5 +97,18 @@ public static class AuthExtensions
         }
 
         return new SymmetricSecurityKey(bytes);
+    }
+
+    /// <summary>The token of a single <c>Authorization: Bearer …</c> header, as JwtBearer reads it; null otherwise.</summary>
+    private static string? BearerOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization;
+        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var token = value["Bearer ".Length..].Trim();
+        return token.Length > 0 ? token : null;
     }
 }

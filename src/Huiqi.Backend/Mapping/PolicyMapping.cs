@@ -295,19 +295,21 @@ public static class PolicyMapping
 
         if (answer.ExcludedBy is { } winner) { proto.ExcludedBy = winner; }
         proto.MissingFields.AddRange(answer.MissingFields);
+        var operands = answer.Conditions.Count > 0 ? OperandsOf(policy) : null;
         foreach (var c in answer.Conditions)
         {
+            var (expected, certProto) = operands!.TryGetValue(c.Path, out var known) ? known : Operands(c.Expected, c.Cert);
             var condition = new V1.ConditionExplanation
             {
                 Path = c.Path,
                 Field = c.Field,
                 Op = c.Op is { } op ? (V1.Operator)((int)op + 1) : V1.Operator.Unspecified,
-                Expected = new V1.ValueList { Items = { c.Expected.Select(ToProto) } },
+                Expected = expected,
                 Result = c.Result switch { Truth.True => V1.Truth.True, Truth.False => V1.Truth.False, _ => V1.Truth.Unknown },
                 Text = c.Text,
             };
             if (c.Actual is { } actual) { condition.Actual = actual; }
-            if (c.Cert is { } cert) { condition.Cert = Cert(cert); }
+            if (certProto is not null) { condition.Cert = certProto; }
             if (c.Actual is not null && provenance is not null && EligibilityMapping.SourceOf(c.Field, provenance) is { } source)
             {
                 condition.Source = ProfileMapping.ToProto(source.Source);
@@ -319,4 +321,17 @@ public static class PolicyMapping
 
         return proto;
     }
+
+    /// <summary>
+    /// Each leaf's operands as protobuf, by path, built once per policy version: the static half of an explanation,
+    /// shared by every answer (messages that are only read may be shared; the wire and the in-process path only read them).
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Policy, Dictionary<string, (V1.ValueList, V1.CertPredicate?)>> Leaves = new();
+
+    private static Dictionary<string, (V1.ValueList, V1.CertPredicate?)> OperandsOf(Policy policy) => Leaves.GetValue(policy, p =>
+        PolicyEvaluator.Explain(p.Criteria, new Domain.Profiles.EnterpriseProfile { Uscc = "" }, DateOnly.MinValue)
+            .ToDictionary(c => c.Path, c => Operands(c.Expected, c.Cert), StringComparer.Ordinal));
+
+    private static (V1.ValueList, V1.CertPredicate?) Operands(IEnumerable<Operand> expected, CertPredicate? cert) =>
+        (new V1.ValueList { Items = { expected.Select(ToProto) } }, cert is null ? null : Cert(cert));
 }

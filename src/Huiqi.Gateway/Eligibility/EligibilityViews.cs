@@ -1,4 +1,5 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Huiqi.Domain.Explanation;
 using Huiqi.Gateway.Policies;
 using V1 = Huiqi.Contracts.V1;
@@ -10,7 +11,66 @@ namespace Huiqi.Gateway.Eligibility;
 /// cert object), <c>actual</c> the enterprise's value (absent when unknown), <c>result</c> true / false / unknown,
 /// <c>source</c> where the actual value came from (<c>partner_feed</c>, <c>staff</c>, <c>self_declared</c>; TRUST.md §3) and <c>sourceBy</c> who sent it.
 /// </summary>
-public sealed record ConditionView(string Path, string Field, string Op, JsonNode? Expected, string? Actual, string Result, string Text, string? Source, string? SourceBy);
+public sealed record ConditionView(string Path, string Field, string Op, ExpectedOperands? Expected, string? Actual, string Result, string Text, string? Source, string? SourceBy);
+
+/// <summary>
+/// A condition's operand(s) as the criteria's JSON writes them — a value, a list (<paramref name="AsList"/>), or the
+/// cert object — written straight from the contract's message by <see cref="ExpectedOperandsConverter"/>, with no
+/// intermediate JSON tree per condition.
+/// </summary>
+[JsonConverter(typeof(ExpectedOperandsConverter))]
+public sealed record ExpectedOperands(V1.ValueList? Values, V1.CertPredicate? Cert, bool AsList);
+
+public sealed class ExpectedOperandsConverter : JsonConverter<ExpectedOperands>
+{
+    public override ExpectedOperands Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("a view is only written");
+
+    public override void Write(Utf8JsonWriter writer, ExpectedOperands value, JsonSerializerOptions options)
+    {
+        if (value.Cert is { } cert)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("kind", cert.Kind);
+            if (cert.HasLevel) { writer.WriteString("level", cert.Level); }
+            if (cert.HasObtainedWithinMonths) { writer.WriteNumber("obtainedWithinMonths", cert.ObtainedWithinMonths); }
+            writer.WriteEndObject();
+            return;
+        }
+
+        var items = value.Values?.Items;
+        if (value.AsList)
+        {
+            writer.WriteStartArray();
+            foreach (var item in items ?? [])
+            {
+                WriteValue(writer, item);
+            }
+
+            writer.WriteEndArray();
+        }
+        else if (items is [var single, ..])
+        {
+            WriteValue(writer, single);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, V1.Value v)
+    {
+        switch (v.KindCase)
+        {
+            case V1.Value.KindOneofCase.Text: writer.WriteStringValue(v.Text); break;
+            case V1.Value.KindOneofCase.Integer: writer.WriteNumberValue(v.Integer); break;
+            case V1.Value.KindOneofCase.Boolean: writer.WriteBooleanValue(v.Boolean); break;
+            case V1.Value.KindOneofCase.Date: writer.WriteStringValue(v.Date); break;
+            default: writer.WriteNullValue(); break;
+        }
+    }
+}
 
 /// <summary>
 /// The answer for one enterprise and one policy (ELIGIBILITY.md §5, API.md's eligibility answer item).
@@ -50,11 +110,11 @@ public static class EligibilityViews
     public static ConditionView Condition(V1.ConditionExplanation c)
     {
         var op = c.Cert is not null && c.Op == V1.Operator.Unspecified ? "cert" : OpName(c.Op);
-        JsonNode? expected = op switch
+        ExpectedOperands? expected = op switch
         {
-            "cert" => CertNode(c.Cert!),
-            "in" or "not_in" or "between" or "has_any" or "has_all" or "has_none" => new JsonArray([.. c.Expected.Items.Select(ValueNode)]),
-            _ => c.Expected.Items.Count > 0 ? ValueNode(c.Expected.Items[0]) : null,
+            "cert" => new ExpectedOperands(null, c.Cert, AsList: false),
+            "in" or "not_in" or "between" or "has_any" or "has_all" or "has_none" => new ExpectedOperands(c.Expected, null, AsList: true),
+            _ => c.Expected is { Items.Count: > 0 } ? new ExpectedOperands(c.Expected, null, AsList: false) : null,
         };
         var result = c.Result switch { V1.Truth.True => "true", V1.Truth.False => "false", _ => "unknown" };
         return new ConditionView(c.Path, c.Field, op, expected, c.HasActual ? c.Actual : null, result, c.Text, SourceOf(c.Source), c.SourceBy.Length > 0 ? c.SourceBy : null);
@@ -67,21 +127,4 @@ public static class EligibilityViews
         V1.Operator.Ge => "ge", V1.Operator.Between => "between", V1.Operator.HasAny => "has_any",
         V1.Operator.HasAll => "has_all", V1.Operator.HasNone => "has_none", _ => "unspecified",
     };
-
-    private static JsonNode? ValueNode(V1.Value v) => v.KindCase switch
-    {
-        V1.Value.KindOneofCase.Text => JsonValue.Create(v.Text),
-        V1.Value.KindOneofCase.Integer => JsonValue.Create(v.Integer),
-        V1.Value.KindOneofCase.Boolean => JsonValue.Create(v.Boolean),
-        V1.Value.KindOneofCase.Date => JsonValue.Create(v.Date),
-        _ => null,
-    };
-
-    private static JsonObject CertNode(V1.CertPredicate cert)
-    {
-        var node = new JsonObject { ["kind"] = cert.Kind };
-        if (cert.HasLevel) { node["level"] = cert.Level; }
-        if (cert.HasObtainedWithinMonths) { node["obtainedWithinMonths"] = cert.ObtainedWithinMonths; }
-        return node;
-    }
 }
