@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Huiqi.Backend.Entitlements;
+using Huiqi.Application.Entitlements;
 using Huiqi.Domain.Benefits;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Matching;

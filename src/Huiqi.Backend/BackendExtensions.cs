@@ -1,3 +1,4 @@
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 using Huiqi.Backend.Services;
 using Huiqi.Storage;
@@ -23,21 +24,22 @@ public static class BackendExtensions
         builder.AddHuiqiAuthentication();
         builder.AddHuiqiTelemetry();
         services.AddHuiqiStorage(builder.Configuration);
-        services.AddSingleton<Policies.PolicyWorkflow>();
-        var workflow = builder.Configuration.GetSection("Huiqi:Workflow").Get<Entitlements.WorkflowOptions>() ?? new Entitlements.WorkflowOptions();
+        services.AddSingleton<Application.Policies.PolicyWorkflow>();
+        services.AddSingleton<Application.Eligibility.EnterpriseAnswers>();
+        var workflow = builder.Configuration.GetSection("Huiqi:Workflow").Get<Application.Entitlements.WorkflowOptions>() ?? new Application.Entitlements.WorkflowOptions();
         if (workflow.Validate() is [_, ..] problems)
         {
             throw new InvalidOperationException(string.Join(" ", problems)); // refuse to start rather than run 公示 on a wrong calendar
         }
 
         services.AddSingleton(workflow);
-        services.AddSingleton<Entitlements.EntitlementEvents>();
-        services.AddHostedService(sp => sp.GetRequiredService<Entitlements.EntitlementEvents>());
-        services.AddSingleton<Entitlements.EntitlementWorkflow>();
-        services.AddSingleton<Entitlements.EntitlementScheduler>();
-        services.AddHostedService(sp => sp.GetRequiredService<Entitlements.EntitlementScheduler>());
-        services.AddSingleton<Verification.VerificationDesk>();
-        services.AddSingleton(new Entitlements.WatchLimits(builder.Configuration.GetValue("Backend:MaxWatchesPerCaller", 5)));
+        services.AddSingleton<Application.Entitlements.EntitlementEvents>();
+        services.AddHostedService(sp => sp.GetRequiredService<Application.Entitlements.EntitlementEvents>());
+        services.AddSingleton<Application.Entitlements.EntitlementWorkflow>();
+        services.AddSingleton<Application.Entitlements.EntitlementScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<Application.Entitlements.EntitlementScheduler>());
+        services.AddSingleton<Application.Verification.VerificationDesk>();
+        services.AddSingleton(new Application.Entitlements.WatchLimits(builder.Configuration.GetValue("Backend:MaxWatchesPerCaller", 5)));
 
         var redisConfigured = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis"));
         services.AddGrpcHealthChecks(options =>

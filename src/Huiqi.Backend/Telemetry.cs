@@ -18,16 +18,6 @@ public static class Telemetry
     public static readonly ActivitySource Source = new(Name);
     private static readonly Meter Meter = new(Name);
     private static readonly Counter<long> Calls = Meter.CreateCounter<long>("huiqi.rpc.calls", description: "huiqi.v1 RPCs by method and status code");
-    private static readonly Counter<long> WorkflowSteps = Meter.CreateCounter<long>("huiqi.workflow.steps", description: "免申即享 steps that applied, by what they recorded (entitlement.match, entitlement.revoke, …)");
-
-    /// <summary>Counts the workflow steps that applied (one per audit record, plus messages sent on their own as <c>notification</c>).</summary>
-    public static void CountWorkflowSteps(IEnumerable<string> whats)
-    {
-        foreach (var group in whats.GroupBy(w => w, StringComparer.Ordinal))
-        {
-            WorkflowSteps.Add(group.Count(), new KeyValuePair<string, object?>("what", group.Key));
-        }
-    }
 
     public static IHostApplicationBuilder AddHuiqiTelemetry(this IHostApplicationBuilder builder)
     {

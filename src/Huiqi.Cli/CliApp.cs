@@ -75,7 +75,7 @@ public static class CliApp
         generate.SetAction((result, _) => Guarded(() => Task.FromResult(Generate(result.GetValue(count), result.GetValue(seed), result.GetValue(output)))));
 
         var role = new Option<string>("--role") { Description = "enterprise, staff, partner or admin", Required = true };
-        role.AcceptOnlyFromAmong(Huiqi.Backend.Auth.Roles.All);
+        role.AcceptOnlyFromAmong(Huiqi.Application.Callers.Roles.All);
         var uscc = new Option<string>("--uscc") { Description = "the enterprise (role enterprise)" };
         var jurisdiction = new Option<string>("--jurisdiction") { Description = "a known 6-digit region code (role staff)" };
         var scope = new Option<string>("--scope") { Description = "space-separated scopes (role partner)" };

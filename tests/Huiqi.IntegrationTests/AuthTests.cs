@@ -1,5 +1,6 @@
 using System.Text;
 using Grpc.Core;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 using Huiqi.Backend.Mapping;
 using Huiqi.Contracts.V1;

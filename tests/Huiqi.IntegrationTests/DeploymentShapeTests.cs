@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 using Huiqi.Domain.Profiles;
 using Huiqi.Testing;

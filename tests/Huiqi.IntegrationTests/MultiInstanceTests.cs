@@ -66,7 +66,7 @@ public sealed class MultiInstanceTests(RedisFixture redis, PostgresFixture postg
         await Eventually(async () =>
         {
             await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
-            return await connection.GetSubscriber().PublishAsync(Huiqi.Backend.Entitlements.EntitlementEvents.Channel, "{\"From\":\"probe\",\"Changes\":[]}") >= 2;
+            return await connection.GetSubscriber().PublishAsync(Huiqi.Application.Entitlements.EntitlementEvents.Channel, "{\"From\":\"probe\",\"Changes\":[]}") >= 2;
         });
         var staff = a.Token(("role", "staff"), ("jurisdiction", "620100"), ("sub", "officer"));
         var policy = """

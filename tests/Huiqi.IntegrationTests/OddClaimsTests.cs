@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Grpc.Core;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 using Huiqi.Contracts.V1;
 using Microsoft.Extensions.DependencyInjection;

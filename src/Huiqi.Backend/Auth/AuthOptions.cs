@@ -14,20 +14,3 @@ public sealed record AuthOptions
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan DevTokenLifetime { get; init; } = TimeSpan.FromHours(8);
 }
-
-public static class Roles
-{
-    public const string Enterprise = "enterprise", Staff = "staff", Partner = "partner", Admin = "admin";
-
-    public static readonly string[] All = [Enterprise, Staff, Partner, Admin];
-}
-
-public static class Scopes
-{
-    public const string ProfilesWrite = "profiles:write", ProfilesRead = "profiles:read", EligibilityRead = "eligibility:read", PoliciesRead = "policies:read";
-}
-
-public static class ClaimNames
-{
-    public const string Role = "role", Uscc = "uscc", Jurisdiction = "jurisdiction", Scope = "scope", Subject = "sub";
-}

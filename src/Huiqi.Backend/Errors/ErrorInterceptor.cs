@@ -53,9 +53,22 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
 
     private RpcException Translate(Exception ex, ServerCallContext context)
     {
-        if (ex is InvalidInputException invalid)
+        // The application core's refusals, the same for every face.
+        switch (ex)
         {
-            return RpcErrors.InvalidArgument(invalid.Errors);
+            case InvalidInputException invalid:
+                return RpcErrors.InvalidArgument(invalid.Errors);
+            case Application.Callers.AccessDeniedException:
+                return RpcErrors.PermissionDenied();
+            case Application.Callers.NotFoundException missing:
+                return RpcErrors.NotFound(missing.What);
+            case Application.Callers.RefusedException refused:
+                return RpcErrors.Status(refused.Kind switch
+                {
+                    Application.Callers.RefusalKind.NotFound => Google.Rpc.Code.NotFound,
+                    Application.Callers.RefusalKind.Aborted => Google.Rpc.Code.Aborted,
+                    _ => Google.Rpc.Code.FailedPrecondition,
+                }, refused.Code, refused.Message);
         }
 
         // Once the caller has gone (cancelled, or its deadline passed), whatever the failure looks like — an

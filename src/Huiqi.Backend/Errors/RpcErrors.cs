@@ -47,6 +47,3 @@ public static class RpcErrors
         Details = { Any.Pack(new ErrorInfo { Reason = "not_found", Domain = Domain }) },
     }.ToRpcException();
 }
-
-/// <summary>The caller may not do this, or the thing is not there: one answer for both (PERMISSION_DENIED), so nothing leaks.</summary>
-public sealed class AccessDeniedException() : Exception("无权执行此操作");

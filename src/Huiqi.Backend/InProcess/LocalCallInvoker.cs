@@ -71,7 +71,7 @@ public sealed class LocalCallInvoker(LocalServices services, CallInvoker remote,
     private LocalServerCallContext Start(string method, CallOptions options)
     {
         var (user, traceId) = caller(options);
-        if (user?.Identity?.IsAuthenticated != true || !Auth.Roles.All.Contains(user.FindFirst(Auth.ClaimNames.Role)?.Value))
+        if (user?.Identity?.IsAuthenticated != true || !Roles.All.Contains(user.FindFirst(ClaimNames.Role)?.Value))
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated, "未登录或登录已失效"));
         }

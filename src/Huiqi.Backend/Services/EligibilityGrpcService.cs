@@ -1,6 +1,7 @@
 using System.Text;
 using Google.Rpc;
 using Grpc.Core;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 using Huiqi.Backend.Errors;
 using Huiqi.Backend.Mapping;
@@ -11,7 +12,7 @@ using Huiqi.Domain.Matching;
 using Huiqi.Domain.Policies;
 using Huiqi.Domain.Profiles;
 using Huiqi.Domain.Serialization;
-using Huiqi.Storage.Cache;
+using Huiqi.Application.Eligibility;
 using DomainStatus = Huiqi.Domain.Evaluation.EligibilityStatus;
 
 namespace Huiqi.Backend.Services;
@@ -22,52 +23,32 @@ namespace Huiqi.Backend.Services;
 /// MatchPolicy — staff (enterprises under its jurisdiction only), admin; DryRun — staff governing the draft's
 /// jurisdiction, admin.
 /// </summary>
-public sealed class EligibilityGrpcService(EligibilityIndex index, ProfileCache profiles, TimeProvider clock) : EligibilityService.EligibilityServiceBase
+public sealed class EligibilityGrpcService(EligibilityIndex index, EnterpriseAnswers answers, TimeProvider clock) : EligibilityService.EligibilityServiceBase
 {
     /// <summary>The trailer of a MatchPolicy call whose policy is not in force on as_of (its value is that date); the stream is empty.</summary>
     public const string NotInForceTrailer = "huiqi-not-in-force";
 
     public override async Task<MatchEnterpriseResponse> MatchEnterprise(MatchEnterpriseRequest request, ServerCallContext context)
     {
-        var asOf = AsOf(request.AsOf);
-        Authorize(context, request.Uscc);
-        var answers = index.MatchEnterprise(request.Uscc, asOf, request.IncludeConditions) ?? throw RpcErrors.NotFound("企业画像");
-        var policies = index.Policies.ToDictionary(p => p.Id);
-        answers = [.. answers.Where(a => policies.ContainsKey(a.PolicyId))]; // one retired between the match and this read is left out
-        var ordered = answers
-            .OrderBy(a => a.Status switch { DomainStatus.Eligible => 0, DomainStatus.Excluded => 1, DomainStatus.Unknown => 2, _ => 3 })
-            .ThenByDescending(a => a.AmountFen ?? 0)
-            .ThenBy(a => a.PolicyId, StringComparer.Ordinal);
-        // Explained conditions name where each actual value came from; only then is the stored provenance read.
-        var provenance = request.IncludeConditions ? await ProvenanceAsync(request.Uscc, context.CancellationToken) : null;
+        var answer = await answers.AnswerAsync(RpcCaller.Of(context), request.Uscc, AsOf(request.AsOf), request.IncludeConditions, context.CancellationToken);
         return new MatchEnterpriseResponse
         {
-            Uscc = request.Uscc,
-            AsOf = Dates.Format(asOf),
-            Answers = { ordered.Select(a => PolicyMapping.ToProto(a, policies[a.PolicyId], provenance)) },
-            EligibleTotalFen = answers.Where(a => a.Status == DomainStatus.Eligible).Sum(a => a.AmountFen ?? 0),
+            Uscc = answer.Uscc,
+            AsOf = Dates.Format(answer.AsOf),
+            Answers = { answer.Answers.Select(a => PolicyMapping.ToProto(a.Answer, a.Policy, answer.Provenance)) },
+            EligibleTotalFen = answer.EligibleTotalFen,
         };
     }
 
-    private async Task<IReadOnlyDictionary<string, Storage.Store.FieldProvenance>?> ProvenanceAsync(string uscc, CancellationToken cancellationToken) =>
-        (await profiles.GetAsync(uscc, cancellationToken))?.Provenance;
-
     public override async Task<PolicyAnswer> Explain(ExplainRequest request, ServerCallContext context)
     {
-        var asOf = AsOf(request.AsOf);
-        Authorize(context, request.Uscc);
-        // Statuses (exclusion groups included) from the fast path; only the asked policy is explained.
-        var profile = index.GetProfile(request.Uscc) ?? throw RpcErrors.NotFound("企业画像");
-        var answer = index.MatchEnterprise(request.Uscc, asOf)?.FirstOrDefault(a => a.PolicyId == request.PolicyId)
-            ?? throw RpcErrors.Status(Code.NotFound, "policy.not_in_force", "该政策在此日期不在执行期内或不存在");
-        var policy = index.Policies.First(p => p.Id == request.PolicyId);
-        var explained = answer with { Conditions = Domain.Evaluation.PolicyEvaluator.Explain(policy.Criteria, profile, asOf) };
-        return PolicyMapping.ToProto(explained, policy, await ProvenanceAsync(request.Uscc, context.CancellationToken));
+        var (answer, provenance) = await answers.ExplainAsync(RpcCaller.Of(context), request.Uscc, request.PolicyId, AsOf(request.AsOf), context.CancellationToken);
+        return PolicyMapping.ToProto(answer.Answer, answer.Policy, provenance);
     }
 
     public override async Task MatchPolicy(MatchPolicyRequest request, IServerStreamWriter<PolicyMatch> responseStream, ServerCallContext context)
     {
-        var caller = Caller.Of(context);
+        var caller = RpcCaller.Of(context);
         if (!(caller.IsAdmin || caller.IsStaff))
         {
             throw RpcErrors.PermissionDenied();
@@ -154,7 +135,7 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, ProfileCache 
 
     public override Task<DryRunResponse> DryRun(DryRunRequest request, ServerCallContext context)
     {
-        var caller = Caller.Of(context);
+        var caller = RpcCaller.Of(context);
         if (!(caller.IsAdmin || caller.IsStaff))
         {
             throw RpcErrors.PermissionDenied();
@@ -223,23 +204,6 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, ProfileCache 
         Counts = new StatusCounts { Eligible = row.Eligible, Ineligible = row.Ineligible, Unknown = row.Unknown, Excluded = row.Excluded },
         AmountFen = row.AmountFen,
     };
-
-    /// <summary>The enterprise itself, staff whose jurisdiction covers it, a partner with eligibility:read, or admin; others learn nothing.</summary>
-    private void Authorize(ServerCallContext context, string uscc)
-    {
-        var caller = Caller.Of(context);
-        if (!Uscc.IsValid(uscc))
-        {
-            throw RpcErrors.InvalidArgument([new FieldError("uscc", "uscc.invalid", "统一社会信用代码格式或校验位不正确")]);
-        }
-
-        var allowed = caller.IsAdmin || caller.Is(uscc) || caller.HasScope(Scopes.EligibilityRead)
-            || (caller.IsStaff && caller.Covers(index.GetProfile(uscc)?.Region));
-        if (!allowed)
-        {
-            throw RpcErrors.PermissionDenied();
-        }
-    }
 
     private DateOnly AsOf(string text) =>
         text.Length == 0 ? Dates.TodayInChina(clock)

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 using Huiqi.Backend.Errors;
 using Huiqi.Backend.Mapping;
@@ -182,7 +183,7 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
         }
     }
 
-    private static Caller CallerOf(ServerCallContext context) => Caller.Of(context);
+    private static Caller CallerOf(ServerCallContext context) => RpcCaller.Of(context);
 
     /// <summary>Where the facts came from, by who wrote them.</summary>
     private static ProfileSource SourceOf(Caller caller) => caller switch

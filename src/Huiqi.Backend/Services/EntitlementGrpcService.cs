@@ -2,8 +2,9 @@ using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
-using Huiqi.Backend.Entitlements;
+using Huiqi.Application.Entitlements;
 using Huiqi.Backend.Errors;
 using Huiqi.Backend.Mapping;
 using Huiqi.Contracts.V1;
@@ -278,7 +279,7 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
 
     // ---- authorization ----
 
-    private static Caller CallerOf(ServerCallContext context) => Caller.Of(context);
+    private static Caller CallerOf(ServerCallContext context) => RpcCaller.Of(context);
 
     /// <summary>The enterprise's own entitlement; anything else is refused alike, existing or not.</summary>
     private async Task OwnAsync(Caller caller, string id, CancellationToken cancellationToken)

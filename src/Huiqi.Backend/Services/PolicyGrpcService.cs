@@ -1,10 +1,11 @@
 using System.Text;
 using Google.Rpc;
 using Grpc.Core;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 using Huiqi.Backend.Errors;
 using Huiqi.Backend.Mapping;
-using Huiqi.Backend.Policies;
+using Huiqi.Application.Policies;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Criteria;
@@ -143,13 +144,13 @@ public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, Tim
 
     private static Caller Reader(ServerCallContext context)
     {
-        var caller = Caller.Of(context);
+        var caller = RpcCaller.Of(context);
         return caller.IsPartner && !caller.HasScope(Scopes.PoliciesRead) ? throw RpcErrors.PermissionDenied() : caller;
     }
 
     private static Caller Writer(ServerCallContext context)
     {
-        var caller = Caller.Of(context);
+        var caller = RpcCaller.Of(context);
         return caller.IsAdmin || caller.IsStaff ? caller : throw RpcErrors.PermissionDenied();
     }
 

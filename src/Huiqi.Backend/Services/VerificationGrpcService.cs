@@ -1,18 +1,19 @@
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
-using Huiqi.Backend.Entitlements;
+using Huiqi.Application.Entitlements;
 using Huiqi.Backend.Errors;
 using Huiqi.Backend.Mapping;
-using Huiqi.Backend.Verification;
+using Huiqi.Application.Verification;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Matching;
 using Huiqi.Domain.Profiles;
 using Huiqi.Domain.Serialization;
 using Huiqi.Storage.Profiles;
 using Huiqi.Storage.Store;
-using DeskItem = Huiqi.Backend.Verification.VerificationItem;
+using DeskItem = Huiqi.Application.Verification.VerificationItem;
 using CorrectionStatus = Huiqi.Storage.Store.CorrectionStatus;
 
 namespace Huiqi.Backend.Services;
@@ -69,7 +70,7 @@ public sealed class VerificationGrpcService(VerificationDesk desk, EligibilityIn
 
     public override async Task<Correction> RequestCorrection(RequestCorrectionRequest request, ServerCallContext context)
     {
-        var caller = Caller.Of(context);
+        var caller = RpcCaller.Of(context);
         if (!caller.IsEnterprise || !caller.Is(request.Uscc))
         {
             throw RpcErrors.PermissionDenied();
@@ -124,7 +125,7 @@ public sealed class VerificationGrpcService(VerificationDesk desk, EligibilityIn
 
     private static Caller StaffOrAdmin(ServerCallContext context)
     {
-        var caller = Caller.Of(context);
+        var caller = RpcCaller.Of(context);
         return caller.IsStaff || caller.IsAdmin ? caller : throw RpcErrors.PermissionDenied();
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 using Huiqi.Domain.Profiles;
 using Huiqi.Domain.Serialization;

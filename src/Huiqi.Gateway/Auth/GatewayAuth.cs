@@ -1,3 +1,4 @@
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 
 namespace Huiqi.Gateway.Auth;

@@ -37,6 +37,11 @@ public static class EligibilityEndpoints
         var uscc = EnterpriseEndpoints.UsccOf(http);
         // Validated before the cache is asked, so a bad parameter is never served from it.
         var (date, size, position) = ReadQuery(asOf, limit, cursor);
+        if (!cache.Enabled)
+        {
+            return (await ListAsync(http, eligibility, call, uscc, asOf, limit, cursor)); // written straight into the response
+        }
+
         var key = $"{date}|{size}|{position}|{Domain.Common.Dates.TodayInChina()}";
         var answer = await cache.GetOrCreateAsync(uscc, key, async _ =>
         {

@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 using Huiqi.Backend.Mapping;
 using Huiqi.Contracts.V1;

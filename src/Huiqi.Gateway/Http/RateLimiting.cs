@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 using Microsoft.AspNetCore.RateLimiting;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
 using Huiqi.Domain.Profiles;
 using Microsoft.Extensions.DependencyInjection;

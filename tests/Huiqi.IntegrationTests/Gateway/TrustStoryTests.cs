@@ -273,7 +273,7 @@ public abstract class TrustStoryTests : IAsyncLifetime
         Assert.Contains("工信部名单中无该企业", audit.Single(r => r.Entry.What == "entitlement.reject").Entry.Detail);
 
         // The daily pass does not bring it back on the same claim.
-        await Platform.BackendServices.GetRequiredService<Huiqi.Backend.Entitlements.EntitlementWorkflow>().ReconcileAllAsync(CancellationToken.None);
+        await Platform.BackendServices.GetRequiredService<Huiqi.Application.Entitlements.EntitlementWorkflow>().ReconcileAllAsync(CancellationToken.None);
         Assert.Equal("revoked", Status(await EntitlementAsync(uscc, "tr-giant-2", _ => true)));
     }
 

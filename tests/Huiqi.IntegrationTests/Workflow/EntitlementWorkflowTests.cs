@@ -1,6 +1,7 @@
 using System.Security.Claims;
+using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
-using Huiqi.Backend.Entitlements;
+using Huiqi.Application.Entitlements;
 using Huiqi.Domain.Benefits;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Evaluation;

@@ -1,4 +1,4 @@
-using Huiqi.Backend.Entitlements;
+using Huiqi.Application.Entitlements;
 using Huiqi.Domain.Common;
 using Microsoft.Extensions.Configuration;
 

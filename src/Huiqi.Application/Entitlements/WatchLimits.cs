@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Huiqi.Backend.Entitlements;
+namespace Huiqi.Application.Entitlements;
 
 /// <summary>
 /// How many live watches (WatchEntitlements, and so the gateway's server-sent events) one caller may hold open on this

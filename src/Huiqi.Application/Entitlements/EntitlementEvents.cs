@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using Huiqi.Storage.Cache;
 using StackExchange.Redis;
 
-namespace Huiqi.Backend.Entitlements;
+namespace Huiqi.Application.Entitlements;
 
 /// <summary>Something happened to an entitlement (and/or a message was sent): ids only, the store has the rest.</summary>
 public sealed record EntitlementChanged(string Uscc, string PolicyId, string? EntitlementId, string? NotificationId);

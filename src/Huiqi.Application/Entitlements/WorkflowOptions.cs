@@ -1,7 +1,7 @@
 using System.Globalization;
 using Huiqi.Domain.Common;
 
-namespace Huiqi.Backend.Entitlements;
+namespace Huiqi.Application.Entitlements;
 
 /// <summary>Bound from <c>Huiqi:Workflow</c>; checked at start-up (<see cref="Validate"/>).</summary>
 public sealed record WorkflowOptions

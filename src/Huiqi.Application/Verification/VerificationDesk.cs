@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Huiqi.Backend.Auth;
-using Huiqi.Backend.Entitlements;
+using Huiqi.Application.Callers;
+using Huiqi.Application.Entitlements;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Evaluation;
 using Huiqi.Domain.Matching;
@@ -14,7 +14,7 @@ using Huiqi.Storage.Profiles;
 using Huiqi.Storage.Store;
 using StoredStatus = Huiqi.Storage.Store.EntitlementStatus;
 
-namespace Huiqi.Backend.Verification;
+namespace Huiqi.Application.Verification;
 
 /// <summary>One claim an entitlement rests on, with its value and who declared it.</summary>
 public sealed record ClaimedFact(string Field, string? ValueJson, string? ValueText, FieldProvenance? Provenance);
@@ -168,7 +168,7 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
 
         if (correction is null || !(caller.IsAdmin || caller.Covers(correction.Region)))
         {
-            throw new Errors.AccessDeniedException(); // outside the jurisdiction, or not there: the same answer
+            throw new AccessDeniedException(); // outside the jurisdiction, or not there: the same answer
         }
 
         if (correction.Status != CorrectionStatus.Pending)
@@ -182,7 +182,7 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
             var patch = ProfileJson.Read(JsonDocument.Parse($"{{\"{ProfileJson.MemberOfField(correction.Field)}\":{correction.ProposedJson}}}").RootElement, correction.Uscc);
             if (correction.Field == Domain.Criteria.FieldCatalog.Region && caller.IsStaff && !caller.Covers(patch.Region))
             {
-                throw new Errors.AccessDeniedException(); // staff may not move an enterprise out of their own jurisdiction
+                throw new AccessDeniedException(); // staff may not move an enterprise out of their own jurisdiction
             }
 
             await writer.WriteAsync([new ProfileChange(patch, [correction.Field])], ProfileSource.Staff, caller.Name, cancellationToken, evidence);
@@ -219,7 +219,7 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
 
         if (e is null || policy is null || !caller.Governs(policy.Jurisdiction))
         {
-            throw new Errors.AccessDeniedException();
+            throw new AccessDeniedException();
         }
 
         if (e.Status != StoredStatus.AwaitingVerification)

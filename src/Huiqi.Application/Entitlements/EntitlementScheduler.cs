@@ -4,7 +4,7 @@ using Huiqi.Domain.Matching;
 using Huiqi.Domain.Policies;
 using Huiqi.Storage.Matching;
 
-namespace Huiqi.Backend.Entitlements;
+namespace Huiqi.Application.Entitlements;
 
 /// <summary>
 /// Runs the workflow's triggers in the background: at start-up and then every day at <see cref="WorkflowOptions.DailyRunAt"/>

@@ -1,7 +1,7 @@
 using Huiqi.Domain.Criteria;
 using Huiqi.Domain.Explanation;
 
-namespace Huiqi.Backend.Entitlements;
+namespace Huiqi.Application.Entitlements;
 
 /// <summary>What the enterprise reads in its inbox (zh-CN).</summary>
 internal static class Messages

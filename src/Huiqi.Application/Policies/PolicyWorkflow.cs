@@ -1,10 +1,10 @@
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers;
 using Huiqi.Domain.Policies;
 using Huiqi.Domain.Serialization;
 using Huiqi.Storage.Matching;
 using Huiqi.Storage.Store;
 
-namespace Huiqi.Backend.Policies;
+namespace Huiqi.Application.Policies;
 
 /// <summary>What went wrong with a policy command, for the RPC layer to turn into a status.</summary>
 public sealed class PolicyRefusedException(string code, string message, IReadOnlyList<ExampleFailure>? failures = null) : Exception(message)

@@ -1,16 +1,11 @@
 using System.Security.Claims;
-using Grpc.Core;
 using Huiqi.Domain.Evaluation;
 
-namespace Huiqi.Backend.Auth;
+namespace Huiqi.Application.Callers;
 
 /// <summary>Who is calling, read from the validated token's claims, with the resource rules of API.md.</summary>
 public sealed class Caller(ClaimsPrincipal user)
 {
-    /// <summary>The caller of an RPC: the principal validated by ASP.NET Core, or by the host of an in-process call.</summary>
-    public static Caller Of(ServerCallContext context) =>
-        new(context is InProcess.LocalServerCallContext local ? local.User : context.GetHttpContext().User);
-
     public string Role { get; } = user.FindFirst(ClaimNames.Role)?.Value ?? "";
     public string? Uscc { get; } = user.FindFirst(ClaimNames.Uscc)?.Value;
     public string? Jurisdiction { get; } = user.FindFirst(ClaimNames.Jurisdiction)?.Value;

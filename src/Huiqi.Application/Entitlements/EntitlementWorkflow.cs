@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Evaluation;
 using Huiqi.Domain.Matching;
@@ -9,7 +9,7 @@ using Huiqi.Domain.Serialization;
 using Huiqi.Storage.Store;
 using StoredStatus = Huiqi.Storage.Store.EntitlementStatus;
 
-namespace Huiqi.Backend.Entitlements;
+namespace Huiqi.Application.Entitlements;
 
 /// <summary>A workflow command that may not happen in the entitlement's current state.</summary>
 public sealed class EntitlementRefusedException(string code, string message) : Exception(message)
@@ -618,7 +618,7 @@ public sealed class EntitlementWorkflow(IStore store, EligibilityIndex index, En
         {
             var done = await store.ApplyAsync(batch, cancellationToken, guard);
             applied.AddRange(done);
-            Telemetry.CountWorkflowSteps(done.Select(c => c.Audit?.What ?? "notification"));
+            WorkflowMetrics.CountWorkflowSteps(done.Select(c => c.Audit?.What ?? "notification"));
             await events.PublishAsync([.. done.Select(c =>
             {
                 var e = c.Create ?? c.Transition?.To;
