@@ -51,6 +51,18 @@ if (args is ["soak", ..])
     return 0;
 }
 
+if (args is ["rpc", ..])
+{
+    await RpcBench.RunAsync(args[1..]);
+    return 0;
+}
+
+if (args is ["rpc-serve", ..])
+{
+    await RpcBench.ServeAsync(args[1..]);
+    return 0;
+}
+
 if (args is ["stages", var file])
 {
     StageProbe.Run(file);

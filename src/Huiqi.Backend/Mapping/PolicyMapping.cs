@@ -15,6 +15,14 @@ namespace Huiqi.Backend.Mapping;
 /// <summary>Policies, criteria, benefits and answers between the wire and the domain.</summary>
 public static class PolicyMapping
 {
+    /// <summary>
+    /// A stored version as the catalogue serves it: mapped (and its ETag hashed) once per record, then shared by every
+    /// read — the catalogue keeps the same record until policies change. The message must not be changed by callers.
+    /// </summary>
+    public static V1.Policy Cached(PolicyRecord record) => Mapped.GetValue(record, ToProto);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<PolicyRecord, V1.Policy> Mapped = new();
+
     public static V1.Policy ToProto(PolicyRecord record)
     {
         var policy = record.Policy;

@@ -21,7 +21,7 @@ namespace Huiqi.Backend.Services;
 /// huiqi.v1.PolicyService. Who may call (API.md): reads — any role (a partner needs policies:read); drafts are
 /// seen, and every write is made, only by staff whose jurisdiction covers the policy's, and by admin.
 /// </summary>
-public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, TimeProvider clock) : PolicyService.PolicyServiceBase
+public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, PolicyCatalog catalog, TimeProvider clock) : PolicyService.PolicyServiceBase
 {
     private const int DefaultPageSize = 50, MaxPageSize = 500;
 
@@ -111,33 +111,23 @@ public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, Tim
     {
         var caller = Reader(context);
         var asOf = AsOf(request.AsOf, "as_of");
-        var errors = new List<FieldError>();
-        if (request.Jurisdiction.Length > 0 && !Domain.Profiles.Codes.IsRegionCode(request.Jurisdiction)) { errors.Add(new("jurisdiction", "region.invalid", "应为6位行政区划代码")); }
-        if (request.Region.Length > 0 && !Domain.Profiles.Codes.IsRegionCode(request.Region)) { errors.Add(new("region", "region.invalid", "应为6位行政区划代码")); }
-        if (request.PageSize is < 0 or > MaxPageSize) { errors.Add(new("page_size", "page_size.range", $"page_size 应在 0 到 {MaxPageSize} 之间")); }
-        if (errors.Count > 0) { throw RpcErrors.InvalidArgument(errors); }
+        if (request.PageSize is < 0 or > MaxPageSize)
+        {
+            throw RpcErrors.InvalidArgument([new("page_size", "page_size.range", $"page_size 应在 0 到 {MaxPageSize} 之间")]);
+        }
 
-        IReadOnlyList<PolicyRecord> candidates = request.Status == Contracts.V1.PolicyStatus.Draft
-            ? [.. (await store.ListCurrentPoliciesAsync(context.CancellationToken)).Where(r => r.Policy.Status == DomainStatus.Draft)]
-            : await store.ListPublishedPoliciesAsync(context.CancellationToken);
-        var techDomain = request.TechDomain == TechDomain.Unspecified ? null : ProfileMapping.CodeOf(request.TechDomain);
-        var matching = candidates.Where(r => CanSee(caller, r)
-            && request.Status switch
+        var query = new PolicyQuery(asOf, request.Status switch
             {
-                Contracts.V1.PolicyStatus.Unspecified => r.Policy.IsInForce(asOf),
-                Contracts.V1.PolicyStatus.Published => r.Policy.Status == DomainStatus.Published,
-                Contracts.V1.PolicyStatus.Retired => r.Policy.Status == DomainStatus.Retired,
-                _ => true,
-            }
-            && (request.Jurisdiction.Length == 0 || Under(r.Policy.Jurisdiction, request.Jurisdiction))
-            && (request.Region.Length == 0 || Under(request.Region, r.Policy.Jurisdiction))
-            && (request.Industry.Length == 0 || Mentions(r.Policy.Criteria, FieldCatalog.Industry, request.Industry))
-            && (techDomain is null || Mentions(r.Policy.Criteria, FieldCatalog.TechDomains, techDomain))
-            && (request.Query.Length == 0 || Contains(r, request.Query)))
-            .OrderBy(r => r.Policy.Id, StringComparer.Ordinal)
-            .ToList();
+                Contracts.V1.PolicyStatus.Draft => PolicyListStatus.Draft,
+                Contracts.V1.PolicyStatus.Published => PolicyListStatus.Published,
+                Contracts.V1.PolicyStatus.Retired => PolicyListStatus.Retired,
+                _ => PolicyListStatus.InForce,
+            },
+            request.Jurisdiction, request.Region, request.Industry,
+            request.TechDomain == TechDomain.Unspecified ? "" : ProfileMapping.CodeOf(request.TechDomain), request.Query);
+        var matching = await catalog.ListAsync(caller, query, context.CancellationToken);
         var (page, next) = Page(matching, r => r.Policy.Id, request.PageSize, request.PageToken);
-        return new ListPoliciesResponse { Policies = { page.Select(PolicyMapping.ToProto) }, NextPageToken = next };
+        return new ListPoliciesResponse { Policies = { page.Select(PolicyMapping.Cached) }, NextPageToken = next };
     }
 
     // ---- rules ----
@@ -162,9 +152,7 @@ public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, Tim
         }
     }
 
-    /// <summary>Published and retired versions are public; drafts only for the staff who govern them and admin.</summary>
-    private static bool CanSee(Caller caller, PolicyRecord record) =>
-        record.Policy.Status != DomainStatus.Draft || caller.Governs(record.Policy.Jurisdiction);
+    private static bool CanSee(Caller caller, PolicyRecord record) => PolicyCatalog.CanSee(caller, record);
 
     private async Task<PolicyRecord> Governed(Caller caller, string policyId, int? version, ServerCallContext context)
     {
@@ -218,24 +206,6 @@ public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, Tim
         text.Length == 0 ? Dates.TodayInChina(clock)
         : Dates.TryParse(text, out var date) ? date
         : throw RpcErrors.InvalidArgument([new FieldError(field, "date.invalid", "应为有效日期（YYYY-MM-DD）")]);
-
-    private static bool Under(string region, string ancestor) =>
-        Domain.Evaluation.CriteriaEvaluator.IsUnder(FieldCatalog.Region, region, ancestor);
-
-    /// <summary>Whether the criteria name this code for the field (as an operand), e.g. a policy for tech domain X.</summary>
-    private static bool Mentions(Criterion criterion, string field, string code) => criterion switch
-    {
-        AllOf all => all.Children.Any(c => Mentions(c, field, code)),
-        AnyOf any => any.Children.Any(c => Mentions(c, field, code)),
-        Not not => Mentions(not.Child, field, code),
-        Predicate p when p.Field == field => p.Values.Any(v => v is TextOperand t && (t.Value == code || code.StartsWith(t.Value, StringComparison.Ordinal))),
-        _ => false,
-    };
-
-    private static bool Contains(PolicyRecord record, string query) =>
-        record.Policy.Title.Contains(query, StringComparison.OrdinalIgnoreCase)
-        || record.Document.Summary.Contains(query, StringComparison.OrdinalIgnoreCase)
-        || record.Document.Clauses.Any(c => c.Contains(query, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Keyset paging: the token is the opaque, encoded key of the last item returned.</summary>
     internal static (IReadOnlyList<T> Page, string Next) Page<T>(IReadOnlyList<T> ordered, Func<T, string> key, int pageSize, string pageToken)
