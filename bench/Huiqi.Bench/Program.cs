@@ -57,6 +57,12 @@ if (args is ["rpc", ..])
     return 0;
 }
 
+if (args is ["catalog", ..])
+{
+    await CatalogBench.RunAsync(args[1..]);
+    return 0;
+}
+
 if (args is ["rpc-serve", ..])
 {
     await RpcBench.ServeAsync(args[1..]);

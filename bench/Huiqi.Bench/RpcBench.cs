@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Huiqi.Backend;
@@ -89,11 +93,11 @@ public static class RpcBench
         builder.AddHuiqiBackend();
         var app = builder.Build();
         app.MapHuiqiBackend();
-        app.MapGrpcService<Echo>().RequireAuthorization(AuthExtensions.AnyRole);
+        app.MapGrpcService<EchoHandler>().RequireAuthorization(AuthExtensions.AnyRole);
         await app.RunAsync();
     }
 
-    private sealed class Echo : EchoService.EchoServiceBase
+    private sealed class EchoHandler : EchoService.EchoServiceBase
     {
         public override Task<EchoMessage> Echo(EchoMessage request, ServerCallContext context) => Task.FromResult(request);
     }

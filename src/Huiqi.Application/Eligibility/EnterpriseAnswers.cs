@@ -32,14 +32,23 @@ public sealed class EnterpriseAnswers(EligibilityIndex index, ProfileCache profi
     {
         Authorize(caller, uscc);
         var answers = index.MatchEnterprise(uscc, asOf, explain) ?? throw new NotFoundException("企业画像");
-        var policies = index.Policies.ToDictionary(p => p.Id, StringComparer.Ordinal);
-        var ordered = answers
-            .Where(a => policies.ContainsKey(a.PolicyId)) // one retired between the match and this read is left out
-            .OrderBy(a => Rank(a.Status))
-            .ThenByDescending(a => a.AmountFen ?? 0)
-            .ThenBy(a => a.PolicyId, StringComparer.Ordinal)
-            .Select(a => new AnsweredPolicy(a, policies[a.PolicyId]))
-            .ToList();
+        var policies = index.PolicyById;
+        var ordered = new List<AnsweredPolicy>(answers.Count);
+        foreach (var a in answers)
+        {
+            if (policies.TryGetValue(a.PolicyId, out var policy)) // one retired between the match and this read is left out
+            {
+                ordered.Add(new AnsweredPolicy(a, policy));
+            }
+        }
+
+        ordered.Sort(static (x, y) =>
+        {
+            var (a, b) = (x.Answer, y.Answer);
+            var c = Rank(a.Status).CompareTo(Rank(b.Status));
+            if (c == 0) { c = (b.AmountFen ?? 0).CompareTo(a.AmountFen ?? 0); }
+            return c != 0 ? c : string.CompareOrdinal(a.PolicyId, b.PolicyId);
+        });
         var total = ordered.Where(a => a.Answer.Status == EligibilityStatus.Eligible).Sum(a => a.Answer.AmountFen ?? 0);
         // Explained conditions name where each actual value came from; only then is the stored provenance read.
         var provenance = explain ? await ProvenanceAsync(uscc, cancellationToken) : null;
@@ -54,7 +63,7 @@ public sealed class EnterpriseAnswers(EligibilityIndex index, ProfileCache profi
         var answer = index.MatchEnterprise(uscc, asOf, explain: true) is { } answers
             ? answers.FirstOrDefault(a => a.PolicyId == policyId)
             : throw new NotFoundException("企业画像");
-        var policy = index.Policies.FirstOrDefault(p => p.Id == policyId);
+        var policy = index.PolicyById.GetValueOrDefault(policyId);
         if (answer is null || policy is null)
         {
             throw new RefusedException(RefusalKind.NotFound, "policy.not_in_force", "该政策在此日期不在执行期内或不存在");

@@ -55,9 +55,21 @@ public sealed class CompiledPolicy
     /// <summary>ELIGIBILITY.md §5.4 over the compiled nodes (as <see cref="PolicyEvaluator.MissingFields"/>).</summary>
     public EquatableArray<string> MissingFields(ProfileFacts facts)
     {
-        var fields = new SortedSet<string>(StringComparer.Ordinal);
+        var fields = new List<string>(4); // a few at most: sorted and de-duplicated once at the end
         Collect(_root);
-        return fields.ToEquatableArray();
+        if (fields.Count > 1)
+        {
+            fields.Sort(StringComparer.Ordinal);
+            var kept = 1;
+            for (var i = 1; i < fields.Count; i++)
+            {
+                if (fields[i] != fields[kept - 1]) { fields[kept++] = fields[i]; }
+            }
+
+            fields.RemoveRange(kept, fields.Count - kept);
+        }
+
+        return new EquatableArray<string>([.. fields]);
 
         void Collect(Node node)
         {
@@ -70,7 +82,7 @@ public sealed class CompiledPolicy
             {
                 if (leaf.Predicate is not null)
                 {
-                    fields.UnionWith(FieldValue.MissingSources(facts.Profile, leaf.Field!));
+                    fields.AddRange(FieldValue.MissingSources(facts.Profile, leaf.Field!));
                 }
                 else
                 {

@@ -86,13 +86,20 @@ public sealed class EligibilityIndex
     /// <summary>The policy set MatchEnterprise answers over and exclusion groups compete in; policies not in force on a date are skipped.</summary>
     public IReadOnlyList<Policy> Policies => Volatile.Read(ref _policies);
 
+    /// <summary>The same set by id (built once per set, not per answer).</summary>
+    public IReadOnlyDictionary<string, Policy> PolicyById => Volatile.Read(ref _policyById);
+
+    private Dictionary<string, Policy> _policyById = new(StringComparer.Ordinal);
+
     public void SetPolicies(IEnumerable<Policy> policies)
     {
         Policy[] set = [.. policies];
+        var byId = set.ToDictionary(p => p.Id, StringComparer.Ordinal);
         lock (_bitsetPool)
         {
             Volatile.Write(ref _compiled, [.. set.Select(p => new CompiledPolicy(p))]);
             Volatile.Write(ref _policies, set);
+            Volatile.Write(ref _policyById, byId);
         }
     }
 
