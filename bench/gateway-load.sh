@@ -11,14 +11,17 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 DATA="$(mktemp -d /tmp/huiqi-load-XXXX)"
 PORT=18080
 dotnet build -c Release src/Huiqi.Gateway -v q -nologo >/dev/null
+dotnet build -c Release src/Huiqi.Backend -v q -nologo >/dev/null
 GATEWAY=""
-trap 'kill $GATEWAY 2>/dev/null; wait $GATEWAY 2>/dev/null; rm -rf "$DATA"' EXIT
-start_gateway() { # answer-cache seconds
+BACKEND=""
+trap 'kill $GATEWAY $BACKEND 2>/dev/null; wait $GATEWAY $BACKEND 2>/dev/null; rm -rf "$DATA"' EXIT
+start_gateway() { # answer-cache seconds [extra environment assignments...]
+  local cache="$1"; shift
   # Rate limits raised (one client address makes all the load here); the limiter itself stays in the path.
-  ASPNETCORE_ENVIRONMENT=Development Huiqi__DataDir="$DATA" Gateway__Listen="http://127.0.0.1:$PORT" Gateway__EmbeddedBackendListen="http://127.0.0.1:15001" \
+  env "$@" ASPNETCORE_ENVIRONMENT=Development Huiqi__DataDir="$DATA" Gateway__Listen="http://127.0.0.1:$PORT" Gateway__EmbeddedBackendListen="http://127.0.0.1:15001" \
     Gateway__RateLimit__PerUserPerSecond=1000000 Gateway__RateLimit__PerUserBurst=1000000 \
     Gateway__RateLimit__PerIpPerSecond=1000000 Gateway__RateLimit__PerIpBurst=1000000 \
-    Gateway__AnswerCacheSeconds="$1" Logging__LogLevel__Default=Warning \
+    Gateway__AnswerCacheSeconds="$cache" Logging__LogLevel__Default=Warning \
     bash -c 'cd src/Huiqi.Gateway/bin/Release/net10.0 && exec dotnet Huiqi.Gateway.dll' >> "$DATA/gateway.log" 2>&1 &
   GATEWAY=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 1; done
@@ -69,4 +72,18 @@ end
 LUA
 wrk -t2 -c"$CONNECTIONS" -d15s -s "$DATA/rotate.lua" "http://127.0.0.1:$PORT" > /dev/null # warm-up (tiered JIT)
 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$DATA/rotate.lua" "http://127.0.0.1:$PORT" > "$DATA/many.txt"
-echo "eligibility_uncached_many_users: enterprises=$(wc -l < "$DATA/tokens.txt") requests_per_s=$(awk '/Requests\/sec/ {print $2}' "$DATA/many.txt") p99=$(awk '/ 99%/ {print $2}' "$DATA/many.txt") non2xx=$(awk '/Non-2xx/ {print $NF}' "$DATA/many.txt")"
+MANY_RPS=$(awk '/Requests\/sec/ {print $2}' "$DATA/many.txt")
+echo "eligibility_uncached_many_users: enterprises=$(wc -l < "$DATA/tokens.txt") requests_per_s=$MANY_RPS p99=$(awk '/ 99%/ {print $2}' "$DATA/many.txt") non2xx=$(awk '/Non-2xx/ {print $NF}' "$DATA/many.txt") ratio_to_trivial=$(awk "BEGIN {printf \"%.2f\", $MANY_RPS / $trivial_RPS}") (target >= 0.30)"
+
+# The same for the split deployment: the backend as its own process (src/Huiqi.Backend) on the store the embedded
+# run seeded, the gateway calling it over gRPC (h2c, loopback): the second hop, its token check and protobuf both ways.
+kill $GATEWAY; wait $GATEWAY 2>/dev/null || true
+KEY=$(sed -n 's/.*"SigningKey": *"\([^"]*\)".*/\1/p' src/Huiqi.Gateway/appsettings.Development.json)
+Huiqi__DataDir="$DATA" Backend__Listen="http://127.0.0.1:15002" Backend__MetricsListen="http://127.0.0.1:19464" Auth__SigningKey="$KEY" \
+  Logging__LogLevel__Default=Warning bash -c 'cd src/Huiqi.Backend/bin/Release/net10.0 && exec dotnet Huiqi.Backend.dll' >> "$DATA/backend.log" 2>&1 &
+BACKEND=$!
+start_gateway 0 Gateway__BackendAddress="http://127.0.0.1:15002"
+sleep 10
+wrk -t2 -c"$CONNECTIONS" -d15s -s "$DATA/rotate.lua" "http://127.0.0.1:$PORT" > /dev/null # warm-up (tiered JIT)
+wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$DATA/rotate.lua" "http://127.0.0.1:$PORT" > "$DATA/split.txt"
+echo "eligibility_uncached_many_users_split: enterprises=$(wc -l < "$DATA/tokens.txt") requests_per_s=$(awk '/Requests\/sec/ {print $2}' "$DATA/split.txt") p99=$(awk '/ 99%/ {print $2}' "$DATA/split.txt") non2xx=$(awk '/Non-2xx/ {print $NF}' "$DATA/split.txt")"

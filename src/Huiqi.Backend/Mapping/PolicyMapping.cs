@@ -36,7 +36,8 @@ public static class PolicyMapping
         };
         proto.CreatedAt = Timestamp.FromDateTimeOffset(record.CreatedAt);
         proto.CreatedBy = record.CreatedBy;
-        proto.Etag = $"\"{policy.Id}-{policy.Version}-{ProfileJson.FingerprintOf(PolicyJson.Serialize(record.Document))[..12]}-{(int)policy.Status}\"";
+        proto.DocumentJson = PolicyJson.Serialize(record.Document);
+        proto.Etag = $"\"{policy.Id}-{policy.Version}-{ProfileJson.FingerprintOf(proto.DocumentJson)[..12]}-{(int)policy.Status}\"";
         if (record.PublishedAt is { } published) { proto.PublishedAt = Timestamp.FromDateTimeOffset(published); }
         if (record.RetiredAt is { } retired) { proto.RetiredAt = Timestamp.FromDateTimeOffset(retired); }
         return proto;

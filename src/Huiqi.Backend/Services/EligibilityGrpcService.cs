@@ -9,6 +9,7 @@ using Huiqi.Contracts.V1;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Criteria;
 using Huiqi.Domain.Matching;
+using Huiqi.Application.Policies;
 using Huiqi.Domain.Policies;
 using Huiqi.Domain.Profiles;
 using Huiqi.Domain.Serialization;
@@ -141,16 +142,24 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, EnterpriseAns
             throw RpcErrors.PermissionDenied();
         }
 
-        if (request.Policy is null)
+        PolicyJson.Document document;
+        if (request.PolicyJson.Length > 0)
         {
-            throw RpcErrors.InvalidArgument([new FieldError("policy", "policy.missing", "缺少政策")]);
+            document = PolicyDocuments.Parse(request.PolicyJson, id: null);
         }
-
-        var errors = new List<FieldError>();
-        var document = PolicyMapping.FromProto(request.Policy, "policy.", errors);
-        if (errors.Count > 0)
+        else
         {
-            throw RpcErrors.InvalidArgument(errors);
+            if (request.Policy is null)
+            {
+                throw RpcErrors.InvalidArgument([new FieldError("policy", "policy.missing", "缺少政策")]);
+            }
+
+            var errors = new List<FieldError>();
+            document = PolicyMapping.FromProto(request.Policy, "policy.", errors);
+            if (errors.Count > 0)
+            {
+                throw RpcErrors.InvalidArgument(errors);
+            }
         }
 
         if (!caller.Governs(document.Policy.Jurisdiction))

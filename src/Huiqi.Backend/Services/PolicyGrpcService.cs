@@ -28,7 +28,7 @@ public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, Pol
     public override async Task<Policy> CreateDraft(CreateDraftRequest request, ServerCallContext context)
     {
         var caller = Writer(context);
-        var document = Read(request.Policy);
+        var document = request.PolicyJson.Length > 0 ? PolicyDocuments.Parse(request.PolicyJson, id: null) : Read(request.Policy);
         RequireJurisdiction(caller, document.Policy.Jurisdiction);
         return PolicyMapping.ToProto(await Run(() => workflow.CreateDraftAsync(document, caller, context.CancellationToken)));
     }
@@ -36,7 +36,7 @@ public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, Pol
     public override async Task<Policy> UpdateDraft(UpdateDraftRequest request, ServerCallContext context)
     {
         var caller = Writer(context);
-        var document = Read(request.Policy);
+        var document = request.PolicyJson.Length > 0 ? PolicyDocuments.Parse(request.PolicyJson, request.PolicyId) : Read(request.Policy);
         var latest = await store.GetPolicyAsync(document.Policy.Id, null, context.CancellationToken);
         if (latest is null || !caller.Governs(latest.Policy.Jurisdiction))
         {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Grpc.Core;
-using Huiqi.Backend.Mapping;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Profiles;
 using Huiqi.Domain.Serialization;
@@ -87,16 +86,14 @@ public static class PolicyEndpoints
 
     private static async Task<Created<PolicyView>> CreateAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call)
     {
-        var document = await ReadPolicyAsync(http.Request, id: null);
-        var created = await policies.CreateDraftAsync(new CreateDraftRequest { Policy = PolicyMapping.ToProto(document) }, call.For(http));
+        var created = await policies.CreateDraftAsync(new CreateDraftRequest { PolicyJson = await ReadPolicyAsync(http.Request) }, call.For(http));
         http.Response.Headers.ETag = created.Etag;
         return TypedResults.Created($"/v1/policies/{created.Id}", PolicyViews.Full(created));
     }
 
     private static async Task<Ok<PolicyView>> UpdateAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string id)
     {
-        var document = await ReadPolicyAsync(http.Request, id);
-        var request = new UpdateDraftRequest { Policy = PolicyMapping.ToProto(document), ExpectedEtag = http.Request.Headers.IfMatch.ToString() };
+        var request = new UpdateDraftRequest { PolicyJson = await ReadPolicyAsync(http.Request), PolicyId = id, ExpectedEtag = http.Request.Headers.IfMatch.ToString() };
         var updated = await policies.UpdateDraftAsync(request, call.For(http));
         http.Response.Headers.ETag = updated.Etag;
         return TypedResults.Ok(PolicyViews.Full(updated));
@@ -132,9 +129,9 @@ public static class PolicyEndpoints
 
     private static async Task<Ok<DryRunView>> DryRunAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string? asOf)
     {
-        var document = await ReadPolicyAsync(http.Request, id: null);
+        var document = await ReadPolicyAsync(http.Request);
         var query = new QueryValues();
-        var request = new DryRunRequest { Policy = PolicyMapping.ToProto(document), AsOf = query.Date(asOf, "asOf") };
+        var request = new DryRunRequest { PolicyJson = document, AsOf = query.Date(asOf, "asOf") };
         query.ThrowIfAny();
         return TypedResults.Ok(PolicyViews.DryRun(await eligibility.DryRunAsync(request, call.For(http))));
     }
@@ -171,25 +168,19 @@ public static class PolicyEndpoints
         return TypedResults.Ok(new PolicyVersionsView([.. response.Versions.Select(PolicyViews.Full)], string.IsNullOrEmpty(response.NextPageToken) ? null : response.NextPageToken));
     }
 
-    /// <summary>A policy document (ELIGIBILITY.md §4) from the body; on PUT its id, if given, must be the route's.</summary>
-    private static async Task<PolicyJson.Document> ReadPolicyAsync(HttpRequest request, string? id)
+    /// <summary>
+    /// The policy document (ELIGIBILITY.md §4) as the client sent it: read as JSON here (size, encoding, syntax — the
+    /// request's own well-formedness), passed on as text and validated as a policy once, by the backend.
+    /// </summary>
+    private static async Task<string> ReadPolicyAsync(HttpRequest request)
     {
         using var body = await JsonBody.ReadAsync(request);
-        var document = PolicyJson.Read(body.RootElement);
-        if (id is null)
-        {
-            return document;
-        }
-
-        if (document.Policy.Id.Length > 0 && document.Policy.Id != id)
-        {
-            throw new InvalidInputException([new FieldError("id", "policy.id_mismatch", "请求体中的政策编号与地址中的不一致")]);
-        }
-
-        return document with { Policy = document.Policy with { Id = id } };
+        return body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+            ? body.RootElement.GetRawText()
+            : throw new InvalidInputException([new FieldError("$", "json.type", "请求体应为 JSON 对象")]);
     }
 
-    /// <summary>Used only to describe the body in the OpenAPI document; the body is read and validated by <see cref="PolicyJson"/>.</summary>
+    /// <summary>Used only to describe the body in the OpenAPI document; the backend reads and validates the body (PolicyDocuments).</summary>
     public sealed record PolicyBody(
         string? Id, string Title, string Issuer, string Jurisdiction, string? EffectiveFrom, string? EffectiveTo,
         JsonElement Criteria, JsonElement Benefit, string? ExclusionGroup, bool OncePerEnterprise, string? Recurrence, long? BudgetFen,

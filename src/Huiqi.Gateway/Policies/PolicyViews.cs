@@ -1,9 +1,6 @@
 using System.Text.Json;
-using Huiqi.Backend.Mapping;
-using Huiqi.Domain.Evaluation;
 using Huiqi.Domain.Explanation;
 using Huiqi.Domain.Profiles;
-using Huiqi.Domain.Serialization;
 using V1 = Huiqi.Contracts.V1;
 
 namespace Huiqi.Gateway.Policies;
@@ -58,28 +55,38 @@ public static class PolicyViews
         _ => "unspecified",
     };
 
-    public static string StatusOf(V1.EligibilityStatus status) => PolicyMapping.FromProto(status).Name();
+    public static string StatusOf(V1.EligibilityStatus status) => status switch
+    {
+        V1.EligibilityStatus.Eligible => "eligible",
+        V1.EligibilityStatus.Ineligible => "ineligible",
+        V1.EligibilityStatus.Excluded => "excluded",
+        _ => "unknown",
+    };
 
     public static PolicySummaryView Summary(V1.Policy p) => new(
         p.Id, p.Version, StatusOf(p.Status), p.Title, p.Issuer, p.Jurisdiction, Codes.RegionName(p.Jurisdiction),
         p.HasEffectiveFrom ? p.EffectiveFrom : null, p.HasEffectiveTo ? p.EffectiveTo : null, p.Summary,
         p.HasExclusionGroup ? p.ExclusionGroup : null, p.Etag);
 
+    /// <summary>The version in full; criteria, benefit and examples are the backend's canonical JSON document, passed on as it is.</summary>
     public static PolicyView Full(V1.Policy p)
     {
-        var document = PolicyMapping.FromProto(p, "", []);
-        using var json = JsonDocument.Parse(PolicyJson.Serialize(document));
+        using var json = JsonDocument.Parse(p.DocumentJson);
         var root = json.RootElement;
         return new PolicyView(
             p.Id, p.Version, StatusOf(p.Status), p.Title, p.Issuer, p.Jurisdiction, Codes.RegionName(p.Jurisdiction),
             p.HasEffectiveFrom ? p.EffectiveFrom : null, p.HasEffectiveTo ? p.EffectiveTo : null, p.Summary, [.. p.Clauses],
             string.IsNullOrEmpty(p.SourceUrl) ? null : p.SourceUrl,
             root.GetProperty("criteria").Clone(), p.CriteriaText, p.CriteriaDescription, root.GetProperty("benefit").Clone(),
-            p.HasExclusionGroup ? p.ExclusionGroup : null, p.OncePerEnterprise, PolicyJson.RecurrenceName(document.Policy.Recurrence),
+            p.HasExclusionGroup ? p.ExclusionGroup : null, p.OncePerEnterprise,
+            root.TryGetProperty("recurrence", out var recurrence) ? recurrence.GetString() ?? "oncePerVersion" : "oncePerVersion",
             p.HasBudgetFen ? p.BudgetFen : null,
-            p.HasBudgetFen ? Money.Format(p.BudgetFen) : null, root.GetProperty("examples").Clone(),
+            p.HasBudgetFen ? Money.Format(p.BudgetFen) : null,
+            root.TryGetProperty("examples", out var examples) ? examples.Clone() : EmptyList,
             p.CreatedAt?.ToDateTimeOffset(), p.CreatedBy, p.PublishedAt?.ToDateTimeOffset(), p.RetiredAt?.ToDateTimeOffset(), p.Etag);
     }
+
+    private static readonly JsonElement EmptyList = JsonDocument.Parse("[]").RootElement.Clone();
 
     public static StatusCountsView Counts(V1.StatusCounts? c) => c is null ? new(0, 0, 0, 0) : new(c.Eligible, c.Ineligible, c.Unknown, c.Excluded);
 
