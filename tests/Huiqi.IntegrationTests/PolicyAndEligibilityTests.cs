@@ -127,6 +127,42 @@ public sealed class PolicyAndEligibilityTests(RedisFixture redis) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_policy_sent_as_its_json_document_is_validated_here_and_comes_back_with_its_canonical_document()
+    {
+        var staff = Policies(Staff("620100"));
+        const string json = """
+            {"id":"test-json","title":"JSON 政策","issuer":"兰州市科学技术局","jurisdiction":"620100",
+             "criteria":{"field":"employees","op":"ge","value":10},"benefit":{"fixedFen":100000},
+             "examples":[]}
+            """;
+        var created = await staff.CreateDraftAsync(new CreateDraftRequest { PolicyJson = json });
+        Assert.Equal("test-json", created.Id);
+        Assert.Equal(Operator.Ge, created.Criteria.Predicate.Op);
+        using (var document = System.Text.Json.JsonDocument.Parse(created.DocumentJson))
+        {
+            Assert.Equal("employees", document.RootElement.GetProperty("criteria").GetProperty("field").GetString());
+        }
+
+        // Errors name the JSON members the client sent, not protobuf paths.
+        var bad = await Assert.ThrowsAsync<RpcException>(async () => await staff.CreateDraftAsync(new CreateDraftRequest
+        {
+            PolicyJson = json.Replace("\"op\":\"ge\"", "\"op\":\"has_any\"", StringComparison.Ordinal).Replace("test-json", "test-json-2", StringComparison.Ordinal),
+        }));
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        Assert.StartsWith("criteria", Assert.Single(bad.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field, StringComparison.Ordinal);
+
+        // An update's document may not name another policy than the one it changes.
+        var mismatch = await Assert.ThrowsAsync<RpcException>(async () =>
+            await staff.UpdateDraftAsync(new UpdateDraftRequest { PolicyJson = json, PolicyId = "another-policy" }));
+        Assert.Equal("id", Assert.Single(mismatch.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+
+        // Who may write is decided before the document is read: a partner learns nothing about its validity.
+        var partner = await Assert.ThrowsAsync<RpcException>(async () =>
+            await Policies(_platform.Token(("role", "partner"), ("sub", "bank"), ("scope", "policies:read"))).CreateDraftAsync(new CreateDraftRequest { PolicyJson = "{" }));
+        Assert.Equal(StatusCode.PermissionDenied, partner.StatusCode);
+    }
+
+    [Fact]
     public async Task Listing_filters_searches_chinese_text_and_pages()
     {
         var client = Policies(_platform.Token(("role", "partner"), ("sub", "bank"), ("scope", "policies:read")));

@@ -1,3 +1,4 @@
+using Huiqi.Application.Enterprises;
 using Grpc.Core;
 using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
@@ -46,6 +47,17 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
 
     public override async Task<Contracts.V1.EnterpriseProfile> UpsertProfile(UpsertProfileRequest request, ServerCallContext context)
     {
+        if (request.ProfileJson.Length > 0)
+        {
+            var writerCaller = CallerOf(context);
+            if (!(writerCaller.IsAdmin || writerCaller.IsStaff || writerCaller.HasScope(Scopes.ProfilesWrite)))
+            {
+                throw RpcErrors.PermissionDenied();
+            }
+
+            return await UpsertAsync(ProfileDocuments.Parse(request.ProfileJson, request.Uscc), writerCaller, context);
+        }
+
         var errors = new List<FieldError>();
         var profile = request.Profile is null
             ? null
@@ -66,17 +78,34 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
             throw RpcErrors.InvalidArgument(errors);
         }
 
-        if (caller.IsStaff && (!caller.Covers(profile!.Region) || (await profiles.GetAsync(profile.Uscc, context.CancellationToken)) is { } existing && !caller.Covers(existing.Profile.Region)))
+        return await UpsertAsync(profile!, caller, context);
+    }
+
+    private async Task<Contracts.V1.EnterpriseProfile> UpsertAsync(Domain.Profiles.EnterpriseProfile profile, Caller caller, ServerCallContext context)
+    {
+        if (caller.IsStaff && (!caller.Covers(profile.Region) || (await profiles.GetAsync(profile.Uscc, context.CancellationToken)) is { } existing && !caller.Covers(existing.Profile.Region)))
         {
             throw RpcErrors.PermissionDenied();
         }
 
-        await WriteAsync(new ProfileChange(profile!), caller, context.CancellationToken);
-        return ProfileMapping.ToProto((await profiles.GetAsync(profile!.Uscc, context.CancellationToken))!, authority);
+        await WriteAsync(new ProfileChange(profile), caller, context.CancellationToken);
+        return ProfileMapping.ToProto((await profiles.GetAsync(profile.Uscc, context.CancellationToken))!, authority);
     }
 
     public override async Task<Contracts.V1.EnterpriseProfile> PatchProfile(PatchProfileRequest request, ServerCallContext context)
     {
+        if (request.ProfileJson.Length > 0)
+        {
+            var patcher = CallerOf(context);
+            if (!(patcher.IsAdmin || patcher.IsStaff || patcher.Is(request.Uscc) || patcher.HasScope(Scopes.ProfilesWrite)))
+            {
+                throw RpcErrors.PermissionDenied();
+            }
+
+            var (document, changed) = ProfileDocuments.ParsePatch(request.ProfileJson, request.Uscc);
+            return await PatchAsync(document, changed, patcher, context);
+        }
+
         var errors = new List<FieldError>();
         if (request.Profile is null)
         {
@@ -113,6 +142,11 @@ public sealed class EnterpriseGrpcService(ProfileCache profiles, ProfileWriter w
             throw RpcErrors.InvalidArgument(errors);
         }
 
+        return await PatchAsync(patch, fields, caller, context);
+    }
+
+    private async Task<Contracts.V1.EnterpriseProfile> PatchAsync(Domain.Profiles.EnterpriseProfile patch, IReadOnlyList<string> fields, Caller caller, ServerCallContext context)
+    {
         var existing = await profiles.GetAsync(patch.Uscc, context.CancellationToken);
         if (caller.IsStaff && (!caller.Covers(existing?.Profile.Region) || (fields.Contains("region") && !caller.Covers(patch.Region))))
         {

@@ -1,7 +1,5 @@
-using Google.Protobuf.WellKnownTypes;
 using Huiqi.Application.Callers;
 using Huiqi.Backend.Auth;
-using Huiqi.Backend.Mapping;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Serialization;
 using Huiqi.Gateway.Auth;
@@ -36,9 +34,8 @@ public static class EnterpriseEndpoints
 
     private static async Task<Ok<ProfileView>> UpsertAsync(HttpContext http, EnterpriseService.EnterpriseServiceClient enterprises, BackendCall call, AnswerCache answers, string uscc)
     {
-        using var body = await JsonBody.ReadAsync(http.Request);
-        var profile = ProfileJson.Read(body.RootElement, uscc);
-        var stored = await enterprises.UpsertProfileAsync(new UpsertProfileRequest { Profile = ProfileMapping.ToProto(profile) }, call.For(http));
+        var request = new UpsertProfileRequest { ProfileJson = await ReadProfileAsync(http.Request), Uscc = uscc };
+        var stored = await enterprises.UpsertProfileAsync(request, call.For(http));
         await answers.ForgetAsync(uscc);
         return TypedResults.Ok(ProfileView.Of(stored));
     }
@@ -52,31 +49,28 @@ public static class EnterpriseEndpoints
     private static async Task<Ok<ProfileView>> PatchMeAsync(HttpContext http, EnterpriseService.EnterpriseServiceClient enterprises, BackendCall call, AnswerCache answers)
     {
         var uscc = UsccOf(http);
-        using var body = await JsonBody.ReadAsync(http.Request);
-        var patch = ProfileJson.Read(body.RootElement, uscc);
-        var mask = new FieldMask();
-        foreach (var member in body.RootElement.EnumerateObject())
-        {
-            if (ProfileJson.FieldOfMember(member.Name) is { } field && field != "uscc")
-            {
-                mask.Paths.Add(ProfileMapping.ProtoFieldOf(field));
-            }
-        }
-
-        if (mask.Paths.Count == 0)
-        {
-            throw new InvalidInputException([new FieldError("$", "patch.empty", "请至少填写一个字段")]);
-        }
-
-        var stored = await enterprises.PatchProfileAsync(new PatchProfileRequest { Profile = ProfileMapping.ToProto(patch), UpdateMask = mask }, call.For(http));
+        var request = new PatchProfileRequest { ProfileJson = await ReadProfileAsync(http.Request), Uscc = uscc };
+        var stored = await enterprises.PatchProfileAsync(request, call.For(http));
         await answers.ForgetAsync(uscc); // the owner sees its own change at once
         return TypedResults.Ok(ProfileView.Of(stored));
+    }
+
+    /// <summary>
+    /// The profile JSON as the client sent it: read here as JSON (size, encoding, syntax), passed on as text and
+    /// validated as a profile once, by the backend (its errors name the members sent).
+    /// </summary>
+    private static async Task<string> ReadProfileAsync(HttpRequest request)
+    {
+        using var body = await JsonBody.ReadAsync(request);
+        return body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+            ? body.RootElement.GetRawText()
+            : throw new InvalidInputException([new FieldError("$", "json.type", "请求体应为 JSON 对象")]);
     }
 
     /// <summary>The enterprise's own USCC, from its token (the route's policy requires the claim).</summary>
     public static string UsccOf(HttpContext http) => http.User.FindFirst(ClaimNames.Uscc)!.Value;
 
-    /// <summary>Used only to describe the body in the OpenAPI document; the body is read and validated by <see cref="ProfileJson"/>.</summary>
+    /// <summary>Used only to describe the body in the OpenAPI document; the backend reads and validates the body (ProfileDocuments).</summary>
     public sealed record ProfileBody(
         string? Uscc, string? Name, string? Region, string? Zone, string? Industry, IReadOnlyList<string>? TechDomains,
         string? Scale, string? Ownership, string? EstablishedOn, long? Employees, long? AnnualRevenue, long? RdExpense,
