@@ -16,7 +16,8 @@ namespace Huiqi.Bench;
 /// <summary>
 /// `-- answer`: what one uncached GET /v1/me/eligibility costs the application itself, stage by stage, in one process
 /// (no network): the match with every condition explained, domain → protobuf, protobuf write and read (the gRPC hop's
-/// payload), the gateway's views and its JSON. The rest of a request's time is HTTP, gRPC and the kernel.
+/// payload — only in a split deployment: the embedded gateway hands the message over in process), the gateway's views
+/// and its JSON. The rest of a request's time is HTTP, gRPC and the kernel.
 /// </summary>
 public static class AnswerStages
 {
@@ -33,6 +34,8 @@ public static class AnswerStages
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
+        json.TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(
+            Huiqi.Gateway.Http.GatewayJsonContext.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()); // as GatewayExtensions has it
         var usccs = profiles.Select(p => p.Uscc).Take(enterprises).ToArray();
         var stages = new long[6];
         long protoBytes = 0, jsonBytes = 0;
@@ -53,7 +56,7 @@ public static class AnswerStages
                 var t4 = Stopwatch.GetTimestamp();
                 var views = read.Answers.Select(EligibilityViews.Answer).ToList();
                 var t5 = Stopwatch.GetTimestamp();
-                var body = JsonSerializer.SerializeToUtf8Bytes(views, json);
+                var body = JsonSerializer.SerializeToUtf8Bytes(new EligibilityView(uscc, read.AsOf, 0, "", views, null), json);
                 var t6 = Stopwatch.GetTimestamp();
                 if (last)
                 {

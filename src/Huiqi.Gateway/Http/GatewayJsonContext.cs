@@ -46,4 +46,4 @@ namespace Huiqi.Gateway.Http;
 [JsonSerializable(typeof(Huiqi.Gateway.Verification.VerificationListView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Health.ReadinessEndpoints.Liveness))]
 [JsonSerializable(typeof(Huiqi.Gateway.Health.ReadinessEndpoints.Readiness))]
-internal sealed partial class GatewayJsonContext : JsonSerializerContext;
+public sealed partial class GatewayJsonContext : JsonSerializerContext;
