@@ -140,11 +140,18 @@ public sealed class EligibilityIndexTests
                 Assert.Equal(EnterpriseMatcher.Match(profile, policies, asOf), index.MatchEnterprise(profile.Uscc, asOf));
                 // With every condition explained: the compiled explanation against the reference's, leaf by leaf, over the
                 // row the index holds (its sets in ordinal order, which the explanation's actual values show).
-                Assert.Equal(EnterpriseMatcher.Match(index.GetProfile(profile.Uscc)!, policies, asOf, explain: true), index.MatchEnterprise(profile.Uscc, asOf, explain: true));
+                var reference = EnterpriseMatcher.Match(index.GetProfile(profile.Uscc)!, policies, asOf, explain: true);
+                Assert.Equal(reference, index.MatchEnterprise(profile.Uscc, asOf, explain: true));
+                // A page explained on its own (what the answer's pages use): the same conditions, policy by policy.
+                var page = reference.Where((_, i) => i % 3 == 0).ToList();
+                var explained = index.Explain(profile.Uscc, asOf, page.Select(a => a.PolicyId))!;
+                Assert.Equal(page.Count, explained.Count);
+                Assert.All(page, a => Assert.Equal(a.Conditions, explained[a.PolicyId].Conditions));
             }
         }
 
         Assert.Null(index.MatchEnterprise("91620100MA0000001F", Dates[0]));
+        Assert.Null(index.Explain("91620100MA0000001F", Dates[0], ["p000"]));
     }
 
     [Fact]

@@ -203,6 +203,16 @@ public sealed class PolicyAndEligibilityTests(RedisFixture redis) : IAsyncLifeti
         Assert.NotEmpty(explained.Conditions);
         Assert.All(explained.Conditions, c => Assert.EndsWith("满足", c.Text));
 
+        // A page of the list: the whole list's order, total and count; only the page's answers, each explained as the whole list's.
+        var whole = await own.MatchEnterpriseAsync(new MatchEnterpriseRequest { Uscc = uscc, AsOf = AsOf, IncludeConditions = true });
+        var page = await own.MatchEnterpriseAsync(new MatchEnterpriseRequest { Uscc = uscc, AsOf = AsOf, IncludeConditions = true, Offset = 2, Limit = 3 });
+        Assert.Equal(whole.Answers.Skip(2).Take(3), page.Answers);
+        Assert.Equal((whole.TotalCount, whole.EligibleTotalFen), (page.TotalCount, page.EligibleTotalFen));
+        Assert.Equal(whole.Answers.Count, whole.TotalCount);
+        Assert.Equal(explained, whole.Answers.Single(a => a.PolicyId == first.PolicyId));
+        var negative = await Assert.ThrowsAsync<RpcException>(async () => await own.MatchEnterpriseAsync(new MatchEnterpriseRequest { Uscc = uscc, Offset = -1 }));
+        Assert.Equal(StatusCode.InvalidArgument, negative.StatusCode);
+
         var other = DemoPopulationUsccs().First(u => u != uscc);
         var denied = await Assert.ThrowsAsync<RpcException>(async () => await own.MatchEnterpriseAsync(new MatchEnterpriseRequest { Uscc = other }));
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);

@@ -16,10 +16,13 @@ public sealed record AnsweredPolicy(PolicyAnswer Answer, Policy Policy);
 /// <summary>
 /// What an enterprise is entitled to on a date (ELIGIBILITY.md §5): every policy in force, eligible first, then excluded,
 /// unknown and ineligible, larger amounts first within each, then by policy id; the eligible total; and, when the
-/// conditions are explained, where each fact came from (TRUST.md §1).
+/// conditions are explained, where each fact came from (TRUST.md §1). Statuses, order and total are always the whole
+/// list's; only the page returned is explained, so a page of 50 costs 50 explanations whatever the catalogue's size.
 /// </summary>
+/// <param name="Answers">The page asked for (all by default).</param>
+/// <param name="TotalCount">Answers in the whole list.</param>
 public sealed record EnterpriseAnswer(string Uscc, DateOnly AsOf, IReadOnlyList<AnsweredPolicy> Answers, long EligibleTotalFen,
-    IReadOnlyDictionary<string, FieldProvenance>? Provenance);
+    IReadOnlyDictionary<string, FieldProvenance>? Provenance, int TotalCount);
 
 /// <summary>
 /// The enterprise's answers, once for both faces. Who may ask (API.md): the enterprise itself, staff whose
@@ -28,10 +31,17 @@ public sealed record EnterpriseAnswer(string Uscc, DateOnly AsOf, IReadOnlyList<
 /// </summary>
 public sealed class EnterpriseAnswers(EligibilityIndex index, ProfileCache profiles)
 {
-    public async Task<EnterpriseAnswer> AnswerAsync(Caller caller, string uscc, DateOnly asOf, bool explain, CancellationToken cancellationToken)
+    /// <param name="offset">Answers of the ordered list to skip.</param>
+    /// <param name="limit">At most this many answers; 0: all.</param>
+    public async Task<EnterpriseAnswer> AnswerAsync(Caller caller, string uscc, DateOnly asOf, bool explain, CancellationToken cancellationToken, int offset = 0, int limit = 0)
     {
         Authorize(caller, uscc);
-        var answers = index.MatchEnterprise(uscc, asOf, explain) ?? throw new NotFoundException("企业画像");
+        if (offset < 0 || limit < 0)
+        {
+            throw new InvalidInputException([new FieldError(offset < 0 ? "offset" : "limit", "page.range", "分页参数不能为负数")]);
+        }
+
+        var answers = index.MatchEnterprise(uscc, asOf) ?? throw new NotFoundException("企业画像");
         var policies = index.PolicyById;
         var ordered = new List<AnsweredPolicy>(answers.Count);
         foreach (var a in answers)
@@ -50,9 +60,16 @@ public sealed class EnterpriseAnswers(EligibilityIndex index, ProfileCache profi
             return c != 0 ? c : string.CompareOrdinal(a.PolicyId, b.PolicyId);
         });
         var total = ordered.Where(a => a.Answer.Status == EligibilityStatus.Eligible).Sum(a => a.Answer.AmountFen ?? 0);
+        var page = offset == 0 && (limit == 0 || limit >= ordered.Count)
+            ? ordered
+            : ordered.Skip(offset).Take(limit == 0 ? int.MaxValue : limit).ToList();
+        if (!explain)
+        {
+            return new EnterpriseAnswer(uscc, asOf, page, total, null, ordered.Count);
+        }
+
         // Explained conditions name where each actual value came from; only then is the stored provenance read.
-        var provenance = explain ? await ProvenanceAsync(uscc, cancellationToken) : null;
-        return new EnterpriseAnswer(uscc, asOf, ordered, total, provenance);
+        return new EnterpriseAnswer(uscc, asOf, Explained(uscc, asOf, page), total, await ProvenanceAsync(uscc, cancellationToken), ordered.Count);
     }
 
     /// <summary>One policy's answer with every condition explained; statuses (exclusion groups included) as in the list.</summary>
@@ -60,16 +77,33 @@ public sealed class EnterpriseAnswers(EligibilityIndex index, ProfileCache profi
         Caller caller, string uscc, string policyId, DateOnly asOf, CancellationToken cancellationToken)
     {
         Authorize(caller, uscc);
-        var answer = index.MatchEnterprise(uscc, asOf, explain: true) is { } answers
+        var answer = index.MatchEnterprise(uscc, asOf) is { } answers
             ? answers.FirstOrDefault(a => a.PolicyId == policyId)
             : throw new NotFoundException("企业画像");
-        var policy = index.PolicyById.GetValueOrDefault(policyId);
-        if (answer is null || policy is null)
+        if (answer is null || index.PolicyById.GetValueOrDefault(policyId) is not { } policy)
         {
             throw new RefusedException(RefusalKind.NotFound, "policy.not_in_force", "该政策在此日期不在执行期内或不存在");
         }
 
-        return (new AnsweredPolicy(answer, policy), await ProvenanceAsync(uscc, cancellationToken));
+        return (Explained(uscc, asOf, [new AnsweredPolicy(answer, policy)])[0], await ProvenanceAsync(uscc, cancellationToken));
+    }
+
+    /// <summary>The page's answers with their conditions; the policy set changing in between is a retry, not a mixed answer.</summary>
+    private List<AnsweredPolicy> Explained(string uscc, DateOnly asOf, IReadOnlyList<AnsweredPolicy> page)
+    {
+        var explained = index.Explain(uscc, asOf, page.Select(a => a.Policy.Id)) ?? throw new NotFoundException("企业画像");
+        var result = new List<AnsweredPolicy>(page.Count);
+        foreach (var item in page)
+        {
+            if (!explained.TryGetValue(item.Policy.Id, out var e) || !ReferenceEquals(e.Policy, item.Policy))
+            {
+                throw new RefusedException(RefusalKind.Aborted, "index.changed", "政策在查询期间发生变化，请重试");
+            }
+
+            result.Add(item with { Answer = item.Answer with { Conditions = e.Conditions } });
+        }
+
+        return result;
     }
 
     /// <summary>The enterprise itself, staff whose jurisdiction covers it, a partner with eligibility:read, or admin.</summary>

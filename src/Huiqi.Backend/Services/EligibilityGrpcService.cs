@@ -31,13 +31,15 @@ public sealed class EligibilityGrpcService(EligibilityIndex index, EnterpriseAns
 
     public override async Task<MatchEnterpriseResponse> MatchEnterprise(MatchEnterpriseRequest request, ServerCallContext context)
     {
-        var answer = await answers.AnswerAsync(RpcCaller.Of(context), request.Uscc, AsOf(request.AsOf), request.IncludeConditions, context.CancellationToken);
+        var answer = await answers.AnswerAsync(RpcCaller.Of(context), request.Uscc, AsOf(request.AsOf), request.IncludeConditions, context.CancellationToken,
+            request.Offset, request.Limit);
         return new MatchEnterpriseResponse
         {
             Uscc = answer.Uscc,
             AsOf = Dates.Format(answer.AsOf),
             Answers = { answer.Answers.Select(a => PolicyMapping.ToProto(a.Answer, a.Policy, answer.Provenance)) },
             EligibleTotalFen = answer.EligibleTotalFen,
+            TotalCount = answer.TotalCount,
         };
     }
 

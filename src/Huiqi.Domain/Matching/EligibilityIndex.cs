@@ -90,16 +90,19 @@ public sealed class EligibilityIndex
     public IReadOnlyDictionary<string, Policy> PolicyById => Volatile.Read(ref _policyById);
 
     private Dictionary<string, Policy> _policyById = new(StringComparer.Ordinal);
+    private Dictionary<string, CompiledPolicy> _compiledById = new(StringComparer.Ordinal);
 
     public void SetPolicies(IEnumerable<Policy> policies)
     {
         Policy[] set = [.. policies];
         var byId = set.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        CompiledPolicy[] compiled = [.. set.Select(p => new CompiledPolicy(p))];
         lock (_bitsetPool)
         {
-            Volatile.Write(ref _compiled, [.. set.Select(p => new CompiledPolicy(p))]);
+            Volatile.Write(ref _compiled, compiled);
             Volatile.Write(ref _policies, set);
             Volatile.Write(ref _policyById, byId);
+            Volatile.Write(ref _compiledById, compiled.ToDictionary(c => c.Policy.Id, StringComparer.Ordinal));
         }
     }
 
@@ -205,6 +208,34 @@ public sealed class EligibilityIndex
 
         var without = AnswerAll(compiled, new ProfileFacts(AnswerBasis.WithoutClaims(profile, claims), asOf), asOf, explain: false);
         return AnswerBasis.Apply(answers, without, [.. compiled.Select(c => c.Policy).Where(p => p.IsInForce(asOf))], claims);
+    }
+
+    /// <summary>
+    /// Every condition of the given policies explained for one enterprise on <paramref name="asOf"/> (ELIGIBILITY.md
+    /// §5.3), by policy id: what a page of <see cref="MatchEnterprise"/> shows, without explaining the whole list.
+    /// Each comes with the policy version explained; policies not in the index's set are left out; null when the
+    /// enterprise is unknown.
+    /// </summary>
+    public IReadOnlyDictionary<string, (Policy Policy, EquatableArray<ConditionResult> Conditions)>? Explain(string uscc, DateOnly asOf, IEnumerable<string> policyIds)
+    {
+        var profile = GetProfile(uscc);
+        if (profile is null)
+        {
+            return null;
+        }
+
+        var compiled = Volatile.Read(ref _compiledById);
+        var facts = new ProfileFacts(profile, asOf);
+        var explained = new Dictionary<string, (Policy, EquatableArray<ConditionResult>)>(StringComparer.Ordinal);
+        foreach (var id in policyIds)
+        {
+            if (compiled.TryGetValue(id, out var policy))
+            {
+                explained[id] = (policy.Policy, policy.Explain(facts));
+            }
+        }
+
+        return explained;
     }
 
     private static IReadOnlyList<PolicyAnswer> AnswerAll(CompiledPolicy[] compiled, ProfileFacts facts, DateOnly asOf, bool explain)

@@ -86,17 +86,17 @@ public static class EligibilityEndpoints
         return (date, size, position);
     }
 
-    /// <summary>The backend answers all policies in force at once (a few dozen); the gateway pages that answer.</summary>
+    /// <summary>The backend orders the whole list and explains only the page asked for; the cursor pins the first page's date.</summary>
     private static async Task<Ok<EligibilityView>> ListAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call,
         string uscc, string? asOf, string? limit, string? cursor)
     {
         var (date, size, position) = ReadQuery(asOf, limit, cursor);
 
-        var request = new MatchEnterpriseRequest { Uscc = uscc, AsOf = position?.AsOf ?? date, IncludeConditions = true };
-        var response = await eligibility.MatchEnterpriseAsync(request, call.For(http));
         var start = position?.Offset ?? 0;
-        var page = response.Answers.Skip(start).Take(size).Select(EligibilityViews.Answer).ToList();
-        var next = start + size < response.Answers.Count ? new OffsetCursor(response.AsOf, start + size).Encode() : null;
+        var request = new MatchEnterpriseRequest { Uscc = uscc, AsOf = position?.AsOf ?? date, IncludeConditions = true, Offset = start, Limit = size };
+        var response = await eligibility.MatchEnterpriseAsync(request, call.For(http));
+        var page = response.Answers.Select(EligibilityViews.Answer).ToList();
+        var next = start + size < response.TotalCount ? new OffsetCursor(response.AsOf, start + size).Encode() : null;
         return TypedResults.Ok(new EligibilityView(response.Uscc, response.AsOf, response.EligibleTotalFen, Money.Format(response.EligibleTotalFen), page, next));
     }
 }
