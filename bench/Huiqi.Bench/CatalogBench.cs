@@ -83,7 +83,8 @@ public static class CatalogBench
         var usccs = index.MatchPolicy(index.Policies[0], today) is var r ? index.Outcomes(r, index.Policies[0], today, Domain.Evaluation.EligibilityStatus.Ineligible, -1, 500).Select(o => o.Outcome.Uscc).ToArray() : [];
         Report("index_match_enterprise_ms", await TimeAsync(usccs.Length, n => Task.FromResult(index.MatchEnterprise(usccs[n], today))));
         Report("enterprise_answer_ms", await TimeAsync(usccs.Length, n => answers.AnswerAsync(admin, usccs[n], today, explain: false, CancellationToken.None)));
-        Report("enterprise_answer_explained_ms", await TimeAsync(100, n => answers.AnswerAsync(admin, usccs[n], today, explain: true, CancellationToken.None)));
+        Report("enterprise_answer_first_page_explained_ms", await TimeAsync(usccs.Length, n => answers.AnswerAsync(admin, usccs[n], today, explain: true, CancellationToken.None, offset: 0, limit: 50)));
+        Report("enterprise_answer_all_explained_ms", await TimeAsync(50, n => answers.AnswerAsync(admin, usccs[n], today, explain: true, CancellationToken.None)));
         await host.StopAsync();
     }
 
