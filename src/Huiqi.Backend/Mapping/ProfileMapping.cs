@@ -19,6 +19,7 @@ public static class ProfileMapping
         }
 
         proto.UpdatedAt = Timestamp.FromDateTimeOffset(stored.UpdatedAt);
+        proto.DocumentJson = ProfileJson.Serialize(stored.Profile);
         return proto;
     }
 

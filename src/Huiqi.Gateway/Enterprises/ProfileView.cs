@@ -1,8 +1,7 @@
-using Huiqi.Backend.Mapping;
-using Huiqi.Domain.Common;
+using System.Text.Json;
+using Huiqi.Gateway.Http;
 using Huiqi.Domain.Explanation;
 using Huiqi.Domain.Profiles;
-using Huiqi.Domain.Serialization;
 using V1 = Huiqi.Contracts.V1;
 
 namespace Huiqi.Gateway.Enterprises;
@@ -31,21 +30,29 @@ public sealed record ProfileView(
     bool? Dishonest, string? ListingBoard, IReadOnlyList<CertificationView>? Certifications, IReadOnlyList<string>? Tags,
     IReadOnlyDictionary<string, ProvenanceView> Provenance, DateTimeOffset? UpdatedAt)
 {
+    /// <summary>From the backend's own JSON document of the profile (passed on, not mapped back from protobuf), with names and money texts beside the codes.</summary>
     public static ProfileView Of(V1.EnterpriseProfile proto)
     {
-        var p = ProfileMapping.FromProto(proto, "", []);
+        var p = JsonSerializer.Deserialize(proto.DocumentJson, GatewayJsonContext.Default.ProfileDocument)
+            ?? throw new InvalidOperationException("the backend sent a profile without its document");
         return new ProfileView(
             p.Uscc, p.Name, p.Region, p.Region is { } r ? Codes.RegionName(r) : null, p.Zone, p.Industry,
-            p.Industry is { } i ? Codes.IndustryName(i) : null, p.TechDomains?.ToList(), p.Scale, p.Ownership,
-            p.EstablishedOn is { } e ? Dates.Format(e) : null, p.Employees,
+            p.Industry is { } i ? Codes.IndustryName(i) : null, p.TechDomains, p.Scale, p.Ownership,
+            p.EstablishedOn, p.Employees,
             p.AnnualRevenue, p.AnnualRevenue is { } revenue ? Money.Format(revenue) : null,
             p.RdExpense, p.RdExpense is { } rd ? Money.Format(rd) : null, p.TaxCredit, p.Dishonest, p.ListingBoard,
             p.Certifications?.Select(c => new CertificationView(c.Kind, Codes.CertificationKinds.GetValueOrDefault(c.Kind, c.Kind), c.Level,
-                Dates.Format(c.ObtainedOn), c.ExpiresOn is { } x ? Dates.Format(x) : null)).ToList(),
-            p.Tags?.ToList(),
-            proto.Provenance.ToDictionary(
-                kv => ProfileJson.MemberOfField(ProfileMapping.FieldOfProto(kv.Key) ?? kv.Key) ?? kv.Key,
-                kv => ProvenanceView.Of(kv.Value)),
+                c.ObtainedOn, c.ExpiresOn)).ToList(),
+            p.Tags,
+            proto.Provenance.ToDictionary(kv => ContractNames.Camel(kv.Key), kv => ProvenanceView.Of(kv.Value)),
             proto.UpdatedAt?.ToDateTimeOffset());
     }
 }
+
+/// <summary>A profile's JSON document as the backend writes it (ELIGIBILITY.md §1 in camelCase; money in fen).</summary>
+public sealed record ProfileDocument(
+    string Uscc, string? Name, string? Region, string? Zone, string? Industry, IReadOnlyList<string>? TechDomains,
+    string? Scale, string? Ownership, string? EstablishedOn, long? Employees, long? AnnualRevenue, long? RdExpense,
+    string? TaxCredit, bool? Dishonest, string? ListingBoard, IReadOnlyList<CertificationDocument>? Certifications, IReadOnlyList<string>? Tags);
+
+public sealed record CertificationDocument(string Kind, string? Level, string ObtainedOn, string? ExpiresOn);

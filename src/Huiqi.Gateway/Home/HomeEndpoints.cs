@@ -41,13 +41,11 @@ public static class HomeEndpoints
         using var inboxCall = entitlements.ListNotificationsAsync(new ListNotificationsRequest { Uscc = uscc, UnreadOnly = true, PageSize = 1 }, options);
         // The first failure surfaces (all three carry the caller's rights, so a refusal is the same refusal).
         await Task.WhenAll(profileCall.ResponseAsync, matchCall.ResponseAsync, inboxCall.ResponseAsync);
-        var profile = profileCall.ResponseAsync.Result;
+        var profile = ProfileView.Of(profileCall.ResponseAsync.Result);
         var match = matchCall.ResponseAsync.Result;
         var eligible = match.Answers.Where(a => a.Status == Contracts.V1.EligibilityStatus.Eligible).ToList();
         return TypedResults.Ok(new HomeView(
-            new EnterpriseSummaryView(profile.Uscc, profile.HasName ? profile.Name : null,
-                profile.HasRegion ? Codes.RegionName(profile.Region) : null, profile.HasIndustry ? Codes.IndustryName(profile.Industry) : null,
-                profile.HasScale ? Huiqi.Backend.Mapping.ProfileMapping.CodeOf(profile.Scale) : null),
+            new EnterpriseSummaryView(profile.Uscc, profile.Name, profile.RegionName, profile.IndustryName, profile.Scale),
             match.AsOf, match.EligibleTotalFen, Money.Format(match.EligibleTotalFen), eligible.Count,
             match.Answers.Count(a => a.Status == Contracts.V1.EligibilityStatus.Unknown || a.AmountMissingFields.Count > 0), // whether, or how much
             [.. eligible.Take(TopCount).Select(EligibilityViews.Answer)],

@@ -46,4 +46,5 @@ namespace Huiqi.Gateway.Http;
 [JsonSerializable(typeof(Huiqi.Gateway.Verification.VerificationListView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Health.ReadinessEndpoints.Liveness))]
 [JsonSerializable(typeof(Huiqi.Gateway.Health.ReadinessEndpoints.Readiness))]
+[JsonSerializable(typeof(Huiqi.Gateway.Enterprises.ProfileDocument))]
 public sealed partial class GatewayJsonContext : JsonSerializerContext;

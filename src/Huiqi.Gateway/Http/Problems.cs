@@ -1,6 +1,5 @@
 using Google.Rpc;
 using Grpc.Core;
-using Huiqi.Backend.Mapping;
 using Huiqi.Domain.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -116,7 +115,7 @@ public static class Problems
         var rich = ex.GetRpcStatus();
         var reason = rich?.GetDetail<ErrorInfo>()?.Reason;
         var errors = rich?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations
-            .Select(v => new FieldError(JsonPathOf(v.Field), v.Reason, v.Description)).ToList();
+            .Select(v => new FieldError(ContractNames.JsonPathOf(v.Field), v.Reason, v.Description)).ToList();
         if (errors is { Count: > 0 })
         {
             // The caller's names for the fields, in the text as in the list.
@@ -132,39 +131,5 @@ public static class Problems
             _ => null,
         };
         return Of(status, reason ?? CodeOf(status), detail);
-    }
-
-    /// <summary>A backend field path (<c>profile.annual_revenue_fen</c>, <c>policy.criteria.all[1].op</c>) as the JSON member path the caller sent.</summary>
-    public static string JsonPathOf(string protoPath)
-    {
-        switch (protoPath)
-        {
-            case "page_token": return "cursor";
-            case "page_size": return "limit";
-            case "as_of": return "asOf";
-        }
-
-        foreach (var prefix in (string[])["profile.", "policy."])
-        {
-            if (protoPath.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                protoPath = protoPath[prefix.Length..];
-                break;
-            }
-        }
-
-        if (ProfileMapping.FieldOfProto(protoPath) is { } field)
-        {
-            return Camel(field);
-        }
-
-        // criteria paths stay as they are: field names inside criteria are data (ELIGIBILITY.md §2).
-        return protoPath.StartsWith("criteria", StringComparison.Ordinal) ? protoPath : Camel(protoPath);
-    }
-
-    private static string Camel(string snake)
-    {
-        var parts = snake.Split('_');
-        return parts[0] + string.Concat(parts.Skip(1).Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
     }
 }
