@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Huiqi.Backend;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Bench.Echo;
 using Huiqi.Domain.Common;
 using V1 = Huiqi.Contracts.V1;

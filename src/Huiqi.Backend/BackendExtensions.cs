@@ -1,5 +1,5 @@
 using Huiqi.Application.Callers;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Backend.Services;
 using Huiqi.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

@@ -207,7 +207,7 @@ public static class CliApp
     /// <summary>A token for trying the gRPC API (e.g. with grpcurl); the key comes from configuration, never from code.</summary>
     private static int Token(IConfiguration configuration, Dictionary<string, string?> given)
     {
-        var options = configuration.GetSection("Auth").Get<Huiqi.Backend.Auth.AuthOptions>() ?? new Huiqi.Backend.Auth.AuthOptions();
+        var options = configuration.GetSection("Auth").Get<Huiqi.Application.Callers.Tokens.AuthOptions>() ?? new Huiqi.Application.Callers.Tokens.AuthOptions();
         if (string.IsNullOrEmpty(options.SigningKey))
         {
             return Fail("没有签名密钥：请设置环境变量 Auth__SigningKey 或使用 --signing-key（开发密钥见 src/Huiqi.Gateway/appsettings.Development.json）");
@@ -216,12 +216,12 @@ public static class CliApp
         var claims = given.Where(c => !string.IsNullOrEmpty(c.Value)).ToDictionary(c => c.Key, c => c.Value!);
         claims.TryAdd("sub", $"cli-{claims["role"]}");
         // The same check as authentication: a token the platform would refuse is not minted.
-        if (Huiqi.Backend.Auth.CallerClaims.Problem(claims.Select(c => new System.Security.Claims.Claim(c.Key, c.Value))) is { } problem)
+        if (Huiqi.Application.Callers.Tokens.CallerClaims.Problem(claims.Select(c => new System.Security.Claims.Claim(c.Key, c.Value))) is { } problem)
         {
             return Fail($"--{problem.Field}：{problem.Message}");
         }
 
-        Console.WriteLine(new Huiqi.Backend.Auth.TokenIssuer(options, TimeProvider.System).Issue(claims));
+        Console.WriteLine(new Huiqi.Application.Callers.Tokens.TokenIssuer(options, TimeProvider.System).Issue(claims));
         return 0;
     }
 

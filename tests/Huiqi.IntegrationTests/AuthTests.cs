@@ -1,7 +1,7 @@
 using System.Text;
 using Grpc.Core;
 using Huiqi.Application.Callers;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Backend.Mapping;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Population;

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Huiqi.Application.Callers;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Domain.Profiles;
 using Huiqi.Testing;
 using Npgsql;

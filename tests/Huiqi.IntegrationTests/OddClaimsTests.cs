@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Grpc.Core;
 using Huiqi.Application.Callers;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Contracts.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;

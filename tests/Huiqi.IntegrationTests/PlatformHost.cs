@@ -78,7 +78,7 @@ public sealed class PlatformHost : IAsyncDisposable
 
     /// <summary>A token signed with the platform's (development) key.</summary>
     public string Token(params (string Claim, string Value)[] claims) =>
-        BackendServices.GetRequiredService<Huiqi.Backend.Auth.TokenIssuer>().Issue(claims.ToDictionary(c => c.Claim, c => c.Value));
+        BackendServices.GetRequiredService<Huiqi.Application.Callers.Tokens.TokenIssuer>().Issue(claims.ToDictionary(c => c.Claim, c => c.Value));
 
     /// <summary>A gRPC channel to the backend that sends <paramref name="token"/> on every call (none when null).</summary>
     public Grpc.Net.Client.GrpcChannel Channel(string? token)

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Claims;
 using Huiqi.Application.Callers;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers.Tokens;
 
 namespace Huiqi.IntegrationTests;
 

@@ -51,4 +51,42 @@ public static class ProfileDocuments
             throw new InvalidInputException([new FieldError("$", "json.malformed", "请求体不是有效的 JSON")]);
         }
     }
+
+    /// <summary>
+    /// One field's value as JSON, for <paramref name="name"/> given as a JSON member (annualRevenue) or by its §1 name
+    /// (annual_revenue): read as that member of a profile, so by the same rules as a PATCH. Errors are added naming
+    /// <c>field</c> and <c>value</c> (the body's words); the field is null when its name is unknown.
+    /// </summary>
+    public static (string? Field, EnterpriseProfile? Proposed) ParseValue(string name, string valueJson, string uscc, List<FieldError> errors)
+    {
+        var field = ProfileJson.FieldOfMember(name) is { } f && f != "uscc" ? f : ProfileFields.IsField(name) ? name : null;
+        if (field is null)
+        {
+            errors.Add(new FieldError("field", "field.unknown", $"“{name}”不是企业画像字段"));
+            return (null, null);
+        }
+
+        var member = ProfileJson.MemberOfField(field)!;
+        try
+        {
+            using var single = JsonDocument.Parse($"{{\"{member}\":{valueJson}}}");
+            return (field, ProfileJson.Read(single.RootElement, uscc));
+        }
+        catch (JsonException)
+        {
+            errors.Add(new FieldError("value", "json.malformed", "value 不是有效的 JSON 值"));
+        }
+        catch (InvalidInputException ex)
+        {
+            // The reader names the member (annualRevenue) or the field (annual_revenue); here it is the body's "value".
+            errors.AddRange(ex.Errors.Select(e => e with
+            {
+                Field = e.Field.StartsWith(member, StringComparison.Ordinal) ? "value" + e.Field[member.Length..]
+                    : e.Field.StartsWith(field, StringComparison.Ordinal) ? "value" + e.Field[field.Length..]
+                    : e.Field,
+            }));
+        }
+
+        return (field, null);
+    }
 }

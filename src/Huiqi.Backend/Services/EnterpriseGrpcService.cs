@@ -1,6 +1,7 @@
 using Huiqi.Application.Enterprises;
 using Grpc.Core;
 using Huiqi.Application.Callers;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Backend.Auth;
 using Huiqi.Backend.Errors;
 using Huiqi.Backend.Mapping;

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Huiqi.Application.Callers;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Backend.Auth;
 using Huiqi.Application.Entitlements;
 using Huiqi.Backend.Errors;

@@ -2,6 +2,7 @@ using System.Text;
 using Google.Rpc;
 using Grpc.Core;
 using Huiqi.Application.Callers;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Backend.Auth;
 using Huiqi.Backend.Errors;
 using Huiqi.Backend.Mapping;

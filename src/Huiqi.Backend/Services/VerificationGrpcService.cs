@@ -1,7 +1,9 @@
+using Huiqi.Application.Enterprises;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Huiqi.Application.Callers;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Backend.Auth;
 using Huiqi.Application.Entitlements;
 using Huiqi.Backend.Errors;
@@ -78,17 +80,27 @@ public sealed class VerificationGrpcService(VerificationDesk desk, EligibilityIn
 
         var errors = new List<FieldError>();
         var field = request.Field;
-        if (!ProfileFields.IsField(field))
+        Domain.Profiles.EnterpriseProfile? proposed;
+        if (request.ProposedJson.Length > 0)
         {
-            errors.Add(new FieldError("field", "field.unknown", $"“{field}”不是企业画像字段"));
+            (var named, proposed) = ProfileDocuments.ParseValue(field, request.ProposedJson, request.Uscc, errors);
+            field = named ?? field;
+        }
+        else
+        {
+            if (!ProfileFields.IsField(field))
+            {
+                errors.Add(new FieldError("field", "field.unknown", $"“{field}”不是企业画像字段"));
+            }
+
+            proposed = ProfileMapping.FromProto(request.Proposed ?? new Contracts.V1.EnterpriseProfile(), "proposed.", errors) with { Uscc = request.Uscc };
         }
 
         var reason = Required(request.Reason, "reason", "请说明更正理由", VerificationDesk.MaxReason, errors);
-        var proposed = ProfileMapping.FromProto(request.Proposed ?? new Contracts.V1.EnterpriseProfile(), "proposed.", errors) with { Uscc = request.Uscc };
         ThrowIfAny(errors);
         try
         {
-            return ToProto(await desk.RequestCorrectionAsync(caller, request.Uscc, field, proposed, reason!, context.CancellationToken));
+            return ToProto(await desk.RequestCorrectionAsync(caller, request.Uscc, field, proposed!, reason!, context.CancellationToken));
         }
         catch (VerificationRefusedException ex)
         {

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Huiqi.Application.Callers;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Domain.Profiles;
 using Huiqi.Domain.Serialization;
 using Huiqi.Gateway.Http;

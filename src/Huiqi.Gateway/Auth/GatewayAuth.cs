@@ -1,5 +1,5 @@
 using Huiqi.Application.Callers;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers.Tokens;
 
 namespace Huiqi.Gateway.Auth;
 

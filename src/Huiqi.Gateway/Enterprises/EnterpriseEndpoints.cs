@@ -1,5 +1,5 @@
 using Huiqi.Application.Callers;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Serialization;
 using Huiqi.Gateway.Auth;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
 using Huiqi.Application.Callers;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers.Tokens;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Huiqi.Gateway.Http;

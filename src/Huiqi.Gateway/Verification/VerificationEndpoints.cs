@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Huiqi.Backend.Mapping;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Criteria;
 using Huiqi.Domain.Profiles;
@@ -98,36 +97,12 @@ public static class VerificationEndpoints
             errors.Add(new FieldError("value", "required", "请填写申请更正为的值（null 表示应为空）"));
         }
 
-        // The field as a PATCH names it (annualRevenue) or by its §1 name (annual_revenue).
-        var field = name is null ? null : ProfileJson.FieldOfMember(name) is { } f && f != "uscc" ? f : ProfileFields.IsField(name) ? name : null;
-        if (name is not null && field is null)
-        {
-            errors.Add(new FieldError("field", "field.unknown", $"“{name}”不是企业画像字段"));
-        }
-
         JsonBody.ThrowIfAny(errors);
-        // The value is read as the same member of a profile, so it is checked by the same rules as a PATCH.
-        var member = ProfileJson.MemberOfField(field!)!;
-        Domain.Profiles.EnterpriseProfile proposed;
-        try
-        {
-            using var single = JsonDocument.Parse($"{{\"{member}\":{value.GetRawText()}}}");
-            proposed = ProfileJson.Read(single.RootElement, uscc);
-        }
-        catch (InvalidInputException ex)
-        {
-            // The reader names the member (annualRevenue) or the field (annual_revenue); here it is the body's "value".
-            throw new InvalidInputException([.. ex.Errors.Select(e => e with
-            {
-                Field = e.Field.StartsWith(member, StringComparison.Ordinal) ? "value" + e.Field[member.Length..]
-                    : e.Field.StartsWith(field!, StringComparison.Ordinal) ? "value" + e.Field[field!.Length..]
-                    : e.Field,
-            })]);
-        }
-
+        // The field as a PATCH names it (annualRevenue) or by its §1 name (annual_revenue); the value is passed on as
+        // sent and read by the backend as that member of a profile (the same rules as a PATCH).
         var correction = await verifications.RequestCorrectionAsync(new RequestCorrectionRequest
         {
-            Uscc = uscc, Field = field!, Proposed = ProfileMapping.ToProto(proposed), Reason = reason!,
+            Uscc = uscc, Field = name!, ProposedJson = value.GetRawText(), Reason = reason!,
         }, call.For(http));
         return TypedResults.Created($"/v1/verifications?kind=correction", VerificationViews.Correction(correction));
     }

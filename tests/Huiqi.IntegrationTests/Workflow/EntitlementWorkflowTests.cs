@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using Huiqi.Application.Callers;
-using Huiqi.Backend.Auth;
+using Huiqi.Application.Callers.Tokens;
 using Huiqi.Application.Entitlements;
 using Huiqi.Domain.Benefits;
 using Huiqi.Domain.Common;

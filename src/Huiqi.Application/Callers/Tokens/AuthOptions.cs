@@ -1,4 +1,5 @@
-namespace Huiqi.Backend.Auth;
+using Huiqi.Application.Callers;
+namespace Huiqi.Application.Callers.Tokens;
 
 /// <summary>
 /// Bound from the <c>Auth</c> section. Keys come from configuration (<c>Auth:SigningKey</c>, HS256) or an OIDC

@@ -1,8 +1,11 @@
+using Huiqi.Application.Callers;
 using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Huiqi.Backend.Auth;
+namespace Huiqi.Application.Callers.Tokens;
 
 public static class AuthExtensions
 {

@@ -1,9 +1,10 @@
+using Huiqi.Application.Callers;
 using System.Security.Claims;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Huiqi.Backend.Auth;
+namespace Huiqi.Application.Callers.Tokens;
 
 /// <summary>Mints HS256 tokens with the configured key: the development token route and tests. Production tokens come from the identity provider.</summary>
 public sealed class TokenIssuer(AuthOptions options, TimeProvider clock)

@@ -1,7 +1,8 @@
+using Huiqi.Application.Callers;
 using System.Security.Claims;
 using Microsoft.Extensions.Caching.Memory;
 
-namespace Huiqi.Backend.Auth;
+namespace Huiqi.Application.Callers.Tokens;
 
 /// <summary>
 /// Bearer tokens this host has fully validated (signature, issuer, audience, lifetime, claims), by their exact text,

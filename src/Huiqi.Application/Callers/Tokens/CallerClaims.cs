@@ -1,8 +1,9 @@
+using Huiqi.Application.Callers;
 using System.Security.Claims;
 using Huiqi.Domain.Profiles;
 using Huiqi.Domain.Serialization;
 
-namespace Huiqi.Backend.Auth;
+namespace Huiqi.Application.Callers.Tokens;
 
 /// <summary>
 /// The claims a token must carry (API.md's table), checked once, when the token is validated, for every face:
