@@ -21,7 +21,18 @@ public static class PolicyMapping
     /// </summary>
     public static V1.Policy Cached(PolicyRecord record) => Mapped.GetValue(record, ToProto);
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<PolicyRecord, V1.Policy> Mapped = new();
+    /// <summary>
+    /// The same for a list: without <c>document_json</c>, which only a full view needs (it would double every list's
+    /// size on the wire; a list item is a summary to the JSON face).
+    /// </summary>
+    public static V1.Policy CachedListItem(PolicyRecord record) => Listed.GetValue(record, r =>
+    {
+        var item = Cached(r).Clone();
+        item.DocumentJson = "";
+        return item;
+    });
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<PolicyRecord, V1.Policy> Mapped = new(), Listed = new();
 
     public static V1.Policy ToProto(PolicyRecord record)
     {

@@ -128,7 +128,7 @@ public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, Pol
             request.TechDomain == TechDomain.Unspecified ? "" : ProfileMapping.CodeOf(request.TechDomain), request.Query);
         var matching = await catalog.ListAsync(caller, query, context.CancellationToken);
         var (page, next) = Page(matching, r => r.Policy.Id, request.PageSize, request.PageToken);
-        return new ListPoliciesResponse { Policies = { page.Select(PolicyMapping.Cached) }, NextPageToken = next };
+        return new ListPoliciesResponse { Policies = { page.Select(PolicyMapping.CachedListItem) }, NextPageToken = next };
     }
 
     // ---- rules ----
