@@ -44,6 +44,7 @@ public sealed class PolicyCatalog
     /// <summary>The policies of <paramref name="query"/> this caller may see, ordered by id.</summary>
     public async Task<IReadOnlyList<PolicyRecord>> ListAsync(Caller caller, PolicyQuery query, CancellationToken cancellationToken)
     {
+        RequireReader(caller);
         var errors = new List<FieldError>();
         if (query.Jurisdiction.Length > 0 && !Codes.IsRegionCode(query.Jurisdiction)) { errors.Add(new("jurisdiction", "region.invalid", "应为6位行政区划代码")); }
         if (query.Region.Length > 0 && !Codes.IsRegionCode(query.Region)) { errors.Add(new("region", "region.invalid", "应为6位行政区划代码")); }
@@ -74,6 +75,44 @@ public sealed class PolicyCatalog
         }
 
         return matching;
+    }
+
+    /// <summary>Any role may read policies; a partner needs <c>policies:read</c>.</summary>
+    public static void RequireReader(Caller caller)
+    {
+        if (caller.IsPartner && !caller.HasScope(Scopes.PoliciesRead))
+        {
+            throw new AccessDeniedException();
+        }
+    }
+
+    /// <summary>
+    /// One version; 0 (or null) is the current one: the latest published (or retired) version, or — for a policy never
+    /// published — its draft to those who may see drafts. What the caller may not see is not there.
+    /// </summary>
+    public async Task<PolicyRecord> GetAsync(Caller caller, string policyId, int? version, CancellationToken cancellationToken)
+    {
+        RequireReader(caller);
+        PolicyRecord? record;
+        if (version is null or 0)
+        {
+            var versions = await _store.ListPolicyVersionsAsync(policyId, cancellationToken);
+            record = versions.LastOrDefault(r => r.Policy.Status != Domain.Policies.PolicyStatus.Draft) ?? versions.LastOrDefault(r => CanSee(caller, r));
+        }
+        else
+        {
+            record = await _store.GetPolicyAsync(policyId, version, cancellationToken);
+        }
+
+        return record is not null && CanSee(caller, record) ? record : throw new NotFoundException("政策");
+    }
+
+    /// <summary>Every version the caller may see, oldest first.</summary>
+    public async Task<IReadOnlyList<PolicyRecord>> VersionsAsync(Caller caller, string policyId, CancellationToken cancellationToken)
+    {
+        RequireReader(caller);
+        var visible = (await _store.ListPolicyVersionsAsync(policyId, cancellationToken)).Where(r => CanSee(caller, r)).ToList();
+        return visible.Count > 0 ? visible : throw new NotFoundException("政策");
     }
 
     /// <summary>Published and retired versions are public; drafts only for the staff who govern them and admin.</summary>

@@ -20,6 +20,72 @@ public sealed class PolicyRefusedException(string code, string message, IReadOnl
 /// </summary>
 public sealed class PolicyWorkflow(IStore store, IndexSync index, TimeProvider clock)
 {
+    /// <summary>Staff whose jurisdiction covers the policy's, and admin, may write; the check comes before the document is read.</summary>
+    public static void RequireWriter(Caller caller)
+    {
+        if (!(caller.IsAdmin || caller.IsStaff))
+        {
+            throw new AccessDeniedException();
+        }
+    }
+
+    public Task<PolicyRecord> CreateDraftAsync(Caller caller, PolicyJson.Document document, CancellationToken cancellationToken)
+    {
+        RequireWriter(caller);
+        return caller.Governs(document.Policy.Jurisdiction) ? CreateDraftAsync(document, caller, cancellationToken) : throw new AccessDeniedException();
+    }
+
+    /// <param name="expectedEtag">Optional: the ETag the change was made against (ABORTED <c>policy.etag_mismatch</c> when the policy moved on).</param>
+    public async Task<PolicyRecord> UpdateDraftAsync(Caller caller, PolicyJson.Document document, string expectedEtag, CancellationToken cancellationToken)
+    {
+        RequireWriter(caller);
+        var latest = await store.GetPolicyAsync(document.Policy.Id, null, cancellationToken);
+        if (latest is null || !caller.Governs(latest.Policy.Jurisdiction))
+        {
+            throw caller.IsAdmin ? new NotFoundException("政策") : new AccessDeniedException();
+        }
+
+        if (!caller.Governs(document.Policy.Jurisdiction))
+        {
+            throw new AccessDeniedException();
+        }
+
+        if (expectedEtag.Length > 0 && expectedEtag != PolicyEtags.Of(latest))
+        {
+            throw new RefusedException(RefusalKind.Aborted, "policy.etag_mismatch", "政策已被他人修改，请刷新后重试");
+        }
+
+        return await UpdateDraftAsync(document, caller, cancellationToken);
+    }
+
+    /// <param name="version">A draft version; null: the current one.</param>
+    public async Task<PolicyRecord> PublishAsync(Caller caller, string policyId, int? version, CancellationToken cancellationToken)
+    {
+        RequireWriter(caller);
+        var record = await store.GetPolicyAsync(policyId, version, cancellationToken);
+        if (record is null || !caller.Governs(record.Policy.Jurisdiction))
+        {
+            throw caller.IsAdmin ? new NotFoundException("政策") : new AccessDeniedException();
+        }
+
+        return await PublishAsync(record, caller, cancellationToken);
+    }
+
+    /// <summary>Retires the version in force (the latest published one).</summary>
+    public async Task<PolicyRecord> RetireAsync(Caller caller, string policyId, CancellationToken cancellationToken)
+    {
+        RequireWriter(caller);
+        var versions = await store.ListPolicyVersionsAsync(policyId, cancellationToken);
+        if (versions.Count == 0 || !caller.Governs(versions[^1].Policy.Jurisdiction))
+        {
+            throw caller.IsAdmin ? new NotFoundException("政策") : new AccessDeniedException();
+        }
+
+        var current = versions.LastOrDefault(v => v.Policy.Status == PolicyStatus.Published)
+            ?? throw new PolicyRefusedException("policy.not_published", "只有已发布的政策可以停止执行");
+        return await RetireAsync(current, caller, cancellationToken);
+    }
+
     public async Task<PolicyRecord> CreateDraftAsync(PolicyJson.Document document, Caller caller, CancellationToken cancellationToken)
     {
         var id = document.Policy.Id.Length > 0 ? document.Policy.Id : $"p-{Guid.NewGuid():N}"[..14];

@@ -48,7 +48,7 @@ public static class PolicyMapping
         proto.CreatedAt = Timestamp.FromDateTimeOffset(record.CreatedAt);
         proto.CreatedBy = record.CreatedBy;
         proto.DocumentJson = PolicyJson.Serialize(record.Document);
-        proto.Etag = $"\"{policy.Id}-{policy.Version}-{ProfileJson.FingerprintOf(proto.DocumentJson)[..12]}-{(int)policy.Status}\"";
+        proto.Etag = Application.Policies.PolicyEtags.Of(record, proto.DocumentJson);
         if (record.PublishedAt is { } published) { proto.PublishedAt = Timestamp.FromDateTimeOffset(published); }
         if (record.RetiredAt is { } retired) { proto.RetiredAt = Timestamp.FromDateTimeOffset(retired); }
         return proto;

@@ -1,20 +1,14 @@
 using System.Text;
 using Google.Rpc;
 using Grpc.Core;
-using Huiqi.Application.Callers;
-using Huiqi.Application.Callers.Tokens;
 using Huiqi.Backend.Auth;
 using Huiqi.Backend.Errors;
 using Huiqi.Backend.Mapping;
 using Huiqi.Application.Policies;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Common;
-using Huiqi.Domain.Criteria;
 using Huiqi.Domain.Serialization;
 using Huiqi.Storage.Store;
-using DomainStatus = Huiqi.Domain.Policies.PolicyStatus;
-using Criterion = Huiqi.Domain.Criteria.Criterion;
-using Predicate = Huiqi.Domain.Criteria.Predicate;
 
 namespace Huiqi.Backend.Services;
 
@@ -22,95 +16,46 @@ namespace Huiqi.Backend.Services;
 /// huiqi.v1.PolicyService. Who may call (API.md): reads — any role (a partner needs policies:read); drafts are
 /// seen, and every write is made, only by staff whose jurisdiction covers the policy's, and by admin.
 /// </summary>
-public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, PolicyCatalog catalog, TimeProvider clock) : PolicyService.PolicyServiceBase
+public sealed class PolicyGrpcService(PolicyWorkflow workflow, PolicyCatalog catalog, TimeProvider clock) : PolicyService.PolicyServiceBase
 {
     private const int DefaultPageSize = 50, MaxPageSize = 500;
 
     public override async Task<Policy> CreateDraft(CreateDraftRequest request, ServerCallContext context)
     {
-        var caller = Writer(context);
+        var caller = RpcCaller.Of(context);
+        PolicyWorkflow.RequireWriter(caller); // before the document is read: others learn nothing about it
         var document = request.PolicyJson.Length > 0 ? PolicyDocuments.Parse(request.PolicyJson, id: null) : Read(request.Policy);
-        RequireJurisdiction(caller, document.Policy.Jurisdiction);
-        return PolicyMapping.ToProto(await Run(() => workflow.CreateDraftAsync(document, caller, context.CancellationToken)));
+        return PolicyMapping.ToProto(await Run(() => workflow.CreateDraftAsync(caller, document, context.CancellationToken)));
     }
 
     public override async Task<Policy> UpdateDraft(UpdateDraftRequest request, ServerCallContext context)
     {
-        var caller = Writer(context);
+        var caller = RpcCaller.Of(context);
+        PolicyWorkflow.RequireWriter(caller);
         var document = request.PolicyJson.Length > 0 ? PolicyDocuments.Parse(request.PolicyJson, request.PolicyId) : Read(request.Policy);
-        var latest = await store.GetPolicyAsync(document.Policy.Id, null, context.CancellationToken);
-        if (latest is null || !caller.Governs(latest.Policy.Jurisdiction))
-        {
-            throw caller.IsAdmin ? RpcErrors.NotFound("政策") : RpcErrors.PermissionDenied();
-        }
-
-        RequireJurisdiction(caller, document.Policy.Jurisdiction);
-        if (request.ExpectedEtag.Length > 0 && request.ExpectedEtag != PolicyMapping.ToProto(latest).Etag)
-        {
-            throw RpcErrors.Status(Code.Aborted, "policy.etag_mismatch", "政策已被他人修改，请刷新后重试");
-        }
-
-        return PolicyMapping.ToProto(await Run(() => workflow.UpdateDraftAsync(document, caller, context.CancellationToken)));
+        return PolicyMapping.ToProto(await Run(() => workflow.UpdateDraftAsync(caller, document, request.ExpectedEtag, context.CancellationToken)));
     }
 
-    public override async Task<Policy> Publish(PublishRequest request, ServerCallContext context)
-    {
-        var caller = Writer(context);
-        var draft = await Governed(caller, request.PolicyId, request.Version == 0 ? null : request.Version, context);
-        return PolicyMapping.ToProto(await Run(() => workflow.PublishAsync(draft, caller, context.CancellationToken)));
-    }
+    public override async Task<Policy> Publish(PublishRequest request, ServerCallContext context) =>
+        PolicyMapping.ToProto(await Run(() => workflow.PublishAsync(RpcCaller.Of(context), request.PolicyId, request.Version == 0 ? null : request.Version, context.CancellationToken)));
 
-    public override async Task<Policy> Retire(RetireRequest request, ServerCallContext context)
-    {
-        var caller = Writer(context);
-        var versions = await store.ListPolicyVersionsAsync(request.PolicyId, context.CancellationToken);
-        var current = versions.LastOrDefault(v => v.Policy.Status == DomainStatus.Published);
-        if (versions.Count == 0 || !caller.Governs(versions[^1].Policy.Jurisdiction))
-        {
-            throw caller.IsAdmin ? RpcErrors.NotFound("政策") : RpcErrors.PermissionDenied();
-        }
+    public override async Task<Policy> Retire(RetireRequest request, ServerCallContext context) =>
+        PolicyMapping.ToProto(await Run(() => workflow.RetireAsync(RpcCaller.Of(context), request.PolicyId, context.CancellationToken)));
 
-        if (current is null)
-        {
-            throw RpcErrors.Status(Code.FailedPrecondition, "policy.not_published", "只有已发布的政策可以停止执行");
-        }
-
-        return PolicyMapping.ToProto(await Run(() => workflow.RetireAsync(current, caller, context.CancellationToken)));
-    }
-
-    public override async Task<Policy> GetPolicy(GetPolicyRequest request, ServerCallContext context)
-    {
-        var caller = Reader(context);
-        // Version 0 is the current one: the latest published (or retired) version; a policy that was never
-        // published shows its draft to those who may see drafts.
-        var versions = request.Version == 0 ? await store.ListPolicyVersionsAsync(request.PolicyId, context.CancellationToken) : [];
-        var record = request.Version == 0
-            ? versions.LastOrDefault(r => r.Policy.Status != DomainStatus.Draft) ?? versions.LastOrDefault(r => CanSee(caller, r))
-            : await store.GetPolicyAsync(request.PolicyId, request.Version, context.CancellationToken);
-        if (record is null || !CanSee(caller, record))
-        {
-            throw RpcErrors.NotFound("政策");
-        }
-
-        return PolicyMapping.ToProto(record);
-    }
+    public override async Task<Policy> GetPolicy(GetPolicyRequest request, ServerCallContext context) =>
+        PolicyMapping.ToProto(await catalog.GetAsync(RpcCaller.Of(context), request.PolicyId, request.Version, context.CancellationToken));
 
     public override async Task<ListVersionsResponse> ListVersions(ListVersionsRequest request, ServerCallContext context)
     {
-        var caller = Reader(context);
-        var visible = (await store.ListPolicyVersionsAsync(request.PolicyId, context.CancellationToken)).Where(r => CanSee(caller, r)).ToList();
-        if (visible.Count == 0)
-        {
-            throw RpcErrors.NotFound("政策");
-        }
-
+        var visible = await catalog.VersionsAsync(RpcCaller.Of(context), request.PolicyId, context.CancellationToken);
         var (page, next) = Page(visible, r => r.Policy.Version.ToString("D9", System.Globalization.CultureInfo.InvariantCulture), request.PageSize, request.PageToken);
         return new ListVersionsResponse { Versions = { page.Select(PolicyMapping.ToProto) }, NextPageToken = next };
     }
 
     public override async Task<ListPoliciesResponse> ListPolicies(ListPoliciesRequest request, ServerCallContext context)
     {
-        var caller = Reader(context);
+        var caller = RpcCaller.Of(context);
+        PolicyCatalog.RequireReader(caller);
         var asOf = AsOf(request.AsOf, "as_of");
         if (request.PageSize is < 0 or > MaxPageSize)
         {
@@ -129,41 +74,6 @@ public sealed class PolicyGrpcService(IStore store, PolicyWorkflow workflow, Pol
         var matching = await catalog.ListAsync(caller, query, context.CancellationToken);
         var (page, next) = Page(matching, r => r.Policy.Id, request.PageSize, request.PageToken);
         return new ListPoliciesResponse { Policies = { page.Select(PolicyMapping.CachedListItem) }, NextPageToken = next };
-    }
-
-    // ---- rules ----
-
-    private static Caller Reader(ServerCallContext context)
-    {
-        var caller = RpcCaller.Of(context);
-        return caller.IsPartner && !caller.HasScope(Scopes.PoliciesRead) ? throw RpcErrors.PermissionDenied() : caller;
-    }
-
-    private static Caller Writer(ServerCallContext context)
-    {
-        var caller = RpcCaller.Of(context);
-        return caller.IsAdmin || caller.IsStaff ? caller : throw RpcErrors.PermissionDenied();
-    }
-
-    private static void RequireJurisdiction(Caller caller, string jurisdiction)
-    {
-        if (!caller.Governs(jurisdiction))
-        {
-            throw RpcErrors.PermissionDenied();
-        }
-    }
-
-    private static bool CanSee(Caller caller, PolicyRecord record) => PolicyCatalog.CanSee(caller, record);
-
-    private async Task<PolicyRecord> Governed(Caller caller, string policyId, int? version, ServerCallContext context)
-    {
-        var record = await store.GetPolicyAsync(policyId, version, context.CancellationToken);
-        if (record is null || !caller.Governs(record.Policy.Jurisdiction))
-        {
-            throw caller.IsAdmin ? RpcErrors.NotFound("政策") : RpcErrors.PermissionDenied();
-        }
-
-        return record;
     }
 
     private static PolicyJson.Document Read(Policy? proto)
