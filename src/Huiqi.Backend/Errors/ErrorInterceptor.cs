@@ -58,6 +58,8 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         {
             case InvalidInputException invalid:
                 return RpcErrors.InvalidArgument(invalid.Errors);
+            case Storage.Profiles.FactRefusedException refused:
+                return FactErrors.ToRpc(refused); // TRUST.md §2: each refused field named
             case Application.Callers.AccessDeniedException:
                 return RpcErrors.PermissionDenied();
             case Application.Callers.NotFoundException missing:
