@@ -51,6 +51,8 @@ public sealed class PolicyCatalog
         if (errors.Count > 0) { throw new InvalidInputException(errors); }
 
         var snapshot = await SnapshotAsync(cancellationToken);
+        // Chinese has no case: a query without ASCII letters is matched ordinally (vectorised), not case-folded char by char.
+        var comparison = query.Text.Any(char.IsAsciiLetter) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         var candidates = query.Status == PolicyListStatus.Draft ? snapshot.Drafts : snapshot.Published;
         var matching = new List<PolicyRecord>();
         foreach (var entry in candidates)
@@ -68,7 +70,7 @@ public sealed class PolicyCatalog
                 && (query.Region.Length == 0 || Under(query.Region, r.Policy.Jurisdiction))
                 && (query.Industry.Length == 0 || Mentions(r.Policy.Criteria, FieldCatalog.Industry, query.Industry))
                 && (query.TechDomain.Length == 0 || Mentions(r.Policy.Criteria, FieldCatalog.TechDomains, query.TechDomain))
-                && (query.Text.Length == 0 || entry.Text.Contains(query.Text, StringComparison.OrdinalIgnoreCase)))
+                && (query.Text.Length == 0 || entry.Text.Contains(query.Text, comparison)))
             {
                 matching.Add(r);
             }
