@@ -156,6 +156,17 @@ public sealed class PolicyAndEligibilityTests(RedisFixture redis) : IAsyncLifeti
             await staff.UpdateDraftAsync(new UpdateDraftRequest { PolicyJson = json, PolicyId = "another-policy" }));
         Assert.Equal("id", Assert.Single(mismatch.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
 
+        // Search: Chinese matched as written, Latin letters whatever their case.
+        await staff.CreateDraftAsync(new CreateDraftRequest { PolicyJson = json.Replace("test-json", "test-json-ai", StringComparison.Ordinal).Replace("JSON 政策", "AI 赋能专项", StringComparison.Ordinal) });
+        await staff.PublishAsync(new PublishRequest { PolicyId = "test-json-ai" });
+        foreach (var q in (string[])["赋能专项", "ai", "Ai 赋能"])
+        {
+            var found = await Policies(Admin).ListPoliciesAsync(new ListPoliciesRequest { Query = q, Status = Contracts.V1.PolicyStatus.Published });
+            Assert.Contains(found.Policies, p => p.Id == "test-json-ai");
+        }
+
+        Assert.DoesNotContain((await Policies(Admin).ListPoliciesAsync(new ListPoliciesRequest { Query = "赋能专项x", Status = Contracts.V1.PolicyStatus.Published })).Policies, p => p.Id == "test-json-ai");
+
         // Who may write is decided before the document is read: a partner learns nothing about its validity.
         var partner = await Assert.ThrowsAsync<RpcException>(async () =>
             await Policies(_platform.Token(("role", "partner"), ("sub", "bank"), ("scope", "policies:read"))).CreateDraftAsync(new CreateDraftRequest { PolicyJson = "{" }));

@@ -51,8 +51,10 @@ public sealed class PolicyCatalog
         if (errors.Count > 0) { throw new InvalidInputException(errors); }
 
         var snapshot = await SnapshotAsync(cancellationToken);
-        // Chinese has no case: a query without ASCII letters is matched ordinally (vectorised), not case-folded char by char.
-        var comparison = query.Text.Any(char.IsAsciiLetter) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        // Chinese has no case: a query with no cased character at all is matched ordinally (vectorised), which then gives
+        // the same answer as a case-folded match character by character, at a fraction of the cost.
+        var comparison = string.Equals(query.Text.ToUpperInvariant(), query.Text.ToLowerInvariant(), StringComparison.Ordinal)
+            ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
         var candidates = query.Status == PolicyListStatus.Draft ? snapshot.Drafts : snapshot.Published;
         var matching = new List<PolicyRecord>();
         foreach (var entry in candidates)
