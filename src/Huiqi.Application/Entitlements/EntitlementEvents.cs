@@ -25,23 +25,24 @@ public sealed class EntitlementEvents(RedisConnection redis, ILogger<Entitlement
 
     private sealed record Message(string From, IReadOnlyList<EntitlementChanged> Changes);
 
-    /// <summary>Watches one enterprise or one policy until <paramref name="cancellationToken"/> fires.</summary>
-    public async IAsyncEnumerable<EntitlementChanged> WatchAsync(string? uscc, string? policyId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Watches one enterprise or one policy: registered when this returns (so a caller can say "accepted" knowing no
+    /// change after that point is missed), read until the caller stops; disposing it unregisters.
+    /// </summary>
+    public Subscription Subscribe(string? uscc, string? policyId)
     {
         var watcher = new Watcher(uscc, policyId, System.Threading.Channels.Channel.CreateBounded<EntitlementChanged>(
             new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true }));
         _watchers[watcher] = 0;
-        try
-        {
-            await foreach (var change in watcher.Events.Reader.ReadAllAsync(cancellationToken))
-            {
-                yield return change;
-            }
-        }
-        finally
-        {
-            _watchers.TryRemove(watcher, out _);
-        }
+        return new Subscription(watcher.Events.Reader, () => _watchers.TryRemove(watcher, out _));
+    }
+
+    /// <summary>A registered watch: its changes in order, until disposed.</summary>
+    public sealed class Subscription(ChannelReader<EntitlementChanged> changes, Action unregister) : IDisposable
+    {
+        public IAsyncEnumerable<EntitlementChanged> ReadAllAsync(CancellationToken cancellationToken) => changes.ReadAllAsync(cancellationToken);
+
+        public void Dispose() => unregister();
     }
 
     /// <summary>Tells this instance's watchers and, through Redis, the other instances'.</summary>

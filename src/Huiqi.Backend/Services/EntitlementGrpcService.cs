@@ -205,9 +205,11 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
 
         try
         {
-            // An empty first event: the watch is accepted, so a gateway can answer its caller before the first change arrives.
+            // Registered first, then an empty first event: the watch is accepted and live, so a gateway can answer its
+            // caller before the first change arrives and no change after that answer is missed.
+            using var subscription = events.Subscribe(uscc, policyId);
             await responseStream.WriteAsync(new EntitlementEvent(), expiry.Token);
-            await WatchAsync(uscc, policyId, responseStream, expiry.Token);
+            await WatchAsync(subscription, uscc, responseStream, expiry.Token);
         }
         catch (OperationCanceledException) when (expiry.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
@@ -215,9 +217,9 @@ public sealed class EntitlementGrpcService(IStore store, EligibilityIndex index,
         }
     }
 
-    private async Task WatchAsync(string? uscc, string? policyId, IServerStreamWriter<EntitlementEvent> responseStream, CancellationToken cancellationToken)
+    private async Task WatchAsync(EntitlementEvents.Subscription subscription, string? uscc, IServerStreamWriter<EntitlementEvent> responseStream, CancellationToken cancellationToken)
     {
-        await foreach (var change in events.WatchAsync(uscc, policyId, cancellationToken))
+        await foreach (var change in subscription.ReadAllAsync(cancellationToken))
         {
             var message = new EntitlementEvent();
             if (change.EntitlementId is { } id && await store.GetEntitlementAsync(id, cancellationToken) is { } entitlement)

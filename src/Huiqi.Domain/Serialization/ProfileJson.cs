@@ -178,7 +178,7 @@ public static class ProfileJson
                 "scale" => profile with { Scale = Text(value, field, errors) },
                 "ownership" => profile with { Ownership = Text(value, field, errors) },
                 "establishedOn" => profile with { EstablishedOn = Date(value, field, errors) },
-                "employees" => profile with { Employees = Integer(value, field, errors) },
+                "employees" => profile with { Employees = Integer(value, field, errors, "应为整数（人数）") },
                 "annualRevenue" => profile with { AnnualRevenue = Integer(value, field, errors) },
                 "rdExpense" => profile with { RdExpense = Integer(value, field, errors) },
                 "taxCredit" => profile with { TaxCredit = Text(value, field, errors) },
@@ -239,14 +239,14 @@ public static class ProfileJson
         return null;
     }
 
-    private static long? Integer(JsonElement value, string field, List<FieldError> errors)
+    private static long? Integer(JsonElement value, string field, List<FieldError> errors, string message = "应为整数（金额以分计）")
     {
         if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number))
         {
             return number;
         }
 
-        errors.Add(new(field, "json.type", "应为整数（金额以分计）"));
+        errors.Add(new(field, "json.type", message));
         return null;
     }
 
