@@ -174,6 +174,35 @@ public sealed class PolicyAndEligibilityTests(RedisFixture redis) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Odd_json_documents_on_the_wire_are_invalid_argument_never_a_fault()
+    {
+        var deep = new string('[', 200) + new string(']', 200);
+        string[] odd = ["{", "[]", "null", "42", "\"text\"", deep, "{\"criteria\":" + deep + "}"];
+        var policies = Policies(Staff("620100"));
+        var enterprises = new EnterpriseService.EnterpriseServiceClient(_platform.Channel(Admin));
+        var eligibility = Eligibility(Admin);
+        var uscc = DemoPopulationUsccs().First();
+        foreach (var json in odd)
+        {
+            async Task Refused(Func<Task> call)
+            {
+                var refused = await Assert.ThrowsAsync<RpcException>(call);
+                Assert.True(refused.StatusCode == StatusCode.InvalidArgument, $"{json[..Math.Min(json.Length, 20)]}: {refused.Status}");
+            }
+
+            await Refused(async () => await policies.CreateDraftAsync(new CreateDraftRequest { PolicyJson = json }));
+            await Refused(async () => await eligibility.DryRunAsync(new DryRunRequest { PolicyJson = json }));
+            await Refused(async () => await enterprises.UpsertProfileAsync(new UpsertProfileRequest { ProfileJson = json, Uscc = uscc }));
+            await Refused(async () => await enterprises.PatchProfileAsync(new PatchProfileRequest { ProfileJson = json, Uscc = uscc }));
+        }
+
+        // A patch that names no field, and a profile without an enterprise to write to.
+        await Assert.ThrowsAsync<RpcException>(async () => await enterprises.PatchProfileAsync(new PatchProfileRequest { ProfileJson = "{}", Uscc = uscc }));
+        var nobody = await Assert.ThrowsAsync<RpcException>(async () => await enterprises.UpsertProfileAsync(new UpsertProfileRequest { ProfileJson = "{\"name\":\"x\"}" }));
+        Assert.Equal(StatusCode.InvalidArgument, nobody.StatusCode);
+    }
+
+    [Fact]
     public async Task Listing_filters_searches_chinese_text_and_pages()
     {
         var client = Policies(_platform.Token(("role", "partner"), ("sub", "bank"), ("scope", "policies:read")));
