@@ -33,7 +33,10 @@ public sealed class BackendCall(GatewayOptions options, TimeProvider clock)
             metadata.Add("authorization", authorization);
         }
 
-        Requests.AddOrUpdate(metadata, http);
+        if (options.HostsBackend && options.InProcessCalls)
+        {
+            Requests.AddOrUpdate(metadata, http); // only an in-process call reads it (over the wire the token travels)
+        }
 
         return new CallOptions(metadata, clock.GetUtcNow().UtcDateTime + timeout, http.RequestAborted);
     }
