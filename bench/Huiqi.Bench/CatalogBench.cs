@@ -80,10 +80,26 @@ public static class CatalogBench
             hits += found.Count;
         }));
         Report("list_in_force_ms", await TimeAsync(200, n => catalog.ListAsync(admin, new PolicyQuery(today, PolicyListStatus.InForce), CancellationToken.None)));
-        var usccs = index.MatchPolicy(index.Policies[0], today) is var r ? index.Outcomes(r, index.Policies[0], today, Domain.Evaluation.EligibilityStatus.Ineligible, -1, 500).Select(o => o.Outcome.Uscc).ToArray() : [];
+        // 500 enterprises spread over the population whatever their status for any policy.
+        var usccs = index.MatchPolicy(index.Policies[0], today) is var r
+            ? Enum.GetValues<Domain.Evaluation.EligibilityStatus>().SelectMany(s => index.Outcomes(r, index.Policies[0], today, s))
+                .OrderBy(o => o.Slot).Where((_, i) => i % Math.Max(1, index.Count / 500) == 0).Take(500).Select(o => o.Outcome.Uscc).ToArray()
+            : [];
+        var evaluated = usccs.Select(u => index.AnswerEnterprise(u, today)!.Evaluated).Order().ToArray();
+        Console.WriteLine($"policies_evaluated_per_answer: median={evaluated[evaluated.Length / 2]} p99={evaluated[(int)(evaluated.Length * 0.99)]} max={evaluated[^1]} of {index.Policies.Count}");
+        if (Environment.GetEnvironmentVariable("HUIQI_HOT") is not null)
+        {
+            var worst = usccs.OrderByDescending(u => index.AnswerEnterprise(u, today)!.Evaluated).Take(20).ToArray();
+            var until = Stopwatch.StartNew();
+            var calls = 0;
+            while (until.Elapsed.TotalSeconds < 15) { GC.KeepAlive(index.AnswerEnterprise(worst[calls++ % 20], today)); }
+            Console.WriteLine($"hot: {until.Elapsed.TotalMilliseconds / calls:F3} ms per answer");
+        }
+
         Report("index_match_enterprise_ms", await TimeAsync(usccs.Length, n => Task.FromResult(index.MatchEnterprise(usccs[n], today))));
-        Report("enterprise_answer_ms", await TimeAsync(usccs.Length, n => answers.AnswerAsync(admin, usccs[n], today, explain: false, CancellationToken.None)));
+        Report("enterprise_answer_page_ms", await TimeAsync(usccs.Length, n => answers.AnswerAsync(admin, usccs[n], today, explain: false, CancellationToken.None, offset: 0, limit: 50)));
         Report("enterprise_answer_first_page_explained_ms", await TimeAsync(usccs.Length, n => answers.AnswerAsync(admin, usccs[n], today, explain: true, CancellationToken.None, offset: 0, limit: 50)));
+        Report("enterprise_answer_all_ms", await TimeAsync(usccs.Length, n => answers.AnswerAsync(admin, usccs[n], today, explain: false, CancellationToken.None)));
         Report("enterprise_answer_all_explained_ms", await TimeAsync(50, n => answers.AnswerAsync(admin, usccs[n], today, explain: true, CancellationToken.None)));
         await host.StopAsync();
     }

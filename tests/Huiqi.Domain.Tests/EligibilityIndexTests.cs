@@ -57,6 +57,36 @@ public sealed class EligibilityIndexTests
     }
 
     [Fact]
+    public void Randomized_answers_with_policies_left_out_by_the_conjunct_index_agree()
+    {
+        // Policies that are `all`s of guards (codes, prefixes, sets, yes/no, certifications) beside random subtrees,
+        // in exclusion groups and windows; a third of the enterprises hold claims. Most policies are left out of most
+        // answers unevaluated: every answer, basis, rank and page must still be the reference's.
+        var profiles = Population(700, seed: 41);
+        var generator = new PolicyGenerator(23);
+        var random = new Random(29);
+        var policies = Enumerable.Range(0, 80).Select(i =>
+        {
+            var policy = generator.Guarded($"g{i:D3}", exclusionGroup: random.Next(3) == 0 ? $"x{random.Next(4)}" : null);
+            return i % 7 == 0 ? policy with { EffectiveFrom = new DateOnly(2025, 1, 1), EffectiveTo = new DateOnly(2026, 6, 30) } : policy;
+        }).Reverse().ToList(); // not in id order: the ranked tail must not rely on the set's order
+        var claims = profiles.Where((_, i) => i % 3 == 0).ToDictionary(
+            p => p.Uscc,
+            p => ProfileFields.All.Where(_ => random.Next(3) == 0).ToArray());
+        var index = new EligibilityIndex();
+        foreach (var profile in profiles)
+        {
+            index.Upsert(profile, claims.GetValueOrDefault(profile.Uscc));
+        }
+
+        index.SetPolicies(policies);
+
+        var (evaluated, answered) = (0, 0);
+        AssertAgreement(index, profiles, policies, claims: claims, evaluatedOfAnswered: (e, a) => (evaluated, answered) = (e, a));
+        Assert.True(evaluated < answered / 2, $"the conjunct index left few policies out: {evaluated} of {answered} answers evaluated");
+    }
+
+    [Fact]
     public void A_claim_that_decides_the_outcome_makes_it_self_declared_and_names_the_claim()
     {
         var profile = new EnterpriseProfile { Uscc = PopulationGenerator.MakeUscc("620102", 1), Employees = 80, RdExpense = 5_000_000 };
@@ -296,10 +326,11 @@ public sealed class EligibilityIndexTests
 
     /// <summary>Compares every (enterprise, policy in force, date): status, amount, excludedBy, missingFields.</summary>
     private static int AssertAgreement(EligibilityIndex index, IReadOnlyList<EnterpriseProfile> profiles, IReadOnlyList<Policy> policies, DateOnly[]? dates = null,
-        IReadOnlyDictionary<string, string[]>? claims = null)
+        IReadOnlyDictionary<string, string[]>? claims = null, Action<int, int>? evaluatedOfAnswered = null)
     {
         var pairs = 0;
         var selfDeclared = 0;
+        var (evaluated, answered) = (0, 0);
         foreach (var asOf in dates ?? Dates)
         {
             var plain = profiles.ToDictionary(p => p.Uscc, p => EnterpriseMatcher.Match(p, policies, asOf, claims: claims?.GetValueOrDefault(p.Uscc)).ToDictionary(a => a.PolicyId));
@@ -314,6 +345,18 @@ public sealed class EligibilityIndexTests
                     Assert.True(expected.Basis == full[id].Basis && expected.Claims == full[id].Claims,
                         $"basis for {profile.Uscc} × {id} on {asOf}: {expected.Basis} [{expected.Claims}] ≠ {full[id].Basis} [{full[id].Claims}]");
                 }
+
+                // Ranked as both faces show it: count, total and pages against the reference's answers sorted.
+                var ranked = index.AnswerEnterprise(profile.Uscc, asOf)!;
+                var expectedOrder = plain[profile.Uscc].Values.ToList();
+                expectedOrder.Sort(RankedAnswers.Compare);
+                Assert.Equal(expectedOrder.Count, ranked.Count);
+                Assert.Equal(expectedOrder.Where(a => a.Status == EligibilityStatus.Eligible).Sum(a => a.AmountFen ?? 0), ranked.EligibleTotalFen);
+                Assert.Equal(expectedOrder, ranked.Page(0, 0).Select(a => a.Answer));
+                Assert.All(ranked.Page(0, 0), a => Assert.Equal(a.Answer.PolicyId, a.Policy.Id));
+                var offset = expectedOrder.Count == 0 ? 0 : ranked.Evaluated * 7 % (expectedOrder.Count + 2);
+                (evaluated, answered) = (evaluated + ranked.Evaluated, answered + ranked.Count);
+                Assert.Equal(expectedOrder.Skip(offset).Take(7), ranked.Page(offset, 7).Select(a => a.Answer));
 
                 // The same answer with every condition explained (the compiled explanation path) against the reference's.
                 var explained = index.MatchEnterprise(profile.Uscc, asOf, explain: true)!;
@@ -352,6 +395,7 @@ public sealed class EligibilityIndexTests
 
         Assert.True(claims is null || selfDeclared >= 200, $"only {selfDeclared} outcomes rest on claims: too few to test basis");
         Assert.True(claims is not null || selfDeclared == 0, "without claims every outcome is verified");
+        evaluatedOfAnswered?.Invoke(evaluated, answered);
         return pairs;
     }
 

@@ -14,8 +14,8 @@ namespace Huiqi.Application.Eligibility;
 public sealed record AnsweredPolicy(PolicyAnswer Answer, Policy Policy);
 
 /// <summary>
-/// What an enterprise is entitled to on a date (ELIGIBILITY.md §5): every policy in force, eligible first, then excluded,
-/// unknown and ineligible, larger amounts first within each, then by policy id; the eligible total; and, when the
+/// What an enterprise is entitled to on a date (ELIGIBILITY.md §5): every policy in force, ranked as
+/// <see cref="RankedAnswers"/> says (eligible first, then excluded, unknown and ineligible); the eligible total; and, when the
 /// conditions are explained, where each fact came from (TRUST.md §1). Statuses, order and total are always the whole
 /// list's; only the page returned is explained, so a page of 50 costs 50 explanations whatever the catalogue's size.
 /// </summary>
@@ -41,35 +41,16 @@ public sealed class EnterpriseAnswers(EligibilityIndex index, ProfileCache profi
             throw new InvalidInputException([new FieldError(offset < 0 ? "offset" : "limit", "page.range", "分页参数不能为负数")]);
         }
 
-        var answers = index.MatchEnterprise(uscc, asOf) ?? throw new NotFoundException("企业画像");
-        var policies = index.PolicyById;
-        var ordered = new List<AnsweredPolicy>(answers.Count);
-        foreach (var a in answers)
-        {
-            if (policies.TryGetValue(a.PolicyId, out var policy)) // one retired between the match and this read is left out
-            {
-                ordered.Add(new AnsweredPolicy(a, policy));
-            }
-        }
-
-        ordered.Sort(static (x, y) =>
-        {
-            var (a, b) = (x.Answer, y.Answer);
-            var c = Rank(a.Status).CompareTo(Rank(b.Status));
-            if (c == 0) { c = (b.AmountFen ?? 0).CompareTo(a.AmountFen ?? 0); }
-            return c != 0 ? c : string.CompareOrdinal(a.PolicyId, b.PolicyId);
-        });
-        var total = ordered.Where(a => a.Answer.Status == EligibilityStatus.Eligible).Sum(a => a.Answer.AmountFen ?? 0);
-        var page = offset == 0 && (limit == 0 || limit >= ordered.Count)
-            ? ordered
-            : ordered.Skip(offset).Take(limit == 0 ? int.MaxValue : limit).ToList();
+        var ranked = index.AnswerEnterprise(uscc, asOf) ?? throw new NotFoundException("企业画像");
+        var page = ranked.Page(offset, limit).Select(a => new AnsweredPolicy(a.Answer, a.Policy)).ToList();
+        var (total, count) = (ranked.EligibleTotalFen, ranked.Count);
         if (!explain)
         {
-            return new EnterpriseAnswer(uscc, asOf, page, total, null, ordered.Count);
+            return new EnterpriseAnswer(uscc, asOf, page, total, null, count);
         }
 
         // Explained conditions name where each actual value came from; only then is the stored provenance read.
-        return new EnterpriseAnswer(uscc, asOf, Explained(uscc, asOf, page), total, await ProvenanceAsync(uscc, cancellationToken), ordered.Count);
+        return new EnterpriseAnswer(uscc, asOf, Explained(uscc, asOf, page), total, await ProvenanceAsync(uscc, cancellationToken), count);
     }
 
     /// <summary>One policy's answer with every condition explained; statuses (exclusion groups included) as in the list.</summary>
@@ -121,14 +102,6 @@ public sealed class EnterpriseAnswers(EligibilityIndex index, ProfileCache profi
             throw new AccessDeniedException();
         }
     }
-
-    private static int Rank(EligibilityStatus status) => status switch
-    {
-        EligibilityStatus.Eligible => 0,
-        EligibilityStatus.Excluded => 1,
-        EligibilityStatus.Unknown => 2,
-        _ => 3,
-    };
 
     private async Task<IReadOnlyDictionary<string, FieldProvenance>?> ProvenanceAsync(string uscc, CancellationToken cancellationToken) =>
         (await profiles.GetAsync(uscc, cancellationToken))?.Provenance;

@@ -37,9 +37,17 @@ public sealed class CompiledPolicy
 
     public Policy Policy { get; }
 
+    /// <summary>The answer of a policy left out by a failed guard (ConjunctIndex): one shared instance, as answers are immutable.</summary>
+    public PolicyAnswer Ineligible => _ineligible ??= new(Policy.Id, Policy.Version, EligibilityStatus.Ineligible, null, null,
+        EquatableArray<string>.Empty, EquatableArray<ConditionResult>.Empty);
+
+    private PolicyAnswer? _ineligible;
+
     public Truth Evaluate(ProfileFacts facts) => _root.Eval(facts);
 
-    public PolicyAnswer Answer(ProfileFacts facts, bool explain = false)
+    /// <param name="missingFields">Whether an unknown answer names its missing fields (ELIGIBILITY.md §5.4); without them
+    /// the answer is what ranking, exclusion groups and basis read, and a page fills them in (<see cref="WithMissingFields"/>).</param>
+    public PolicyAnswer Answer(ProfileFacts facts, bool explain = false, bool missingFields = true)
     {
         var status = EligibilityStatusNames.FromTruth(_root.Eval(facts));
         return new PolicyAnswer(
@@ -48,9 +56,13 @@ public sealed class CompiledPolicy
             status,
             status == EligibilityStatus.Eligible ? Policy.Benefit.AmountFor(facts.Profile, facts.AsOf) : null,
             null,
-            status == EligibilityStatus.Unknown ? MissingFields(facts) : EquatableArray<string>.Empty,
+            status == EligibilityStatus.Unknown && missingFields ? MissingFields(facts) : EquatableArray<string>.Empty,
             explain ? Explain(facts) : EquatableArray<ConditionResult>.Empty);
     }
+
+    /// <summary>An answer of this policy given without its missing fields, with them.</summary>
+    public PolicyAnswer WithMissingFields(PolicyAnswer answer, ProfileFacts facts) =>
+        answer.Status == EligibilityStatus.Unknown && answer.MissingFields.Count == 0 ? answer with { MissingFields = MissingFields(facts) } : answer;
 
     /// <summary>ELIGIBILITY.md §5.4 over the compiled nodes (as <see cref="PolicyEvaluator.MissingFields"/>).</summary>
     public EquatableArray<string> MissingFields(ProfileFacts facts)

@@ -41,8 +41,7 @@ public sealed class EligibilityIndex
     private int _count;
     private int _countAtRebalance;
     private long _version;
-    private Policy[] _policies = [];
-    private CompiledPolicy[] _compiled = [];
+    private PolicySet _set = PolicySet.Empty;
 
     // Bitsets of the current capacity, reused across matches: a 1M-slot bitset is 125 KB, and fresh ones would
     // land on the large-object heap at every match.
@@ -84,27 +83,13 @@ public sealed class EligibilityIndex
     public long EstimatedBytes => Read(() => _alive.Length * 8L + _uscc.Bytes + _columns.Sum(c => c.Bytes));
 
     /// <summary>The policy set MatchEnterprise answers over and exclusion groups compete in; policies not in force on a date are skipped.</summary>
-    public IReadOnlyList<Policy> Policies => Volatile.Read(ref _policies);
+    public IReadOnlyList<Policy> Policies => Volatile.Read(ref _set).Policies;
 
     /// <summary>The same set by id (built once per set, not per answer).</summary>
-    public IReadOnlyDictionary<string, Policy> PolicyById => Volatile.Read(ref _policyById);
+    public IReadOnlyDictionary<string, Policy> PolicyById => Volatile.Read(ref _set).ById;
 
-    private Dictionary<string, Policy> _policyById = new(StringComparer.Ordinal);
-    private Dictionary<string, CompiledPolicy> _compiledById = new(StringComparer.Ordinal);
-
-    public void SetPolicies(IEnumerable<Policy> policies)
-    {
-        Policy[] set = [.. policies];
-        var byId = set.ToDictionary(p => p.Id, StringComparer.Ordinal);
-        CompiledPolicy[] compiled = [.. set.Select(p => new CompiledPolicy(p))];
-        lock (_bitsetPool)
-        {
-            Volatile.Write(ref _compiled, compiled);
-            Volatile.Write(ref _policies, set);
-            Volatile.Write(ref _policyById, byId);
-            Volatile.Write(ref _compiledById, compiled.ToDictionary(c => c.Policy.Id, StringComparer.Ordinal));
-        }
-    }
+    /// <summary>Replaces the policy set: compiled and indexed once here, then swapped in whole for every reader.</summary>
+    public void SetPolicies(IEnumerable<Policy> policies) => Volatile.Write(ref _set, new PolicySet([.. policies]));
 
     /// <summary>
     /// Adds or replaces one profile (validated beforehand: codes known, USCC 18 characters); <paramref name="claims"/>:
@@ -191,23 +176,74 @@ public sealed class EligibilityIndex
     /// </summary>
     public IReadOnlyList<PolicyAnswer>? MatchEnterprise(string uscc, DateOnly asOf, bool explain = false)
     {
-        var (profile, claims) = Read(() => _uscc.Find(uscc) is var slot and >= 0
-            ? (ReadRow(slot), _claims.GetValueOrDefault(slot))
-            : ((EnterpriseProfile?)null, (string[]?)null));
+        var (profile, claims) = RowOf(uscc);
         if (profile is null)
         {
             return null;
         }
 
-        var compiled = Volatile.Read(ref _compiled);
-        var answers = AnswerAll(compiled, new ProfileFacts(profile, asOf), asOf, explain);
+        var set = Volatile.Read(ref _set);
+        if (explain)
+        {
+            // Every policy explained: nothing to leave out, so no candidates are looked for.
+            var all = Enumerable.Range(0, set.Compiled.Length).Where(i => set.Compiled[i].Policy.IsInForce(asOf)).ToArray();
+            return Answer(set, all, profile, claims, asOf, explain: true);
+        }
+
+        var (candidates, inForce) = set.Candidates(profile, claims, asOf);
+        var answered = Answer(set, candidates, profile, claims, asOf, explain: false);
+        var answers = new List<PolicyAnswer>(inForce);
+        var next = 0;
+        for (var i = 0; i < set.Compiled.Length; i++)
+        {
+            if (next < candidates.Length && candidates[next] == i)
+            {
+                answers.Add(answered[next++]);
+            }
+            else if (set.Compiled[i].Policy.IsInForce(asOf))
+            {
+                answers.Add(set.Compiled[i].Ineligible);
+            }
+        }
+
+        return answers;
+    }
+
+    /// <summary>
+    /// One enterprise's answers as <see cref="MatchEnterprise"/> gives them, ranked (<see cref="RankedAnswers"/>) and
+    /// without an answer object per policy left out by the conjunct index; null when the enterprise is unknown.
+    /// </summary>
+    public RankedAnswers? AnswerEnterprise(string uscc, DateOnly asOf)
+    {
+        var (profile, claims) = RowOf(uscc);
+        if (profile is null)
+        {
+            return null;
+        }
+
+        var set = Volatile.Read(ref _set);
+        var (candidates, inForce) = set.Candidates(profile, claims, asOf, inIdOrder: true);
+        var answered = Answer(set, candidates, profile, claims, asOf, explain: false, missingFields: false);
+        return new RankedAnswers(set.Compiled, set.IdOrder, candidates, answered, inForce, new ProfileFacts(profile, asOf));
+    }
+
+    private (EnterpriseProfile? Profile, string[]? Claims) RowOf(string uscc) => Read(() => _uscc.Find(uscc) is var slot and >= 0
+        ? (ReadRow(slot), _claims.GetValueOrDefault(slot))
+        : ((EnterpriseProfile?)null, (string[]?)null));
+
+    /// <summary>ELIGIBILITY.md §5 over the given policies of the set (positions, all in force), in their order, exclusion groups and basis included.</summary>
+    /// <param name="missingFields">False: unknown answers leave their missing fields to be filled in for a page.</param>
+    private static IReadOnlyList<PolicyAnswer> Answer(PolicySet set, int[] positions, EnterpriseProfile profile, string[]? claims, DateOnly asOf, bool explain, bool missingFields = true)
+    {
+        var answers = AnswerAll(set.Compiled, positions, new ProfileFacts(profile, asOf), explain, missingFields);
         if (claims is null)
         {
             return answers;
         }
 
-        var without = AnswerAll(compiled, new ProfileFacts(AnswerBasis.WithoutClaims(profile, claims), asOf), asOf, explain: false);
-        return AnswerBasis.Apply(answers, without, [.. compiled.Select(c => c.Policy).Where(p => p.IsInForce(asOf))], claims);
+        // Basis compares statuses and amounts only (TRUST.md §3): the second answer needs no missing fields.
+        var without = AnswerAll(set.Compiled, positions, new ProfileFacts(AnswerBasis.WithoutClaims(profile, claims), asOf), explain: false, missingFields: false);
+        return AnswerBasis.Apply(answers, without, set.InForce(asOf), claims);
     }
 
     /// <summary>
@@ -224,7 +260,7 @@ public sealed class EligibilityIndex
             return null;
         }
 
-        var compiled = Volatile.Read(ref _compiledById);
+        var compiled = Volatile.Read(ref _set).CompiledById;
         var facts = new ProfileFacts(profile, asOf);
         var explained = new Dictionary<string, (Policy, EquatableArray<ConditionResult>)>(StringComparer.Ordinal);
         foreach (var id in policyIds)
@@ -238,19 +274,21 @@ public sealed class EligibilityIndex
         return explained;
     }
 
-    private static IReadOnlyList<PolicyAnswer> AnswerAll(CompiledPolicy[] compiled, ProfileFacts facts, DateOnly asOf, bool explain)
+    /// <remarks>
+    /// Rivals in an exclusion group that are not among <paramref name="positions"/> are ineligible (the conjunct index
+    /// left them out), and an ineligible answer never competes, so resolving the groups among these answers is exact.
+    /// </remarks>
+    private static IReadOnlyList<PolicyAnswer> AnswerAll(CompiledPolicy[] compiled, int[] positions, ProfileFacts facts, bool explain, bool missingFields)
     {
-        var answers = new List<PolicyAnswer>(compiled.Length);
+        var answers = new List<PolicyAnswer>(positions.Length);
         Dictionary<string, string>? groups = null;
-        foreach (var policy in compiled)
+        foreach (var i in positions)
         {
-            if (policy.Policy.IsInForce(asOf))
+            var policy = compiled[i];
+            answers.Add(policy.Answer(facts, explain, missingFields));
+            if (policy.Policy.ExclusionGroup is { } group)
             {
-                answers.Add(policy.Answer(facts, explain));
-                if (policy.Policy.ExclusionGroup is { } group)
-                {
-                    (groups ??= new(StringComparer.Ordinal))[policy.Policy.Id] = group;
-                }
+                (groups ??= new(StringComparer.Ordinal))[policy.Policy.Id] = group;
             }
         }
 
@@ -413,7 +451,7 @@ public sealed class EligibilityIndex
     /// <summary>The in-force policies of the set that compete with <paramref name="policy"/> in its exclusion group.</summary>
     private IEnumerable<CompiledPolicy> RivalsOf(Policy policy, DateOnly asOf) =>
         policy.ExclusionGroup is { } group
-            ? Volatile.Read(ref _compiled).Where(c => c.Policy.ExclusionGroup == group && c.Policy.Id != policy.Id && c.Policy.IsInForce(asOf))
+            ? Volatile.Read(ref _set).Compiled.Where(c => c.Policy.ExclusionGroup == group && c.Policy.Id != policy.Id && c.Policy.IsInForce(asOf))
             : [];
 
     private T Read<T>(Func<T> read)
@@ -1156,6 +1194,82 @@ public sealed class EligibilityIndex
 
             result.TotalAmountFen = total;
             result.UnknownAmountCount = unknown;
+        }
+    }
+
+    /// <summary>One policy set as every reader sees it: compiled, by id, in id order, and its conjunct index, swapped in whole.</summary>
+    private sealed class PolicySet
+    {
+        public static readonly PolicySet Empty = new([]);
+
+        private InForceOn? _inForce;
+
+        private sealed record InForceOn(DateOnly AsOf, Policy[] Policies);
+
+        public PolicySet(Policy[] policies)
+        {
+            Policies = policies;
+            ById = policies.ToDictionary(p => p.Id, StringComparer.Ordinal);
+            Compiled = [.. policies.Select(p => new CompiledPolicy(p))];
+            CompiledById = Compiled.ToDictionary(c => c.Policy.Id, StringComparer.Ordinal);
+            IdOrder = [.. Enumerable.Range(0, policies.Length).OrderBy(i => policies[i].Id, StringComparer.Ordinal)];
+            Conjuncts = new ConjunctIndex(Compiled);
+        }
+
+        public Policy[] Policies { get; }
+        public Dictionary<string, Policy> ById { get; }
+        public CompiledPolicy[] Compiled { get; }
+        public Dictionary<string, CompiledPolicy> CompiledById { get; }
+
+        /// <summary>Positions of <see cref="Compiled"/> by policy id, ordinal.</summary>
+        public int[] IdOrder { get; }
+
+        public ConjunctIndex Conjuncts { get; }
+
+        /// <summary>The policies in force on a date (kept for the last date asked: answers with claims need them for rivals).</summary>
+        public IReadOnlyList<Policy> InForce(DateOnly asOf)
+        {
+            if (Volatile.Read(ref _inForce) is { } cached && cached.AsOf == asOf)
+            {
+                return cached.Policies;
+            }
+
+            Policy[] inForce = [.. Policies.Where(p => p.IsInForce(asOf))];
+            Volatile.Write(ref _inForce, new InForceOn(asOf, inForce));
+            return inForce;
+        }
+
+        /// <summary>The positions (ascending) of the policies in force that pass every guard for the profile, and how many are in force.</summary>
+        /// <param name="inIdOrder">Positions in policy id order (<see cref="IdOrder"/>) instead of ascending.</param>
+        public (int[] Candidates, int InForce) Candidates(EnterpriseProfile profile, string[]? claims, DateOnly asOf, bool inIdOrder = false)
+        {
+            var words = (Conjuncts.GuardCount + 63) >> 6;
+            var rented = System.Buffers.ArrayPool<ulong>.Shared.Rent(words);
+            try
+            {
+                var passed = rented.AsSpan(0, words);
+                Conjuncts.Mark(profile, claims, passed);
+                var candidates = new List<int>();
+                var inForce = 0;
+                for (var j = 0; j < Compiled.Length; j++)
+                {
+                    var i = inIdOrder ? IdOrder[j] : j;
+                    if (Compiled[i].Policy.IsInForce(asOf))
+                    {
+                        inForce++;
+                        if (Conjuncts.Passes(i, passed))
+                        {
+                            candidates.Add(i);
+                        }
+                    }
+                }
+
+                return ([.. candidates], inForce);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<ulong>.Shared.Return(rented);
+            }
         }
     }
 }

@@ -64,6 +64,35 @@ public sealed class PolicyGenerator(int seed)
         };
     }
 
+    /// <summary>
+    /// A policy whose criteria are an <c>all</c> (sometimes nested) of mostly conditions on categorical fields and
+    /// certifications — what the conjunct index keys on — with a random subtree beside them: for the tests that hold
+    /// the index's answers to the reference.
+    /// </summary>
+    public Policy Guarded(string id, string? exclusionGroup = null)
+    {
+        var conjuncts = Enumerable.Range(0, _random.Next(1, 5)).Select(_ => _random.Next(10) switch
+        {
+            < 5 => CategoricalLeaf(),
+            < 7 => Cert(),
+            7 => new AllOf(new Criterion[] { CategoricalLeaf(), Criterion(2) }.ToEquatableArray()),
+            _ => Criterion(3),
+        }).ToEquatableArray();
+        return Next(id, exclusionGroup: exclusionGroup) with { Criteria = new AllOf(conjuncts) };
+    }
+
+    private Predicate CategoricalLeaf()
+    {
+        while (true)
+        {
+            var leaf = Leaf();
+            if (FieldCatalog.Get(leaf.Field).Type is FieldType.Code or FieldType.Text or FieldType.Set or FieldType.Bool)
+            {
+                return leaf;
+            }
+        }
+    }
+
     public Criterion Criterion(int depth)
     {
         var leafChance = depth <= 1 ? 1.0 : 0.45;

@@ -1,0 +1,233 @@
+using Huiqi.Domain.Criteria;
+using Huiqi.Domain.Evaluation;
+using Huiqi.Domain.Profiles;
+
+namespace Huiqi.Domain.Matching;
+
+/// <summary>
+/// An inverted index over the policies' top-level conjuncts (k-index style), so that one enterprise's answer visits
+/// only the policies it could satisfy. A policy whose criteria are an <c>all</c> is false as soon as one child is
+/// false (ELIGIBILITY.md §3, three-valued <c>all</c>); each child that is a plain condition on a stored categorical
+/// field — <c>eq</c>/<c>in</c>/<c>under</c> on a code, <c>has_any</c>/<c>has_all</c> on a set, <c>eq</c>/<c>ne</c> on
+/// a yes/no field, a certification — becomes a guard with keys (its operands, a prefix, a kind). A guard passes for
+/// an enterprise when the field is absent there (unknown is not false) or when one of the enterprise's keys (its
+/// value, every prefix of it, every member of its set, every kind it holds) is among the guard's. A policy with a
+/// failed guard is ineligible without evaluating it; every other policy is a candidate and is evaluated as before,
+/// so statuses, amounts, missing fields and exclusion groups stay exact (the randomized tests hold the index's
+/// answers to the reference evaluator). A guard is a necessary condition only: <c>has_all</c> passes on any one
+/// member, a certification on its kind whatever its dates.
+/// </summary>
+/// <remarks>
+/// The cost of one enterprise is the postings of its own keys plus one pass over the policies' guard bits, instead
+/// of evaluating every policy (docs/eligibility.md, "An enterprise's answer over many policies"). Fields the
+/// enterprise claims (TRUST.md §3) count as absent here, so that a policy left out is ineligible on checked facts
+/// alone and its basis is <c>verified</c> without answering it a second time.
+/// </remarks>
+internal sealed class ConjunctIndex
+{
+    private readonly int[] _start;
+    private readonly FieldGuards[] _fields;
+
+    public ConjunctIndex(IReadOnlyList<CompiledPolicy> policies)
+    {
+        _start = new int[policies.Count + 1];
+        var byField = new Dictionary<string, FieldGuards>(StringComparer.Ordinal);
+        var guard = 0;
+        for (var i = 0; i < policies.Count; i++)
+        {
+            _start[i] = guard;
+            foreach (var conjunct in Conjuncts(policies[i].Policy.Criteria))
+            {
+                if (GuardOf(conjunct) is not var (field, prefix, keys) || keys.Length == 0)
+                {
+                    continue;
+                }
+
+                if (!byField.TryGetValue(field, out var guards))
+                {
+                    byField[field] = guards = new FieldGuards(field);
+                }
+
+                guards.All.Add(guard);
+                var postings = prefix ? guards.Prefixes : guards.Values;
+                foreach (var key in keys.Distinct(StringComparer.Ordinal))
+                {
+                    if (!postings.TryGetValue(key, out var list))
+                    {
+                        postings[key] = list = [];
+                    }
+
+                    list.Add(guard);
+                }
+
+                guard++;
+            }
+        }
+
+        _start[policies.Count] = guard;
+        GuardCount = guard;
+        _fields = [.. byField.Values];
+    }
+
+    /// <summary>Guards over all policies (bits of the buffer <see cref="Mark"/> fills).</summary>
+    public int GuardCount { get; }
+
+    /// <summary>Sets in <paramref name="passed"/> (cleared, ⌈<see cref="GuardCount"/>/64⌉ words) the bit of every guard that passes for the profile.</summary>
+    public void Mark(EnterpriseProfile profile, IReadOnlyCollection<string>? claims, Span<ulong> passed)
+    {
+        passed.Clear();
+        foreach (var guards in _fields)
+        {
+            if (claims is not null && claims.Contains(guards.Field))
+            {
+                Set(passed, guards.All);
+                continue;
+            }
+
+            switch (guards.Field)
+            {
+                case FieldCatalog.TechDomains or FieldCatalog.Tags:
+                    if ((guards.Field == FieldCatalog.TechDomains ? profile.TechDomains : profile.Tags) is not { } set)
+                    {
+                        Set(passed, guards.All);
+                        break;
+                    }
+
+                    foreach (var member in set)
+                    {
+                        SetKey(passed, guards.Values, member);
+                    }
+
+                    break;
+
+                case FieldCatalog.Certifications:
+                    if (profile.Certifications is not { } held)
+                    {
+                        Set(passed, guards.All);
+                        break;
+                    }
+
+                    foreach (var cert in held)
+                    {
+                        SetKey(passed, guards.Values, cert.Kind);
+                    }
+
+                    break;
+
+                case FieldCatalog.Dishonest:
+                    if (profile.Dishonest is not { } dishonest)
+                    {
+                        Set(passed, guards.All);
+                        break;
+                    }
+
+                    SetKey(passed, guards.Values, dishonest ? bool.TrueString : bool.FalseString);
+                    break;
+
+                default:
+                    if (TextOf(profile, guards.Field) is not { } value)
+                    {
+                        Set(passed, guards.All);
+                        break;
+                    }
+
+                    SetKey(passed, guards.Values, value);
+                    if (guards.Prefixes.Count > 0)
+                    {
+                        // Every prefix, the empty one included (an `under` whose region code is all zeros).
+                        for (var length = 0; length <= value.Length; length++)
+                        {
+                            if (guards.Prefixes.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(value.AsSpan(0, length), out var list))
+                            {
+                                Set(passed, list);
+                            }
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Whether every guard of policy <paramref name="policy"/> (its position in the set) passed.</summary>
+    public bool Passes(int policy, ReadOnlySpan<ulong> passed)
+    {
+        for (int g = _start[policy], end = _start[policy + 1]; g < end; g++)
+        {
+            if ((passed[g >> 6] & (1UL << g)) == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void SetKey(Span<ulong> passed, Dictionary<string, List<int>> postings, string key)
+    {
+        if (postings.TryGetValue(key, out var list))
+        {
+            Set(passed, list);
+        }
+    }
+
+    private static void Set(Span<ulong> passed, List<int> guards)
+    {
+        foreach (var g in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(guards))
+        {
+            passed[g >> 6] |= 1UL << g;
+        }
+    }
+
+    /// <summary>The children of nested <c>all</c>s: each must not be false for the policy to be.</summary>
+    private static IEnumerable<Criterion> Conjuncts(Criterion criterion) =>
+        criterion is AllOf all ? all.Children.SelectMany(Conjuncts) : [criterion];
+
+    /// <summary>The field a conjunct guards on, whether its keys are prefixes, and the keys; null when it is no guard.</summary>
+    private static (string Field, bool Prefix, string[] Keys)? GuardOf(Criterion conjunct)
+    {
+        if (conjunct is CertPredicate cert)
+        {
+            return (FieldCatalog.Certifications, false, [cert.Kind]);
+        }
+
+        if (conjunct is not Predicate predicate || !FieldCatalog.TryGet(predicate.Field, out var field) || field.IsDerived)
+        {
+            return null;
+        }
+
+        string[] texts = [.. predicate.Values.OfType<TextOperand>().Select(v => v.Value)];
+        return (field.Type, predicate.Op) switch
+        {
+            (FieldType.Code or FieldType.Text, Op.Eq or Op.In) => (field.Name, false, texts),
+            (FieldType.Code or FieldType.Text, Op.Under) when texts.Length == 1 =>
+                (field.Name, true, [field.Name == FieldCatalog.Region ? CriteriaEvaluator.RegionPrefix(texts[0]) : texts[0]]),
+            (FieldType.Set, Op.HasAny or Op.HasAll) => (field.Name, false, texts),
+            (FieldType.Bool, Op.Eq or Op.Ne) when predicate.Values is [BoolOperand wanted] =>
+                (field.Name, false, [(wanted.Value != (predicate.Op == Op.Ne)) ? bool.TrueString : bool.FalseString]),
+            _ => null,
+        };
+    }
+
+    private static string? TextOf(EnterpriseProfile profile, string field) => field switch
+    {
+        FieldCatalog.Name => profile.Name,
+        FieldCatalog.Region => profile.Region,
+        FieldCatalog.Zone => profile.Zone,
+        FieldCatalog.Industry => profile.Industry,
+        FieldCatalog.Scale => profile.Scale,
+        FieldCatalog.Ownership => profile.Ownership,
+        FieldCatalog.TaxCredit => profile.TaxCredit,
+        FieldCatalog.ListingBoard => profile.ListingBoard,
+        _ => null, // a text field the index does not know: never a guard's reason to leave a policy out
+    };
+
+    /// <summary>One field's guards: all of them (passed when the field is absent), and by key.</summary>
+    private sealed class FieldGuards(string field)
+    {
+        public string Field { get; } = field;
+        public List<int> All { get; } = [];
+        public Dictionary<string, List<int>> Values { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, List<int>> Prefixes { get; } = new(StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,136 @@
+using Huiqi.Domain.Evaluation;
+using Huiqi.Domain.Policies;
+
+namespace Huiqi.Domain.Matching;
+
+/// <summary>
+/// One enterprise's answers over the policies in force, in the order both faces show them (docs/eligibility.md):
+/// eligible, excluded, unknown, ineligible; larger amounts first within each, then by policy id (ordinal). The count
+/// and the eligible total are the whole list's; <see cref="Page"/> materialises only the answers asked for.
+/// </summary>
+/// <remarks>
+/// Ineligible answers carry no amount, so they are ranked by id alone: they are read in the set's id order instead
+/// of being sorted, and the policies the conjunct index left out share one answer object each. A page costs its
+/// own answers plus, once it reaches the ineligible tail, one pass over the policy ids.
+/// </remarks>
+public sealed class RankedAnswers
+{
+    private readonly (PolicyAnswer Answer, CompiledPolicy Policy)[] _head;
+    private readonly CompiledPolicy[] _compiled;
+    private readonly int[] _idOrder;
+    private readonly int[] _candidates;
+    private readonly IReadOnlyList<PolicyAnswer> _answered;
+    private readonly ProfileFacts _facts;
+    private readonly DateOnly _asOf;
+
+    /// <param name="candidates">The positions evaluated, in policy id order.</param>
+    /// <param name="answered">Their answers, unknown ones without their missing fields (filled in per page).</param>
+    internal RankedAnswers(CompiledPolicy[] compiled, int[] idOrder, int[] candidates, IReadOnlyList<PolicyAnswer> answered, int inForce, ProfileFacts facts)
+    {
+        (_compiled, _idOrder, _candidates, _answered, _facts, _asOf) = (compiled, idOrder, candidates, answered, facts, facts.AsOf);
+        // Eligible and excluded answers are ranked by amount; unknown ones carry none, so the id order they come in is their rank.
+        var head = new List<(PolicyAnswer, CompiledPolicy)>();
+        var unknown = new List<(PolicyAnswer, CompiledPolicy)>();
+        for (var k = 0; k < candidates.Length; k++)
+        {
+            var answer = answered[k];
+            switch (answer.Status)
+            {
+                case EligibilityStatus.Unknown:
+                    unknown.Add((answer, compiled[candidates[k]]));
+                    break;
+                case EligibilityStatus.Eligible or EligibilityStatus.Excluded:
+                    head.Add((answer, compiled[candidates[k]]));
+                    EligibleTotalFen += answer.Status == EligibilityStatus.Eligible ? answer.AmountFen ?? 0 : 0;
+                    break;
+            }
+        }
+
+        head.Sort(static (x, y) => Compare(x.Item1, y.Item1));
+        _head = [.. head, .. unknown];
+        Count = inForce;
+    }
+
+    /// <summary>Answers in the whole list (every policy in force).</summary>
+    public int Count { get; }
+
+    /// <summary>Answers evaluated; the others were left out by a failed guard of the conjunct index.</summary>
+    public int Evaluated => _candidates.Length;
+
+    /// <summary>The sum of the eligible answers' known amounts.</summary>
+    public long EligibleTotalFen { get; }
+
+    /// <summary>Answers of the ranked list from <paramref name="offset"/>, at most <paramref name="limit"/> (0: all), each with the version it answers.</summary>
+    public IReadOnlyList<(PolicyAnswer Answer, Policy Policy)> Page(int offset, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var wanted = Math.Max(0, Math.Min(limit == 0 ? int.MaxValue : limit, Count - offset));
+        var page = new List<(PolicyAnswer, Policy)>(wanted);
+        for (var i = offset; i < _head.Length && page.Count < wanted; i++)
+        {
+            var (answer, policy) = _head[i];
+            page.Add((policy.WithMissingFields(answer, _facts), policy.Policy));
+        }
+
+        if (page.Count == wanted)
+        {
+            return page;
+        }
+
+        // The ineligible tail, by id: the candidates (also in id order) that answered ineligible, and every policy in
+        // force the conjunct index left out.
+        var skip = Math.Max(0, offset - _head.Length);
+        var next = 0;
+        foreach (var position in _idOrder)
+        {
+            PolicyAnswer answer;
+            if (next < _candidates.Length && _candidates[next] == position)
+            {
+                answer = _answered[next++];
+                if (answer.Status != EligibilityStatus.Ineligible)
+                {
+                    continue;
+                }
+            }
+            else if (_compiled[position].Policy.IsInForce(_asOf))
+            {
+                answer = _compiled[position].Ineligible;
+            }
+            else
+            {
+                continue;
+            }
+
+            if (skip > 0)
+            {
+                skip--;
+                continue;
+            }
+
+            page.Add((answer, _compiled[position].Policy));
+            if (page.Count == wanted)
+            {
+                break;
+            }
+        }
+
+        return page;
+    }
+
+    /// <summary>The list's order: status rank, then larger amount first (absent as 0), then policy id (ordinal).</summary>
+    public static int Compare(PolicyAnswer a, PolicyAnswer b)
+    {
+        var c = Rank(a.Status).CompareTo(Rank(b.Status));
+        if (c == 0) { c = (b.AmountFen ?? 0).CompareTo(a.AmountFen ?? 0); }
+        return c != 0 ? c : string.CompareOrdinal(a.PolicyId, b.PolicyId);
+    }
+
+    private static int Rank(EligibilityStatus status) => status switch
+    {
+        EligibilityStatus.Eligible => 0,
+        EligibilityStatus.Excluded => 1,
+        EligibilityStatus.Unknown => 2,
+        _ => 3,
+    };
+}
