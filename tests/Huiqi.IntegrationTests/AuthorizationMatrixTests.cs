@@ -55,6 +55,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         { "MatchEnterprise(own)",         [OK, PermissionDenied, OK, PermissionDenied, OK, PermissionDenied, OK] },
         { "MatchEnterprise(missing)",     [PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, NotFound, PermissionDenied, NotFound] },
         { "Explain(own)",                 [OK, PermissionDenied, OK, PermissionDenied, OK, PermissionDenied, OK] },
+        { "WhatIf(own)",                  [OK, PermissionDenied, OK, PermissionDenied, OK, PermissionDenied, OK] },
+        { "WhatIf(missing)",              [PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, NotFound, PermissionDenied, NotFound] },
         { "MatchPolicy",                  [PermissionDenied, PermissionDenied, OK, OK, PermissionDenied, PermissionDenied, OK] },
         { "DryRun(620100)",               [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
         { "CreateDraft(620100)",          [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
@@ -153,6 +155,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
                     break;
                 case "MatchEnterprise(own)": await eligibility.MatchEnterpriseAsync(new MatchEnterpriseRequest { Uscc = _own }); break;
                 case "MatchEnterprise(missing)": await eligibility.MatchEnterpriseAsync(new MatchEnterpriseRequest { Uscc = Missing }); break;
+                case "WhatIf(own)": await eligibility.WhatIfAsync(new WhatIfRequest { Uscc = _own, ProfileJson = "{\"employees\": 60}", Limit = 3 }); break;
+                case "WhatIf(missing)": await eligibility.WhatIfAsync(new WhatIfRequest { Uscc = Missing, ProfileJson = "{\"employees\": 60}" }); break;
                 case "Explain(own)": await eligibility.ExplainAsync(new ExplainRequest { Uscc = _own, PolicyId = "lz-employment-stability", AsOf = "2026-06-01" }); break;
                 case "MatchPolicy":
                     using (var call = eligibility.MatchPolicy(new MatchPolicyRequest { PolicyId = "lz-employment-stability", AsOf = "2026-06-01", PageSize = 1 }))

@@ -53,6 +53,41 @@ public sealed class EnterpriseAnswers(EligibilityIndex index, ProfileCache profi
         return new EnterpriseAnswer(uscc, asOf, Explained(uscc, asOf, page), total, await ProvenanceAsync(uscc, cancellationToken), count);
     }
 
+    /// <summary>
+    /// 政策计算器 (what-if, API.md): the answer the enterprise would get with some of its facts replaced by
+    /// <paramref name="hypotheticalJson"/> (members as in a profile patch; null clears one). Nothing is stored, nothing
+    /// is triggered. The page is explained over the hypothetical facts; a hypothetical value has no source, and an
+    /// answer rests on claims only through the enterprise's real claims on fields it did not replace.
+    /// Who may ask: as <see cref="AnswerAsync"/>.
+    /// </summary>
+    public async Task<EnterpriseAnswer> WhatIfAsync(Caller caller, string uscc, string hypotheticalJson, DateOnly asOf, CancellationToken cancellationToken, int offset = 0, int limit = 0)
+    {
+        Authorize(caller, uscc);
+        var (patch, fields) = Enterprises.ProfileDocuments.ParsePatch(hypotheticalJson, uscc);
+        if (offset < 0 || limit < 0)
+        {
+            throw new InvalidInputException([new FieldError(offset < 0 ? "offset" : "limit", "page.range", "分页参数不能为负数")]);
+        }
+
+        var current = index.GetProfile(uscc) ?? throw new NotFoundException("企业画像");
+        var hypothetical = fields.Aggregate(current, (profile, field) => ProfileFields.Copy(profile, patch, field));
+        if (ProfileValidator.Validate(hypothetical) is { Count: > 0 } errors)
+        {
+            throw new InvalidInputException([.. errors.Select(e => e with { Field = ProfileJsonMember(e.Field) })]);
+        }
+
+        var claims = index.ClaimsOf(uscc).Except(fields, StringComparer.Ordinal).ToArray();
+        var ranked = index.AnswerProfile(hypothetical, claims, asOf);
+        var page = ranked.Page(offset, limit).Select(a => new AnsweredPolicy(a.Answer, a.Policy)).ToList();
+        var items = WithConditions(page, index.ExplainProfile(hypothetical, asOf, page.Select(a => a.Policy.Id)));
+        var provenance = (await profiles.GetAsync(uscc, cancellationToken))?.Provenance
+            .Where(p => !fields.Contains(p.Key))
+            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        return new EnterpriseAnswer(uscc, asOf, items, ranked.EligibleTotalFen, provenance, ranked.Count);
+    }
+
+    private static string ProfileJsonMember(string field) => ProfileJson.MemberOfField(field) ?? field;
+
     /// <summary>One policy's answer with every condition explained; statuses (exclusion groups included) as in the list.</summary>
     public async Task<(AnsweredPolicy Answer, IReadOnlyDictionary<string, FieldProvenance>? Provenance)> ExplainAsync(
         Caller caller, string uscc, string policyId, DateOnly asOf, CancellationToken cancellationToken)
@@ -70,9 +105,12 @@ public sealed class EnterpriseAnswers(EligibilityIndex index, ProfileCache profi
     }
 
     /// <summary>The page's answers with their conditions; the policy set changing in between is a retry, not a mixed answer.</summary>
-    private List<AnsweredPolicy> Explained(string uscc, DateOnly asOf, IReadOnlyList<AnsweredPolicy> page)
+    private List<AnsweredPolicy> Explained(string uscc, DateOnly asOf, IReadOnlyList<AnsweredPolicy> page) =>
+        WithConditions(page, index.Explain(uscc, asOf, page.Select(a => a.Policy.Id)) ?? throw new NotFoundException("企业画像"));
+
+    private static List<AnsweredPolicy> WithConditions(IReadOnlyList<AnsweredPolicy> page,
+        IReadOnlyDictionary<string, (Policy Policy, EquatableArray<ConditionResult> Conditions)> explained)
     {
-        var explained = index.Explain(uscc, asOf, page.Select(a => a.Policy.Id)) ?? throw new NotFoundException("企业画像");
         var result = new List<AnsweredPolicy>(page.Count);
         foreach (var item in page)
         {

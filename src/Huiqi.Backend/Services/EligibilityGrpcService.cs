@@ -13,7 +13,7 @@ namespace Huiqi.Backend.Services;
 
 /// <summary>
 /// huiqi.v1.EligibilityService, answered from this instance's matching index. Who may call (API.md):
-/// MatchEnterprise / Explain — the enterprise itself, staff in jurisdiction, partner eligibility:read, admin;
+/// MatchEnterprise / Explain / WhatIf — the enterprise itself, staff in jurisdiction, partner eligibility:read, admin;
 /// MatchPolicy — staff (enterprises under its jurisdiction only), admin; DryRun — staff governing the draft's
 /// jurisdiction, admin.
 /// </summary>
@@ -26,7 +26,11 @@ public sealed class EligibilityGrpcService(EnterpriseAnswers answers, PolicyReac
     {
         var answer = await answers.AnswerAsync(RpcCaller.Of(context), request.Uscc, AsOf(request.AsOf), request.IncludeConditions, context.CancellationToken,
             request.Offset, request.Limit);
-        return new MatchEnterpriseResponse
+        return Response(answer);
+    }
+
+    private static MatchEnterpriseResponse Response(EnterpriseAnswer answer) =>
+        new()
         {
             Uscc = answer.Uscc,
             AsOf = Dates.Format(answer.AsOf),
@@ -34,6 +38,12 @@ public sealed class EligibilityGrpcService(EnterpriseAnswers answers, PolicyReac
             EligibleTotalFen = answer.EligibleTotalFen,
             TotalCount = answer.TotalCount,
         };
+
+    public override async Task<MatchEnterpriseResponse> WhatIf(WhatIfRequest request, ServerCallContext context)
+    {
+        var answer = await answers.WhatIfAsync(RpcCaller.Of(context), request.Uscc, request.ProfileJson, AsOf(request.AsOf), context.CancellationToken,
+            request.Offset, request.Limit);
+        return Response(answer);
     }
 
     public override async Task<PolicyAnswer> Explain(ExplainRequest request, ServerCallContext context)

@@ -213,17 +213,19 @@ public sealed class EligibilityIndex
     /// One enterprise's answers as <see cref="MatchEnterprise"/> gives them, ranked (<see cref="RankedAnswers"/>) and
     /// without an answer object per policy left out by the conjunct index; null when the enterprise is unknown.
     /// </summary>
-    public RankedAnswers? AnswerEnterprise(string uscc, DateOnly asOf)
-    {
-        var (profile, claims) = RowOf(uscc);
-        if (profile is null)
-        {
-            return null;
-        }
+    public RankedAnswers? AnswerEnterprise(string uscc, DateOnly asOf) =>
+        RowOf(uscc) is ({ } profile, var claims) ? AnswerProfile(profile, claims, asOf) : null;
 
+    /// <summary>
+    /// The answers an enterprise would get with <paramref name="profile"/> as its facts (政策计算器, what-if: nothing is
+    /// stored); <paramref name="claims"/>: the fields of it that are self-declared, for each answer's basis.
+    /// </summary>
+    public RankedAnswers AnswerProfile(EnterpriseProfile profile, IReadOnlyCollection<string>? claims, DateOnly asOf)
+    {
+        string[]? claimed = claims is { Count: > 0 } ? [.. claims] : null;
         var set = Volatile.Read(ref _set);
-        var (candidates, inForce) = set.Candidates(profile, claims, asOf, inIdOrder: true);
-        var answered = Answer(set, candidates, profile, claims, asOf, explain: false, missingFields: false);
+        var (candidates, inForce) = set.Candidates(profile, claimed, asOf, inIdOrder: true);
+        var answered = Answer(set, candidates, profile, claimed, asOf, explain: false, missingFields: false);
         return new RankedAnswers(set.Compiled, set.IdOrder, candidates, answered, inForce, new ProfileFacts(profile, asOf));
     }
 
@@ -254,12 +256,12 @@ public sealed class EligibilityIndex
     /// </summary>
     public IReadOnlyDictionary<string, (Policy Policy, EquatableArray<ConditionResult> Conditions)>? Explain(string uscc, DateOnly asOf, IEnumerable<string> policyIds)
     {
-        var profile = GetProfile(uscc);
-        if (profile is null)
-        {
-            return null;
-        }
+        return GetProfile(uscc) is { } profile ? ExplainProfile(profile, asOf, policyIds) : null;
+    }
 
+    /// <summary>As <see cref="Explain"/>, for the facts given rather than those stored (what-if).</summary>
+    public IReadOnlyDictionary<string, (Policy Policy, EquatableArray<ConditionResult> Conditions)> ExplainProfile(EnterpriseProfile profile, DateOnly asOf, IEnumerable<string> policyIds)
+    {
         var compiled = Volatile.Read(ref _set).CompiledById;
         var facts = new ProfileFacts(profile, asOf);
         var explained = new Dictionary<string, (Policy, EquatableArray<ConditionResult>)>(StringComparer.Ordinal);

@@ -25,6 +25,10 @@ public static class EligibilityEndpoints
             .WithSummary("本企业可享政策（每项政策的状态、金额、缺少的信息与逐条说明）");
         v1.MapGet("/me/eligibility/{policyId}", ExplainMineAsync).WithName("ExplainMyEligibility").WithTags("me").RequireAuthorization(GatewayAuth.Enterprise)
             .WithSummary("本企业对一项政策的逐条说明");
+        v1.MapPost("/me/eligibility/what-if", WhatIfMineAsync).WithName("WhatIfMyEligibility").WithTags("me").RequireAuthorization(GatewayAuth.Enterprise)
+            .Accepts<EnterpriseEndpoints.ProfileBody>("application/json").Produces<EligibilityView>(StatusCodes.Status200OK, "application/json")
+            .WithSummary("政策计算器：假设部分信息不同时可享的政策（不保存、不触发任何流程）")
+            .WithDescription("请求体与 PATCH /v1/me 相同：只写要假设的字段（null 表示假设该信息缺失）。返回与 GET /v1/me/eligibility 相同的列表，每项逐条说明。");
         v1.MapGet("/enterprises/{uscc}/eligibility", EnterpriseAsync).WithName("GetEnterpriseEligibility").WithTags("enterprises")
             .RequireAuthorization(GatewayAuth.EligibilityReaders).WithSummary("某企业可享政策");
         return v1;
@@ -49,6 +53,19 @@ public static class EligibilityEndpoints
             return new CachedJson(JsonSerializer.SerializeToUtf8Bytes(view, json.Value.SerializerOptions));
         }, http.RequestAborted);
         return TypedResults.Bytes(answer.Utf8, "application/json; charset=utf-8");
+    }
+
+    /// <summary>The hypothetical facts pass through as JSON and are validated once, by the backend, as a patch would be.</summary>
+    private static async Task<Ok<EligibilityView>> WhatIfMineAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string? asOf, string? limit)
+    {
+        var query = new QueryValues();
+        var size = query.Limit(limit, @default: 50);
+        var date = query.Date(asOf, "asOf");
+        query.ThrowIfAny();
+        var request = new WhatIfRequest { Uscc = EnterpriseEndpoints.UsccOf(http), AsOf = date, ProfileJson = await EnterpriseEndpoints.ReadProfileAsync(http.Request), Limit = size };
+        var response = await eligibility.WhatIfAsync(request, call.For(http));
+        var page = response.Answers.Select(EligibilityViews.Answer).ToList();
+        return TypedResults.Ok(new EligibilityView(response.Uscc, response.AsOf, response.EligibleTotalFen, Money.Format(response.EligibleTotalFen), page, null));
     }
 
     private static Task<Ok<EligibilityView>> EnterpriseAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string uscc, string? asOf, string? limit, string? cursor) =>

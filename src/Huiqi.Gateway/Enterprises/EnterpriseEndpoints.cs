@@ -59,7 +59,7 @@ public static class EnterpriseEndpoints
     /// The profile JSON as the client sent it: read here as JSON (size, encoding, syntax), passed on as text and
     /// validated as a profile once, by the backend (its errors name the members sent).
     /// </summary>
-    private static async Task<string> ReadProfileAsync(HttpRequest request)
+    public static async Task<string> ReadProfileAsync(HttpRequest request)
     {
         using var body = await JsonBody.ReadAsync(request);
         return body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object

@@ -53,6 +53,7 @@ public sealed class GatewayAuthorizationTests(GatewayFixture fixture) : IClassFi
             new("PATCH", "/v1/me", $$"""{"name": {{nameOfA}}}""", enterprises),
             new("GET", "/v1/me/eligibility", null, enterprises),
             new("GET", $"/v1/me/eligibility/{f.LanzhouPolicy}", null, enterprises),
+            new("POST", "/v1/me/eligibility/what-if?limit=5", """{"employees": 60}""", enterprises),
             new("GET", "/v1/me/entitlements", null, enterprises),
             new("POST", $"/v1/me/entitlements/{e.Id}/confirm", "{}", "A"),
             new("POST", $"/v1/me/entitlements/{e.Id}/object", """{"reason": "测试异议"}""", "A"),

@@ -24,6 +24,49 @@ public sealed class MobileStoryTests(GatewayFixture fixture) : IClassFixture<Gat
     };
 
     [Fact]
+    public async Task What_if_answers_with_hypothetical_facts_and_stores_nothing()
+    {
+        var f = fixture;
+        var uscc = Uscc.Complete("91620102MA01KP00W");
+        (await f.SendAsync(HttpMethod.Put, $"/v1/enterprises/{uscc}", f.Admin,
+            """{"name": "兰州计算器科技有限公司", "region": "620102", "employees": 12, "taxCredit": "A", "dishonest": false, "certifications": []}""")).EnsureSuccessStatusCode();
+        var token = f.Platform.Token(("role", "enterprise"), ("uscc", uscc), ("sub", uscc));
+        var before = await f.JsonAsync(HttpMethod.Get, "/v1/me", token);
+        var entitlementsBefore = (await f.JsonAsync(HttpMethod.Get, "/v1/me/entitlements", token)).GetProperty("items").GetArrayLength();
+        static JsonElement Item(JsonElement list, string id) => list.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("policyId").GetString() == id);
+
+        // 稳岗返还 pays by employees in tiers: 12 people → 1万元; with 60 → 3万元.
+        var now = await f.JsonAsync(HttpMethod.Get, "/v1/me/eligibility?limit=100", token);
+        Assert.Equal(1_000_000, Item(now, "lz-employment-stability").GetProperty("amountFen").GetInt64());
+        var whatIf = await f.JsonAsync(HttpMethod.Post, "/v1/me/eligibility/what-if?limit=100", token, """{"employees": 60}""");
+        var stability = Item(whatIf, "lz-employment-stability");
+        Assert.Equal("eligible", stability.GetProperty("status").GetString());
+        Assert.Equal(3_000_000, stability.GetProperty("amountFen").GetInt64());
+        Assert.Equal(now.GetProperty("eligibleTotalFen").GetInt64() + 2_000_000, whatIf.GetProperty("eligibleTotalFen").GetInt64());
+        var employees = stability.GetProperty("conditions").EnumerateArray().Single(c => c.GetProperty("field").GetString() == "employees");
+        Assert.Equal("60", employees.GetProperty("actual").GetString());
+        Assert.False(employees.TryGetProperty("source", out _)); // a hypothetical value has no source
+        // Clearing a fact: the answer waits for it.
+        var cleared = Item(await f.JsonAsync(HttpMethod.Post, "/v1/me/eligibility/what-if?limit=100", token, """{"employees": null}"""), "lz-employment-stability");
+        Assert.Equal("unknown", cleared.GetProperty("status").GetString());
+        Assert.Equal(["employees"], cleared.GetProperty("missingFields").EnumerateArray().Select(m => m.GetString()!));
+
+        // Nothing stored, nothing triggered.
+        Assert.Equal(before.GetRawText(), (await f.JsonAsync(HttpMethod.Get, "/v1/me", token)).GetRawText());
+        Assert.Equal(1_000_000, Item(await f.JsonAsync(HttpMethod.Get, "/v1/me/eligibility?limit=100", token), "lz-employment-stability").GetProperty("amountFen").GetInt64());
+        Assert.Equal(entitlementsBefore, (await f.JsonAsync(HttpMethod.Get, "/v1/me/entitlements", token)).GetProperty("items").GetArrayLength());
+
+        // Bad input is named by member, and is a 400, never a 5xx.
+        foreach (var (body, field) in new[] { ("""{"employees": "很多"}""", "employees"), ("""{"taxCredit": "Z"}""", "taxCredit"), ("""{"shoeSize": 42}""", "shoeSize"), ("{}", "$"), ("[1]", "$") })
+        {
+            var response = await f.SendAsync(HttpMethod.Post, "/v1/me/eligibility/what-if", token, body);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
+        }
+    }
+
+    [Fact]
     public async Task An_owner_opens_the_app_fills_in_a_missing_fact_and_sees_the_answer_change()
     {
         var f = fixture;
