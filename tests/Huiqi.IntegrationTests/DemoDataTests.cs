@@ -43,6 +43,25 @@ public sealed class DemoDataTests
     }
 
     [Fact]
+    public void The_showcase_enterprise_has_something_on_every_screen_of_the_app()
+    {
+        // README names it for /app/?dev-uscc=…; the browser story relies on these answers.
+        var today = new DateOnly(2026, 6, 1);
+        var showcase = DemoSeeder.Showcase(today);
+        Assert.True(Huiqi.Domain.Profiles.Uscc.IsValid(DemoSeeder.ShowcaseUscc));
+        Assert.Empty(Huiqi.Domain.Profiles.ProfileValidator.Validate(showcase));
+        var answers = EnterpriseMatcher.Match(showcase, DemoSeeder.Policies().Select(d => d.Policy).ToList(), today).ToDictionary(a => a.PolicyId);
+
+        string[] eligible = ["lz-utilities-subsidy", "lz-hitech-zone-rent", "lz-tech-sme-award", "lz-tech-loan-interest", "lz-employment-stability"];
+        Assert.All(eligible, id => Assert.Equal(EligibilityStatus.Eligible, answers[id].Status));
+        Assert.Equal(EligibilityStatus.Unknown, answers["lz-rd-expense-subsidy"].Status);
+        Assert.Equal(["rd_expense"], answers["lz-rd-expense-subsidy"].MissingFields);
+        // The calculator's example: 60 people move two tiers.
+        var bigger = EnterpriseMatcher.Match(showcase with { Employees = 60 }, DemoSeeder.Policies().Select(d => d.Policy).ToList(), today).ToDictionary(a => a.PolicyId);
+        Assert.True(bigger["lz-employment-stability"].AmountFen > answers["lz-employment-stability"].AmountFen);
+    }
+
+    [Fact]
     public void The_shipped_gateway_settings_turn_the_demo_data_on()
     {
         // The gateway's appsettings.json is copied next to the tests; this is what `dotnet run` reads.
@@ -63,9 +82,10 @@ public sealed class DemoDataTests
         await using var platform = await PlatformHost.StartAsync(settings);
         var store = platform.BackendServices.GetRequiredService<IStore>();
 
-        Assert.Equal(300, await store.CountProfilesAsync(CancellationToken.None));
+        Assert.Equal(300 + 1, await store.CountProfilesAsync(CancellationToken.None)); // the population and the showcase
         Assert.Equal(DemoSeeder.Policies().Count, (await store.ListCurrentPoliciesAsync(CancellationToken.None)).Count(r => r.Policy.Status == PolicyStatus.Published));
-        Assert.Equal(300, platform.BackendServices.GetRequiredService<EligibilityIndex>().Count);
+        Assert.Equal(300 + 1, platform.BackendServices.GetRequiredService<EligibilityIndex>().Count);
+        Assert.NotNull(platform.BackendServices.GetRequiredService<EligibilityIndex>().GetProfile(DemoSeeder.ShowcaseUscc));
         Assert.NotEmpty(await store.ReadAuditAsync(CancellationToken.None).ToListAsync());
     }
 }

@@ -17,6 +17,35 @@ public sealed class DemoSeeder(IStore store, ProfileWriter writer, FactAuthority
 {
     public const string Actor = "demo-seed";
 
+    /// <summary>
+    /// The demo's showcase enterprise, named in the README for the phone app (<c>/app/?dev-uscc=91620102MA74HQ1XKE</c>):
+    /// a small manufacturer in 城关区 inside the 高新区 whose facts make every screen worth opening — several policies it
+    /// is entitled to (so entitlements appear after the first 免申即享 pass), a 研发费用 the tax bureau has not sent yet
+    /// (so 研发费用后补助 waits for it and the 补充信息 form asks for exactly that), and tiers that move with its head count
+    /// (so the 政策计算器 has something to show).
+    /// </summary>
+    public const string ShowcaseUscc = "91620102MA74HQ1XKE";
+
+    public static Domain.Profiles.EnterpriseProfile Showcase(DateOnly today) => new()
+    {
+        Uscc = ShowcaseUscc,
+        Name = "兰州金城智造科技有限公司",
+        Region = "620102",
+        Zone = "lanzhou-hitech",
+        Industry = "C34",
+        TechDomains = new(["advanced_manufacturing"]),
+        Scale = "small",
+        Ownership = "private",
+        EstablishedOn = new DateOnly(2019, 5, 10),
+        Employees = 38,
+        AnnualRevenue = 2_800_000_000, // 2,800万元 in fen
+        RdExpense = null,
+        TaxCredit = "A",
+        Dishonest = false,
+        Certifications = new([new Domain.Profiles.Certification("tech_sme", null, today.AddMonths(-4), today.AddMonths(8))]),
+        Tags = new(["科技贷"]),
+    };
+
     /// <summary>The demo policies as published version 1 (their examples are run: a failing one is a bug in the data).</summary>
     public static IReadOnlyList<PolicyJson.Document> Policies()
     {
@@ -74,6 +103,12 @@ public sealed class DemoSeeder(IStore store, ProfileWriter writer, FactAuthority
             }
         }
 
-        logger.LogInformation("demo data loaded: {Policies} policies, {Enterprises} enterprises", Policies().Count, population);
+        var showcase = Showcase(Domain.Common.Dates.TodayInChina(clock));
+        foreach (var (by, fields) in feeds)
+        {
+            await writer.WriteAsync([new ProfileChange(showcase, [.. fields.Where(f => f != Domain.Criteria.FieldCatalog.RdExpense)])], ProfileSource.PartnerFeed, by, cancellationToken);
+        }
+
+        logger.LogInformation("demo data loaded: {Policies} policies, {Enterprises} enterprises and the showcase {Showcase}", Policies().Count, population, ShowcaseUscc);
     }
 }
