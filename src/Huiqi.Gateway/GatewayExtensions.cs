@@ -14,6 +14,7 @@ using Huiqi.Gateway.OpenApi;
 using Huiqi.Gateway.Policies;
 using Huiqi.Gateway.Verification;
 using Microsoft.AspNetCore.ResponseCompression;
+using Huiqi.Gateway.Faces;
 
 namespace Huiqi.Gateway;
 
@@ -86,7 +87,7 @@ public static class GatewayExtensions
             compression.EnableForHttps = true; // responses carry no secrets an attacker could guess byte by byte (no BREACH target)
             compression.Providers.Add<BrotliCompressionProvider>();
             compression.Providers.Add<GzipCompressionProvider>();
-            compression.MimeTypes = ["application/json", "application/problem+json"];
+            compression.MimeTypes = ["application/json", "application/problem+json", "text/html", "text/css", "text/javascript", "image/svg+xml"];
         });
         builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
@@ -103,6 +104,7 @@ public static class GatewayExtensions
         app.UseStatusCodePages();
         app.UseMiddleware<RequestLimits>();
         app.UseResponseCompression();
+        app.UseFaces();
         app.UseCors(CorsPolicy);
         app.UseAuthentication();
         if (options.RateLimit.Enabled)
@@ -125,6 +127,7 @@ public static class GatewayExtensions
         v1.MapDevTokens(app.Environment)
             .MapPolicies()
             .MapEnterprises()
+            .MapFields()
             .MapEligibility()
             .MapEntitlements()
             .MapVerifications()

@@ -22,6 +22,7 @@ namespace Huiqi.Gateway.Http;
 [JsonSerializable(typeof(Huiqi.Gateway.Entitlements.DisbursementView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Policies.DryRunView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Eligibility.EligibilityView))]
+[JsonSerializable(typeof(Huiqi.Gateway.Enterprises.FieldCatalogView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Home.EnterpriseSummaryView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Entitlements.EntitlementListView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Entitlements.EntitlementView))]

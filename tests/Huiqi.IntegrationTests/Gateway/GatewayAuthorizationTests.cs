@@ -37,6 +37,7 @@ public sealed class GatewayAuthorizationTests(GatewayFixture fixture) : IClassFi
         Case[] cases =
         [
             new("GET", "/v1/policies", null, anyRole),
+            new("GET", "/v1/fields", null, anyRole),
             new("GET", $"/v1/policies/{f.LanzhouPolicy}", null, anyRole),
             new("POST", "/v1/policies", DraftBody, "staff-in", "admin"),
             new("PUT", "/v1/policies/matrix-draft", DraftBody.Replace("授权矩阵测试政策", "授权矩阵测试政策（改）"), "staff-in", "admin"),

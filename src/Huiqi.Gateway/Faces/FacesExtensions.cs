@@ -1,0 +1,56 @@
+using Microsoft.Extensions.FileProviders;
+
+namespace Huiqi.Gateway.Faces;
+
+/// <summary>
+/// The faces for people (API.md): <c>/app/</c>, static files the gateway serves itself — no second server, no CDN.
+/// They sit beside the gateway's binaries (<c>Faces/</c>, copied at build), so <c>dotnet run</c>, the tests and a
+/// published image serve the same files. Pages may load only what the gateway serves (a strict Content-Security-Policy)
+/// and call only the public JSON routes. See docs/app.md.
+/// </summary>
+public static class FacesExtensions
+{
+    private const string Policy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    public static WebApplication UseFaces(this WebApplication app)
+    {
+        var root = Path.Combine(AppContext.BaseDirectory, "Faces");
+        if (!Directory.Exists(root))
+        {
+            app.Logger.LogWarning("no Faces folder beside the gateway ({Root}): /app/ is not served", root);
+            return app;
+        }
+
+        var files = new PhysicalFileProvider(root);
+        app.Use(async (http, next) =>
+        {
+            var path = http.Request.Path;
+            if (path.Equals("/app", StringComparison.Ordinal))
+            {
+                http.Response.Redirect("/app/" + http.Request.QueryString);
+                return;
+            }
+
+            if (path.StartsWithSegments("/app", StringComparison.Ordinal))
+            {
+                var headers = http.Response.Headers;
+                headers.ContentSecurityPolicy = Policy;
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "no-referrer";
+                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+            }
+
+            await next(http);
+        });
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            // Not fingerprinted: the browser revalidates each time (ETag → 304), so a new release is picked up at once.
+            OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "no-cache",
+        });
+        return app;
+    }
+}
