@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every Huiqi test on this machine: installs what the tests need (redis-server, PostgreSQL) when it is
+# Runs every Huiqi test on this machine: installs what the tests need (redis-server, PostgreSQL, Chromium) when it is
 # missing, builds the solution, runs every test project, and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -7,6 +7,9 @@ cd "$(dirname "$0")"
 missing=()
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+# The app's browser tests: Debian's Chromium driven by Playwright (nothing downloaded) and CJK fonts to render zh-CN.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -44,8 +44,9 @@ const STATUS = { eligible: '可享', unknown: '待补充信息', ineligible: '�
 const chip = (status) => html`<span class="chip ${status}">${STATUS[status] ?? status}</span>`;
 const yuan = (fen) => (fen == null ? '' : fen % 1000000 === 0 ? `${fen / 1000000}万元` : `${(fen / 100).toLocaleString('zh-CN')}元`);
 const SOURCE = { partner_feed: '部门数据', staff: '工作人员核实', self_declared: '企业自报' };
+// The partner feeds of the deployment's fact owners (appsettings Huiqi:Trust:Owners); another sender shows as 部门数据.
 const PARTNER = {
-  'partner:market-regulation': '市场监管部门', 'partner:tax': '税务部门', 'partner:science': '科技部门', 'partner:hr': '人社部门',
+  'partner:market-regulation': '市场监管部门', 'partner:tax-bureau': '税务部门', 'partner:science-dept': '科技部门', 'partner:hr-social': '人社部门',
 };
 function sourceText(c) {
   if (!c.source) return '';
@@ -199,9 +200,7 @@ async function policy(id) {
       <a class="button" href="#/fill/${encodeURIComponent(id)}">补充信息</a></div>` : ''}
     <section class="card" aria-labelledby="why">
       <h2 id="why">逐条说明</h2>
-      <ol class="conditions">${answer.conditions.map((c) => html`<li>
-        <span class="mark ${c.result}" aria-hidden="true">${c.result === 'true' ? '✓' : c.result === 'false' ? '✗' : '?'}</span>
-        <span>${c.text}<span class="source">${sourceText(c)}</span></span></li>`)}</ol>
+      <ol class="conditions">${answer.conditions.map(conditionItem)}</ol>
     </section>
     <section class="card" aria-labelledby="clauses">
       <h2 id="clauses">政策原文</h2>
@@ -209,6 +208,19 @@ async function policy(id) {
       ${detail.summary ? html`<p>${detail.summary}</p>` : ''}
       ${(detail.clauses ?? []).map((c) => html`<p>${c}</p>`)}
     </section>`, answer.title);
+}
+
+// A leaf under an odd number of `not`s is an exclusion: the policy needs it NOT to hold. Its sentence describes the
+// leaf (ELIGIBILITY.md §5.3); the mark shows what it means for the policy, and a note says it is an exclusion.
+function conditionItem(c) {
+  const negated = ((c.path ?? '').match(/\.not\b/g) ?? []).length % 2 === 1;
+  const effect = negated ? ({ true: 'false', false: 'true' })[c.result] ?? c.result : c.result;
+  const word = { true: '符合', false: '不符合', unknown: '待补充' }[effect];
+  return html`<li>
+    <span class="mark ${effect}" aria-hidden="true">${effect === 'true' ? '✓' : effect === 'false' ? '✗' : '?'}</span>
+    <span>${negated ? html`<strong>排除情形：</strong>` : ''}${c.text}
+      ${negated ? html`<span class="source">属于此情形的企业不能享受${effect === 'true' ? '，本企业不属于此情形' : ''}</span>` : ''}
+      <span class="source">${sourceText(c)}</span><span class="sr-only">（本条${word}）</span></span></li>`;
 }
 
 // 补充信息: exactly the missing fields, typed inputs, errors placed by field from the problem's `errors`.
