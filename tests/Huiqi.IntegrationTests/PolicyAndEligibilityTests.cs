@@ -279,7 +279,7 @@ public sealed class PolicyAndEligibilityTests(RedisFixture redis) : IAsyncLifeti
         var document = DemoSeeder.Policies().First(d => d.Policy.Id == "lz-employment-stability");
         var draft = PolicyMapping.ToProto(new Huiqi.Storage.Store.PolicyRecord(document, DateTimeOffset.UtcNow, "t"));
         var dry = await Eligibility(Admin).DryRunAsync(new DryRunRequest { Policy = draft, AsOf = AsOf });
-        Assert.Equal(2000, dry.Population);
+        Assert.Equal(2000 + 1, dry.Population); // the population and the showcase enterprise
         Assert.Equal(dry.Population, dry.Counts.Eligible + dry.Counts.Ineligible + dry.Counts.Unknown + dry.Counts.Excluded);
         Assert.True(dry.Counts.Eligible >= matches.Count(m => m.Status == EligibilityStatus.Eligible));
         Assert.Equal(dry.Counts.Eligible, dry.ByRegion.Sum(r => r.Counts.Eligible) + UnplacedEligible());

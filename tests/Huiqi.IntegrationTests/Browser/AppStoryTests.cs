@@ -24,6 +24,8 @@ public sealed class AppStoryTests : IAsyncLifetime
     {
         _platform = await PlatformHost.StartAsync(new Dictionary<string, string?> { ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = "200" });
         _playwright = await Playwright.CreateAsync();
+        // The suite runs test classes side by side on two cores: a page may take longer than Playwright's 5 s default.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = SystemChromium.Path, Headless = true, Args = ["--no-sandbox"] });
     }
 
