@@ -16,6 +16,9 @@ public static class GatewayAuth
     public const string ProfileWriters = "huiqi-profile-writers";
     public const string EligibilityReaders = "huiqi-eligibility-readers";
 
+    /// <summary>Who may read the profile's field catalogue: every role that reads or writes profiles (a partner only with a profiles scope).</summary>
+    public const string FieldReaders = "huiqi-field-readers";
+
     public static IHostApplicationBuilder AddGatewayAuth(this IHostApplicationBuilder builder)
     {
         builder.AddHuiqiAuthentication();
@@ -23,7 +26,9 @@ public static class GatewayAuth
             .AddPolicy(Enterprise, p => p.RequireRole(Roles.Enterprise).RequireClaim(ClaimNames.Uscc))
             .AddPolicy(Staff, p => p.RequireRole(Roles.Staff, Roles.Admin))
             .AddPolicy(ProfileWriters, p => p.RequireRole(Roles.Partner, Roles.Staff, Roles.Admin))
-            .AddPolicy(EligibilityReaders, p => p.RequireRole(Roles.Partner, Roles.Staff, Roles.Admin));
+            .AddPolicy(EligibilityReaders, p => p.RequireRole(Roles.Partner, Roles.Staff, Roles.Admin))
+            .AddPolicy(FieldReaders, p => p.RequireAssertion(context => new Caller(context.User) is var caller
+                && (caller.IsEnterprise || caller.IsStaff || caller.IsAdmin || caller.HasScope(Scopes.ProfilesRead) || caller.HasScope(Scopes.ProfilesWrite))));
         return builder;
     }
 }

@@ -18,7 +18,8 @@ public sealed record FieldView(string Name, string Member, string Label, string 
 public sealed record FieldCatalogView(IReadOnlyList<FieldView> Items, IReadOnlyList<CodeView> CertificationKinds, IReadOnlyList<CodeView> CertificationLevels);
 
 /// <summary>
-/// The profile's field catalogue (ELIGIBILITY.md §1) for forms such as the app's 补充信息: any signed-in caller. It is
+/// The profile's field catalogue (ELIGIBILITY.md §1) for forms such as the app's 补充信息: enterprises, staff, admin and
+/// partners with a profiles scope (<see cref="GatewayAuth.FieldReaders"/>). It is
 /// the same for everyone and changes only with a release, so it is built once and may be cached for a day.
 /// </summary>
 public static class FieldEndpoints
@@ -31,7 +32,7 @@ public static class FieldEndpoints
         {
             http.Response.Headers.CacheControl = "private, max-age=86400";
             return TypedResults.Ok(Catalog);
-        }).WithName("ListProfileFields").WithTags("enterprises").RequireAuthorization(GatewayAuth.AnyRole)
+        }).WithName("ListProfileFields").WithTags("enterprises").RequireAuthorization(GatewayAuth.FieldReaders)
             .WithSummary("企业画像字段目录（名称、类型、可选值），供补充信息表单使用");
         return v1;
     }
