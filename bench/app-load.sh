@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CHROME_PATH="${CHROME_PATH:-$(command -v chromium)}"; export CHROME_PATH
-(cd bench/lighthouse && npm ci --no-audit --no-fund --loglevel=error)
+(cd bench/lighthouse && npm install --no-audit --no-fund --loglevel=error) # `npm ci` trips over this lock file (npm 11: "Missing: third-party-web"); install keeps to it
 DATA="$(mktemp -d /tmp/huiqi-app-XXXX)"; PORT=18085
 dotnet build -c Release src/Huiqi.Gateway -v q -nologo >/dev/null
 ASPNETCORE_ENVIRONMENT=Development Huiqi__DataDir="$DATA" Gateway__Listen="http://127.0.0.1:$PORT" \
@@ -20,16 +20,16 @@ for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null &&
 sleep 15 # the first 免申即享 pass
 URL="http://127.0.0.1:$PORT/app/?dev-uscc=91620102MA74HQ1XKE"
 LH=bench/lighthouse/node_modules/.bin/lighthouse
-FLAGS="--chrome-flags=--headless=new --no-sandbox --disable-gpu --quiet --output=json"
+FLAGS=(--chrome-flags="--headless=new --no-sandbox --disable-gpu" --quiet --output=json)
 echo "machine: $(nproc) cores, $(chromium --version)"
-$LH "$URL" $FLAGS --output-path="$DATA/mobile.json" --only-categories=performance,accessibility,best-practices
+$LH "$URL" "${FLAGS[@]}" --output-path="$DATA/mobile.json" --only-categories=performance,accessibility,best-practices
 node -e '
 const r = require(process.argv[1]); const c = r.categories, a = r.audits;
 console.log(`lighthouse_mobile: performance=${Math.round(c.performance.score*100)} accessibility=${Math.round(c.accessibility.score*100)} best_practices=${Math.round(c["best-practices"].score*100)}`);
 console.log(`  fcp_ms=${Math.round(a["first-contentful-paint"].numericValue)} lcp_ms=${Math.round(a["largest-contentful-paint"].numericValue)} tbt_ms=${Math.round(a["total-blocking-time"].numericValue)} cls=${a["cumulative-layout-shift"].numericValue.toFixed(3)} (simulated slow 4G, 4x CPU)`);
 for (const id of Object.keys(a)) { const x = a[id]; if (x.score !== null && x.score < 0.9 && x.scoreDisplayMode !== "informative" && x.scoreDisplayMode !== "notApplicable") console.log(`  below 0.9: ${id} (${x.title})`); }
 ' "$DATA/mobile.json"
-$LH "$URL" $FLAGS --output-path="$DATA/loopback.json" --only-categories=performance --throttling-method=devtools \
+$LH "$URL" "${FLAGS[@]}" --output-path="$DATA/loopback.json" --only-categories=performance --throttling-method=devtools \
   --throttling.cpuSlowdownMultiplier=4 --throttling.requestLatencyMs=0 --throttling.downloadThroughputKbps=0 --throttling.uploadThroughputKbps=0
 node -e '
 const r = require(process.argv[1]); const a = r.audits;
