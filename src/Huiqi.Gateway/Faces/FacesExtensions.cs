@@ -10,9 +10,13 @@ namespace Huiqi.Gateway.Faces;
 /// </summary>
 public static class FacesExtensions
 {
-    private const string Policy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    /// <summary>The pages' Content-Security-Policy; the identity provider's origin may be called too (discovery, token exchange).</summary>
+    private static string Policy(string? authority) =>
+        $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'{(authority is null ? "" : " " + authority)}; " +
+        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary>What the app needs to sign in: the identity provider and its client id, and whether the development route exists.</summary>
+    public sealed record AppConfigView(string? Authority, string ClientId, bool DevSignIn);
 
     public static WebApplication UseFaces(this WebApplication app)
     {
@@ -24,9 +28,20 @@ public static class FacesExtensions
         }
 
         var files = new PhysicalFileProvider(root);
+        var auth = app.Services.GetRequiredService<Huiqi.Application.Callers.Tokens.AuthOptions>();
+        var authority = string.IsNullOrWhiteSpace(auth.Authority) ? null : new Uri(auth.Authority).GetLeftPart(UriPartial.Authority);
+        var policy = Policy(authority);
+        var config = new AppConfigView(auth.Authority, auth.AppClientId, app.Environment.IsDevelopment());
         app.Use(async (http, next) =>
         {
             var path = http.Request.Path;
+            if (path.Equals("/app/config.json", StringComparison.Ordinal))
+            {
+                http.Response.Headers.CacheControl = "no-cache";
+                await http.Response.WriteAsJsonAsync(config, Http.GatewayJsonContext.Default.AppConfigView);
+                return;
+            }
+
             if (path.Equals("/app", StringComparison.Ordinal))
             {
                 http.Response.Redirect("/app/" + http.Request.QueryString);
@@ -36,7 +51,7 @@ public static class FacesExtensions
             if (path.StartsWithSegments("/app", StringComparison.Ordinal))
             {
                 var headers = http.Response.Headers;
-                headers.ContentSecurityPolicy = Policy;
+                headers.ContentSecurityPolicy = policy;
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "no-referrer";
                 headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";

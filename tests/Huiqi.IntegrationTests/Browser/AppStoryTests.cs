@@ -155,6 +155,35 @@ public sealed class AppStoryTests : IAsyncLifetime
         await Expect(page.Locator("h1")).ToHaveTextAsync("资金进度");
     }
 
+    [Fact]
+    public async Task With_an_identity_provider_the_owner_signs_in_there_with_pkce()
+    {
+        await using var provider = await OidcStandIn.StartAsync(DemoSeeder.ShowcaseUscc);
+        await using var platform = await PlatformHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Auth:Authority"] = provider.Authority, ["Auth:Issuer"] = provider.Authority, ["Auth:SigningKey"] = "",
+            ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = "50",
+        }); // Development: the only environment that accepts a provider over plain HTTP (the stand-in's)
+        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 }, Locale = "zh-CN", BaseURL = platform.GatewayAddress.ToString() });
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync("/app/");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("登录惠企");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "登录", Exact = true }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("兰州金城智造科技有限公司");
+        Assert.Equal(1, provider.TokensIssued);
+        Assert.Empty(provider.Refusals);
+        Assert.DoesNotContain("code=", page.Url); // the code is used once and dropped from the address
+
+        // A code replayed by someone else (a stolen redirect) gets nothing without the verifier that stays in the tab.
+        var replay = await new HttpClient().PostAsync($"{provider.Authority}/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code", ["code"] = "0123", ["redirect_uri"] = $"{platform.GatewayAddress}app/", ["client_id"] = "huiqi-app", ["code_verifier"] = "guess",
+        }));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, replay.StatusCode);
+    }
+
     /// <summary>axe-core with no serious or critical violation, tap targets measured, in the normal and the 长辈版 layout; a screenshot of each.</summary>
     private static async Task CheckScreenAsync(IPage page, string name)
     {

@@ -14,4 +14,7 @@ public sealed record AuthOptions
     public string? Authority { get; init; }
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan DevTokenLifetime { get; init; } = TimeSpan.FromHours(8);
+
+    /// <summary>The client id the phone app signs in with at <see cref="Authority"/> (authorization code + PKCE, a public client).</summary>
+    public string AppClientId { get; init; } = "huiqi-app";
 }

@@ -100,8 +100,67 @@ function offline() {
 }
 
 // ---------- sign-in ----------
+// Development: /app/?dev-uscc=USCC (the dev token route). Elsewhere: OpenID Connect, authorization code + PKCE (S256)
+// against the deployment's identity provider (/app/config.json names it); the access token stays in this tab only.
+const PKCE_KEY = 'huiqi.pkce';
+let config = { authority: null, clientId: 'huiqi-app', devSignIn: false };
+const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const randomText = () => b64url(crypto.getRandomValues(new Uint8Array(32)));
+const redirectUri = () => `${location.origin}/app/`;
+async function discovery() {
+  const response = await fetch(`${config.authority.replace(/\/$/, '')}/.well-known/openid-configuration`);
+  if (!response.ok) throw new Error('discovery');
+  return response.json();
+}
+async function startOidc() {
+  const oidc = await discovery();
+  const verifier = randomText();
+  const state = randomText();
+  const challenge = b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state, hash: location.hash }));
+  const query = new URLSearchParams({
+    response_type: 'code', client_id: config.clientId, redirect_uri: redirectUri(), scope: 'openid', state,
+    code_challenge: challenge, code_challenge_method: 'S256',
+  });
+  location.assign(`${oidc.authorization_endpoint}?${query}`);
+}
+async function finishOidc(params) {
+  const pending = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? 'null');
+  sessionStorage.removeItem(PKCE_KEY);
+  const code = params.get('code');
+  const error = params.get('error');
+  for (const p of ['code', 'state', 'error', 'error_description', 'session_state', 'iss']) params.delete(p);
+  history.replaceState(null, '', location.pathname + (params.size ? `?${params}` : '') + (pending?.hash ?? ''));
+  if (error) return '登录未完成，请重试。';
+  if (!pending || !code) return '登录未完成，请重试。'; // the state was compared by signIn() before
+  const oidc = await discovery();
+  const response = await fetch(oidc.token_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri(), client_id: config.clientId, code_verifier: pending.verifier }),
+  });
+  if (!response.ok) return '登录未完成，请重试。';
+  token = (await response.json()).access_token;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  return null;
+}
+let signInProblem = null;
 async function signIn() {
+  try {
+    config = await (await fetch('/app/config.json')).json();
+  } catch {
+    // offline at start: the sign-in page says so when it is needed
+  }
   const params = new URLSearchParams(location.search);
+  if (params.has('code') || params.has('error')) {
+    const pending = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? 'null');
+    if (pending && params.get('state') !== pending.state) {
+      sessionStorage.removeItem(PKCE_KEY);
+      signInProblem = '登录未完成，请重试。';
+    } else {
+      try { signInProblem = await finishOidc(params); } catch { signInProblem = '暂时无法连接统一身份认证，请稍后再试。'; }
+    }
+  }
   const devUscc = params.get('dev-uscc');
   if (devUscc) {
     // Development only (API.md): the dev token route mints an enterprise token; elsewhere it does not exist (404).
@@ -121,11 +180,14 @@ function signInScreen(reason) {
   tabs.hidden = true;
   show(html`
     <h1>登录惠企</h1>
-    ${reason ? html`<p class="note" role="alert">${reason}</p>` : ''}
+    ${reason ?? signInProblem ? html`<p class="note" role="alert">${reason ?? signInProblem}</p>` : ''}
     <div class="card">
       <p>惠企帮您找到本企业可享受的惠企政策，符合条件的资金免申即享。</p>
-      <p class="muted">请使用所在地政务服务统一身份认证登录。演示环境可在地址后加上 <code>?dev-uscc=统一社会信用代码</code> 直接进入。</p>
+      ${config.authority ? html`<p>请使用政务服务统一身份认证登录。</p><div class="actions"><button type="button" id="sign-in">登录</button></div>` : ''}
+      ${config.devSignIn ? html`<p class="muted">演示环境：在地址后加上 <code>?dev-uscc=统一社会信用代码</code> 可直接进入。</p>` : ''}
+      ${!config.authority && !config.devSignIn ? html`<p class="muted">本站尚未配置统一身份认证，请联系管理员。</p>` : ''}
     </div>`, '登录');
+  main.querySelector('#sign-in')?.addEventListener('click', () => startOidc().catch(() => signInScreen('暂时无法连接统一身份认证，请稍后再试。')));
 }
 
 // ---------- screens ----------
@@ -587,7 +649,11 @@ function elder(on) {
 elder(localStorage.getItem(ELDER_KEY) === '1');
 document.getElementById('elder').addEventListener('click', () => elder(!document.documentElement.classList.contains('elder')));
 window.addEventListener('online', () => { banner.hidden = true; });
-window.addEventListener('offline', () => { banner.hidden = false; banner.textContent = '网络已断开，恢复后会自动重新连接。'; });
+window.addEventListener('offline', () => {
+  banner.hidden = false;
+  banner.innerHTML = html`<span>网络已断开，恢复后请点重试。</span><button type="button" id="retry">重试</button>`.s;
+  banner.querySelector('#retry').addEventListener('click', () => { banner.hidden = true; route(); });
+});
 window.addEventListener('hashchange', route);
 if (await signIn()) {
   route();
