@@ -87,6 +87,69 @@ public sealed class EligibilityIndexTests
     }
 
     [Fact]
+    public void Randomized_version_comparison_agrees_with_a_plain_count_enterprise_by_enterprise()
+    {
+        // A proposed version against the one in force: gained, lost, changed amount and the totals, overall and per
+        // region and tech domain, against the reference evaluator run enterprise by enterprise.
+        var profiles = Population(800, seed: 61);
+        var generator = new PolicyGenerator(67);
+        var index = EligibilityIndex.Build(profiles);
+        var compared = 0;
+        for (var round = 0; round < 40; round++)
+        {
+            var current = generator.Next("cmp", depth: 3);
+            var proposed = (round % 4) switch
+            {
+                0 => generator.Next("cmp", depth: 3),                                        // new criteria and benefit
+                1 => current with { Criteria = generator.Criterion(3) },                     // new criteria, same benefit
+                2 => current with { Benefit = generator.Next("x").Benefit },                // new benefit, same criteria
+                _ => current,                                                                // nothing changed
+            };
+            var asOf = Dates[round % Dates.Length];
+            var comparison = index.Compare(current, proposed, asOf);
+
+            var rows = profiles.Select(p =>
+            {
+                var a = PolicyEvaluator.Evaluate(current, p, asOf);
+                var b = PolicyEvaluator.Evaluate(proposed, p, asOf);
+                var (was, now) = (a.Status == EligibilityStatus.Eligible, b.Status == EligibilityStatus.Eligible);
+                return (Profile: p, Gained: now && !was, Lost: was && !now, Changed: was && now && a.AmountFen != b.AmountFen,
+                    Before: was ? a.AmountFen ?? 0 : 0, After: now ? b.AmountFen ?? 0 : 0, Was: was, Now: now);
+            }).ToList();
+            Assert.Equal(profiles.Count, comparison.Population);
+            Assert.Equal(rows.Count(r => r.Was), comparison.EligibleBefore);
+            Assert.Equal(rows.Count(r => r.Now), comparison.EligibleAfter);
+            Assert.Equal(rows.Count(r => r.Gained), comparison.Gained);
+            Assert.Equal(rows.Count(r => r.Lost), comparison.Lost);
+            Assert.Equal(rows.Count(r => r.Changed), comparison.AmountChanged);
+            Assert.Equal(rows.Sum(r => r.Before), comparison.TotalBeforeFen);
+            Assert.Equal(rows.Sum(r => r.After), comparison.TotalAfterFen);
+            foreach (var region in comparison.ByRegion)
+            {
+                var within = rows.Where(r => r.Profile.Region == region.Value).ToList();
+                Assert.Equal((within.Count(r => r.Gained), within.Count(r => r.Lost), within.Count(r => r.Changed), within.Sum(r => r.Before), within.Sum(r => r.After)),
+                    (region.Gained, region.Lost, region.AmountChanged, region.TotalBeforeFen, region.TotalAfterFen));
+            }
+
+            foreach (var domain in comparison.ByTechDomain)
+            {
+                var within = rows.Where(r => r.Profile.TechDomains?.Contains(domain.Value) == true).ToList();
+                Assert.Equal((within.Count(r => r.Gained), within.Count(r => r.Lost)), (domain.Gained, domain.Lost));
+            }
+
+            Assert.Equal(rows.Count(r => r.Gained && r.Profile.Region is not null), comparison.ByRegion.Sum(r => r.Gained));
+            if (round % 4 == 3)
+            {
+                Assert.Equal((0, 0, 0), (comparison.Gained, comparison.Lost, comparison.AmountChanged));
+            }
+
+            compared += (int)(comparison.Gained + comparison.Lost + comparison.AmountChanged);
+        }
+
+        Assert.True(compared > 500, $"only {compared} differences seen: the rounds do not exercise the comparison");
+    }
+
+    [Fact]
     public void A_claim_that_decides_the_outcome_makes_it_self_declared_and_names_the_claim()
     {
         var profile = new EnterpriseProfile { Uscc = PopulationGenerator.MakeUscc("620102", 1), Employees = 80, RdExpense = 5_000_000 };

@@ -416,6 +416,101 @@ public sealed class EligibilityIndex
         }
     }
 
+    /// <summary>
+    /// <paramref name="proposed"/> against <paramref name="current"/> over the whole population on <paramref name="asOf"/>
+    /// (both matched as in force, each with its own exclusion-group rivals): who gains, loses or changes amount, computed
+    /// on the eligible bitsets (differences and intersections, counted by popcount); amounts are read per enterprise only
+    /// where the benefits differ or are not a fixed sum.
+    /// </summary>
+    public PolicyComparison Compare(Policy current, Policy proposed, DateOnly asOf)
+    {
+        using var before = MatchPolicy(current, asOf);
+        using var after = MatchPolicy(proposed, asOf);
+        _lock.EnterReadLock();
+        try
+        {
+            if (before.IndexVersion != Version || after.IndexVersion != Version || before.Words != after.Words)
+            {
+                throw new InvalidOperationException("the index changed since this result was computed; match again");
+            }
+
+            var words = before.Words;
+            var gained = RentBitset();
+            var lost = RentBitset();
+            var changed = RentBitset();
+            try
+            {
+                Bits.AndNotInto(gained.AsSpan(0, words), after.Eligible, before.Eligible);
+                Bits.AndNotInto(lost.AsSpan(0, words), before.Eligible, after.Eligible);
+                // Under both with another amount: only possible when the benefits differ.
+                Array.Clear(changed, 0, words);
+                if (current.Benefit != proposed.Benefit)
+                {
+                    for (var w = 0; w < words; w++)
+                    {
+                        var word = before.Eligible[w] & after.Eligible[w];
+                        while (word != 0)
+                        {
+                            var bit = System.Numerics.BitOperations.TrailingZeroCount(word);
+                            word &= word - 1;
+                            var slot = (w << 6) + bit;
+                            if (AmountOf(current.Benefit, slot, asOf) != AmountOf(proposed.Benefit, slot, asOf))
+                            {
+                                changed[w] |= 1UL << bit;
+                            }
+                        }
+                    }
+                }
+
+                ComparisonRow Row(string value, ulong[] bits) => new(value,
+                    Bits.PopCountAnd(gained, bits, words), Bits.PopCountAnd(lost, bits, words), Bits.PopCountAnd(changed, bits, words),
+                    AmountWithin(current.Benefit, before.Eligible, bits, words, asOf), AmountWithin(proposed.Benefit, after.Eligible, bits, words, asOf));
+
+                var regions = _categories[FieldCatalog.Region];
+                var byRegion = regions.Values.Select((v, i) => Row(v, regions.BitsAt(i)))
+                    .Where(r => r.Gained + r.Lost + r.AmountChanged > 0 || r.TotalBeforeFen + r.TotalAfterFen > 0).ToList();
+                var byDomain = _sets[FieldCatalog.TechDomains].Members.Select(m => Row(m.Value, m.Bits))
+                    .Where(r => r.Gained + r.Lost + r.AmountChanged > 0 || r.TotalBeforeFen + r.TotalAfterFen > 0).ToList();
+                return new PolicyComparison(_count, before.EligibleCount, after.EligibleCount,
+                    Bits.PopCount(gained.AsSpan(0, words)), Bits.PopCount(lost.AsSpan(0, words)), Bits.PopCount(changed.AsSpan(0, words)),
+                    before.TotalAmountFen, after.TotalAmountFen, byRegion, byDomain);
+            }
+            finally
+            {
+                ReturnBitset(gained);
+                ReturnBitset(lost);
+                ReturnBitset(changed);
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>The known amounts of <paramref name="benefit"/> over the slots of both bitsets.</summary>
+    private long AmountWithin(Benefit benefit, ulong[] eligible, ulong[] within, int words, DateOnly asOf)
+    {
+        if (benefit is FixedBenefit fixedBenefit)
+        {
+            return fixedBenefit.AmountFen * Bits.PopCountAnd(eligible, within, words);
+        }
+
+        long amount = 0;
+        for (var w = 0; w < words; w++)
+        {
+            var word = eligible[w] & within[w];
+            while (word != 0)
+            {
+                var slot = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                word &= word - 1;
+                amount += AmountOf(benefit, slot, asOf) ?? 0;
+            }
+        }
+
+        return amount;
+    }
+
     private void SetClaims(int slot, IReadOnlyCollection<string>? claims)
     {
         if (_claims.Remove(slot, out var old))
@@ -548,6 +643,13 @@ public sealed class EligibilityIndex
         _name.TrimExcess();
         _certifications.TrimExcess();
         _countAtRebalance = _count;
+    }
+
+    /// <summary>A bitset of the current capacity from the pool (contents undefined).</summary>
+    private ulong[] RentBitset()
+    {
+        var words = Bits.WordsFor(_capacity);
+        return _bitsetPool.TryTake(out var array) && array.Length == words ? array : new ulong[words];
     }
 
     private void ReturnBitset(ulong[] array)
