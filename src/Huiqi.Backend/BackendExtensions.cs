@@ -27,6 +27,7 @@ public static class BackendExtensions
         services.AddSingleton<Application.Policies.PolicyWorkflow>();
         services.AddSingleton<Application.Eligibility.EnterpriseAnswers>();
         services.AddSingleton<Application.Eligibility.PolicyReach>();
+        services.AddSingleton<Application.Policies.PolicyReview>();
         services.AddSingleton<Application.Enterprises.EnterpriseProfiles>();
         services.AddSingleton<Application.Policies.PolicyCatalog>();
         var workflow = builder.Configuration.GetSection("Huiqi:Workflow").Get<Application.Entitlements.WorkflowOptions>() ?? new Application.Entitlements.WorkflowOptions();

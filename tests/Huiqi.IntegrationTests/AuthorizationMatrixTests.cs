@@ -44,6 +44,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         _ => _platform.Token(("role", "admin"), ("sub", "ops")),
     };
 
+    private static readonly string StabilityJson = Huiqi.Domain.Serialization.PolicyJson.Serialize(DemoSeeder.Policies().First(d => d.Policy.Id == "lz-employment-stability"));
+
     /// <summary>Expected outcome per actor, in the order of <see cref="Actors"/>.</summary>
     public static TheoryData<string, StatusCode[]> Cells => new()
     {
@@ -60,6 +62,9 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         { "MatchPolicy",                  [PermissionDenied, PermissionDenied, OK, OK, PermissionDenied, PermissionDenied, OK] },
         { "DryRun(620100)",               [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
         { "CreateDraft(620100)",          [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "Check(620100)",                [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "Compare(lz)",                  [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
+        { "Compare(missing)",             [PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, NotFound] },
         { "Retire(lz-green-factory)",     [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, FailedPrecondition] },
         { "ListPolicies",                 [OK, OK, OK, OK, OK, PermissionDenied, OK] },
         { "GetPolicy",                    [OK, OK, OK, OK, OK, PermissionDenied, OK] },
@@ -169,6 +174,9 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
                     break;
                 case "DryRun(620100)": await eligibility.DryRunAsync(new DryRunRequest { Policy = draft, AsOf = "2026-06-01" }); break;
                 case "CreateDraft(620100)": await policies.CreateDraftAsync(new CreateDraftRequest { Policy = draft }); break;
+                case "Check(620100)": await policies.CheckAsync(new CheckPolicyRequest { PolicyJson = StabilityJson, AsOf = "2026-06-01" }); break;
+                case "Compare(lz)": await eligibility.CompareAsync(new ComparePolicyRequest { PolicyId = "lz-employment-stability", PolicyJson = StabilityJson, AsOf = "2026-06-01" }); break;
+                case "Compare(missing)": await eligibility.CompareAsync(new ComparePolicyRequest { PolicyId = "no-such-policy", PolicyJson = StabilityJson, AsOf = "2026-06-01" }); break;
                 case "Retire(lz-green-factory)": await policies.RetireAsync(new RetireRequest { PolicyId = "lz-green-factory" }); break;
                 case "ListPolicies": await policies.ListPoliciesAsync(new ListPoliciesRequest()); break;
                 case "GetPolicy": await policies.GetPolicyAsync(new GetPolicyRequest { PolicyId = "lz-green-factory" }); break;

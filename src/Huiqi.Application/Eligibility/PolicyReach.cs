@@ -22,6 +22,11 @@ public sealed record DryRunOutcome(
     public long Population => Eligible + Ineligible + Unknown + Excluded;
 }
 
+/// <summary>A proposed version against the version in force (<see cref="PolicyReach.Compare"/>), rows labelled.</summary>
+public sealed record VersionComparison(
+    Policy Current, Policy Proposed, DateOnly AsOf, PolicyComparison Figures, int PayableBeforeBp, int PayableAfterBp,
+    IReadOnlyList<(ComparisonRow Row, string Label)> ByRegion, IReadOnlyList<(ComparisonRow Row, string Label)> ByTechDomain);
+
 /// <summary>
 /// A policy over the whole population, for the staff who answer for it: the enterprises it reaches (staff see those
 /// under their jurisdiction only, whatever region they ask for) and a draft's dry run. Staff and admin only.
@@ -92,6 +97,56 @@ public sealed class PolicyReach(EligibilityIndex index, TimeProvider clock)
                 await Task.Yield(); // a long stream gives the thread back between chunks
             }
         }
+    }
+
+    /// <summary>
+    /// A proposed version of <paramref name="policyId"/> against the version in force on <paramref name="asOf"/> (default
+    /// today), over the whole population; rows by region are the caller's jurisdiction only for staff (as the dry run).
+    /// Staff governing both the policy and the proposal's jurisdiction, and admin.
+    /// </summary>
+    public VersionComparison Compare(Caller caller, string policyId, string proposedJson, DateOnly? asOf)
+    {
+        if (!(caller.IsAdmin || caller.IsStaff))
+        {
+            throw new AccessDeniedException();
+        }
+
+        var date = asOf ?? Domain.Common.Dates.TodayInChina(clock);
+        var current = index.PolicyById.GetValueOrDefault(policyId);
+        if (current is null || !caller.Governs(current.Jurisdiction))
+        {
+            throw caller.IsAdmin ? new NotFoundException("政策") : new AccessDeniedException();
+        }
+
+        var document = Policies.PolicyDocuments.Parse(proposedJson, policyId);
+        if (!caller.Governs(document.Policy.Jurisdiction))
+        {
+            throw new AccessDeniedException();
+        }
+
+        if (!current.IsInForce(date))
+        {
+            throw new RefusedException(RefusalKind.FailedPrecondition, "policy.not_in_force", "该政策在此日期不在执行期内，没有可比较的现行版本");
+        }
+
+        // The proposal as if it replaced the version in force on that date: its window is the one being compared in.
+        var proposed = document.Policy with { Id = policyId, Status = PolicyStatus.Published, EffectiveFrom = null, EffectiveTo = null };
+        PolicyComparison figures;
+        try
+        {
+            figures = index.Compare(current, proposed, date);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new RefusedException(RefusalKind.Aborted, "index.changed", "数据在比较期间发生变化，请重试");
+        }
+
+        static int Payable(long? budget, long total) =>
+            budget is { } b && total > b ? (int)(b * 10_000 / total) : 10_000;
+        return new VersionComparison(current, proposed, date, figures,
+            Payable(current.BudgetFen, figures.TotalBeforeFen), Payable(proposed.BudgetFen, figures.TotalAfterFen),
+            [.. figures.ByRegion.Where(r => !caller.IsStaff || caller.Covers(r.Value)).OrderBy(r => r.Value, StringComparer.Ordinal).Select(r => (r, Codes.RegionName(r.Value)))],
+            [.. figures.ByTechDomain.OrderBy(r => r.Value, StringComparer.Ordinal).Select(r => (r, Codes.TechDomains.GetValueOrDefault(r.Value, r.Value)))]);
     }
 
     /// <summary>

@@ -13,6 +13,7 @@ namespace Huiqi.Backend.Services;
 
 /// <summary>
 /// huiqi.v1.EligibilityService, answered from this instance's matching index. Who may call (API.md):
+/// Compare — staff governing the policy, admin;
 /// MatchEnterprise / Explain / WhatIf — the enterprise itself, staff in jurisdiction, partner eligibility:read, admin;
 /// MatchPolicy — staff (enterprises under its jurisdiction only), admin; DryRun — staff governing the draft's
 /// jurisdiction, admin.
@@ -138,6 +139,28 @@ public sealed class EligibilityGrpcService(EnterpriseAnswers answers, PolicyReac
             ByTechDomain = { outcome.ByTechDomain.Select(Row) },
         });
     }
+
+    public override Task<ComparePolicyResponse> Compare(ComparePolicyRequest request, ServerCallContext context)
+    {
+        var c = reach.Compare(RpcCaller.Of(context), request.PolicyId, request.PolicyJson, request.AsOf.Length == 0 ? null : AsOf(request.AsOf));
+        var f = c.Figures;
+        var response = new ComparePolicyResponse
+        {
+            PolicyId = c.Current.Id, VersionInForce = c.Current.Version, AsOf = Dates.Format(c.AsOf), Population = f.Population,
+            EligibleBefore = f.EligibleBefore, EligibleAfter = f.EligibleAfter, Gained = f.Gained, Lost = f.Lost, AmountChanged = f.AmountChanged,
+            TotalBeforeFen = f.TotalBeforeFen, TotalAfterFen = f.TotalAfterFen, PayableBeforeBp = c.PayableBeforeBp, PayableAfterBp = c.PayableAfterBp,
+            ByRegion = { c.ByRegion.Select(r => Row(r.Row, r.Label)) },
+            ByTechDomain = { c.ByTechDomain.Select(r => Row(r.Row, r.Label)) },
+        };
+        if (c.Proposed.BudgetFen is { } budget) { response.BudgetFen = budget; }
+        return Task.FromResult(response);
+    }
+
+    private static ComparisonRow Row(Domain.Matching.ComparisonRow row, string label) => new()
+    {
+        Value = row.Value, Label = label, Gained = row.Gained, Lost = row.Lost, AmountChanged = row.AmountChanged,
+        TotalBeforeFen = row.TotalBeforeFen, TotalAfterFen = row.TotalAfterFen,
+    };
 
     private static Breakdown Row(LabelledBreakdown row) => new()
     {

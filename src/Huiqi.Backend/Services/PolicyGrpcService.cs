@@ -16,7 +16,7 @@ namespace Huiqi.Backend.Services;
 /// huiqi.v1.PolicyService. Who may call (API.md): reads — any role (a partner needs policies:read); drafts are
 /// seen, and every write is made, only by staff whose jurisdiction covers the policy's, and by admin.
 /// </summary>
-public sealed class PolicyGrpcService(PolicyWorkflow workflow, PolicyCatalog catalog, TimeProvider clock) : PolicyService.PolicyServiceBase
+public sealed class PolicyGrpcService(PolicyWorkflow workflow, PolicyCatalog catalog, PolicyReview review, TimeProvider clock) : PolicyService.PolicyServiceBase
 {
     private const int DefaultPageSize = 50, MaxPageSize = 500;
 
@@ -36,8 +36,22 @@ public sealed class PolicyGrpcService(PolicyWorkflow workflow, PolicyCatalog cat
         return PolicyMapping.ToProto(await Run(() => workflow.UpdateDraftAsync(caller, document, request.ExpectedEtag, context.CancellationToken)));
     }
 
-    public override async Task<Policy> Publish(PublishRequest request, ServerCallContext context) =>
-        PolicyMapping.ToProto(await Run(() => workflow.PublishAsync(RpcCaller.Of(context), request.PolicyId, request.Version == 0 ? null : request.Version, context.CancellationToken)));
+    /// <summary>Published with the static checks as warnings: an officer sees them, nothing is refused for them.</summary>
+    public override async Task<Policy> Publish(PublishRequest request, ServerCallContext context)
+    {
+        var record = await Run(() => workflow.PublishAsync(RpcCaller.Of(context), request.PolicyId, request.Version == 0 ? null : request.Version, context.CancellationToken));
+        var published = PolicyMapping.ToProto(record);
+        published.Warnings.AddRange(review.Findings(record.Policy, Dates.TodayInChina(clock)).Select(Finding));
+        return published;
+    }
+
+    public override Task<CheckPolicyResponse> Check(CheckPolicyRequest request, ServerCallContext context) =>
+        Task.FromResult(new CheckPolicyResponse
+        {
+            Findings = { review.Check(RpcCaller.Of(context), request.PolicyJson, request.AsOf.Length == 0 ? null : AsOf(request.AsOf, "as_of")).Select(Finding) },
+        });
+
+    private static PolicyFinding Finding(Domain.Policies.PolicyFinding f) => new() { Code = f.Code, Path = f.Path, Message = f.Message };
 
     public override async Task<Policy> Retire(RetireRequest request, ServerCallContext context) =>
         PolicyMapping.ToProto(await Run(() => workflow.RetireAsync(RpcCaller.Of(context), request.PolicyId, context.CancellationToken)));

@@ -488,6 +488,20 @@ public sealed class EligibilityIndex
         }
     }
 
+    /// <summary>Enterprises whose criteria both policies accept on <paramref name="asOf"/> (eligible or excluded for each: before 就高不重复).</summary>
+    public long Overlap(Policy a, Policy b, DateOnly asOf)
+    {
+        using var first = MatchPolicy(a, asOf);
+        using var second = MatchPolicy(b, asOf);
+        long count = 0;
+        for (var w = 0; w < first.Words; w++)
+        {
+            count += System.Numerics.BitOperations.PopCount((first.Eligible[w] | first.Excluded[w]) & (second.Eligible[w] | second.Excluded[w]));
+        }
+
+        return count;
+    }
+
     /// <summary>The known amounts of <paramref name="benefit"/> over the slots of both bitsets.</summary>
     private long AmountWithin(Benefit benefit, ulong[] eligible, ulong[] within, int words, DateOnly asOf)
     {

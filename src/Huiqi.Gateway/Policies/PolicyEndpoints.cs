@@ -1,3 +1,4 @@
+using Huiqi.Domain.Explanation;
 using System.Text.Json;
 using Grpc.Core;
 using Huiqi.Contracts.V1;
@@ -34,6 +35,12 @@ public static class PolicyEndpoints
             .Accepts<RetireBody>("application/json").WithSummary("停止执行");
         policies.MapPost("/dry-run", DryRunAsync).WithName("DryRunPolicy").RequireAuthorization(GatewayAuth.Staff)
             .Accepts<PolicyBody>("application/json").WithSummary("试算：草稿对全部企业的匹配结果");
+        policies.MapPost("/check", CheckAsync).WithName("CheckPolicy").RequireAuthorization(GatewayAuth.Staff)
+            .Accepts<PolicyBody>("application/json").Produces<CheckView>(StatusCodes.Status200OK, "application/json")
+            .WithSummary("发布前检查：永远不满足或总是满足的条件、同组政策重叠、样例未覆盖的条件、已过期的执行期");
+        policies.MapPost("/{id}/compare", CompareAsync).WithName("ComparePolicyVersion").RequireAuthorization(GatewayAuth.Staff)
+            .Accepts<PolicyBody>("application/json").Produces<CompareView>(StatusCodes.Status200OK, "application/json")
+            .WithSummary("版本比较：新版本与现行版本相比，哪些企业新增、减少或金额变化（全体企业）");
         policies.MapGet("/{id}/matches", MatchesAsync).WithName("ListPolicyMatches").RequireAuthorization(GatewayAuth.Staff)
             .WithSummary("一项政策匹配到的企业（仅限管辖范围内）");
         policies.MapGet("/{id}/versions", VersionsAsync).WithName("ListPolicyVersions").RequireAuthorization(GatewayAuth.Staff)
@@ -113,7 +120,7 @@ public static class PolicyEndpoints
         JsonBody.ThrowIfAny(errors);
         var published = await policies.PublishAsync(new PublishRequest { PolicyId = id, Version = version }, call.For(http));
         await answers.ForgetAllAsync();
-        return TypedResults.Ok(PolicyViews.Full(published));
+        return TypedResults.Ok(PolicyViews.Full(published) with { Warnings = [.. published.Warnings.Select(Finding)] });
     }
 
     private static async Task<Ok<PolicyView>> RetireAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, AnswerCache answers, string id)
@@ -125,6 +132,33 @@ public static class PolicyEndpoints
         var retired = await policies.RetireAsync(new RetireRequest { PolicyId = id, Reason = reason ?? "" }, call.For(http));
         await answers.ForgetAllAsync();
         return TypedResults.Ok(PolicyViews.Full(retired));
+    }
+
+    private static async Task<Ok<CheckView>> CheckAsync(HttpContext http, PolicyService.PolicyServiceClient policies, BackendCall call, string? asOf)
+    {
+        var document = await ReadPolicyAsync(http.Request);
+        var query = new QueryValues();
+        var request = new CheckPolicyRequest { PolicyJson = document, AsOf = query.Date(asOf, "asOf") };
+        query.ThrowIfAny();
+        var response = await policies.CheckAsync(request, call.For(http));
+        return TypedResults.Ok(new CheckView([.. response.Findings.Select(Finding)]));
+    }
+
+    private static FindingView Finding(PolicyFinding f) => new(f.Code, f.Path, f.Message);
+
+    private static async Task<Ok<CompareView>> CompareAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string id, string? asOf)
+    {
+        var document = await ReadPolicyAsync(http.Request);
+        var query = new QueryValues();
+        var request = new ComparePolicyRequest { PolicyId = id, PolicyJson = document, AsOf = query.Date(asOf, "asOf") };
+        query.ThrowIfAny();
+        var c = await eligibility.CompareAsync(request, call.For(http));
+        static ComparisonRowView Row(ComparisonRow r) => new(r.Value, r.Label, r.Gained, r.Lost, r.AmountChanged,
+            r.TotalBeforeFen, Money.Format(r.TotalBeforeFen), r.TotalAfterFen, Money.Format(r.TotalAfterFen));
+        return TypedResults.Ok(new CompareView(c.PolicyId, c.VersionInForce, c.AsOf, c.Population, c.EligibleBefore, c.EligibleAfter,
+            c.Gained, c.Lost, c.AmountChanged, c.TotalBeforeFen, Money.Format(c.TotalBeforeFen), c.TotalAfterFen, Money.Format(c.TotalAfterFen),
+            c.HasBudgetFen ? c.BudgetFen : null, c.HasBudgetFen ? Money.Format(c.BudgetFen) : null, c.PayableBeforeBp, c.PayableAfterBp,
+            [.. c.ByRegion.Select(Row)], [.. c.ByTechDomain.Select(Row)]));
     }
 
     private static async Task<Ok<DryRunView>> DryRunAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string? asOf)

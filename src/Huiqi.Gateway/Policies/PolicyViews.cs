@@ -16,7 +16,23 @@ public sealed record PolicyView(
     string? EffectiveFrom, string? EffectiveTo, string Summary, IReadOnlyList<string> Clauses, string? SourceUrl,
     JsonElement Criteria, string CriteriaText, string CriteriaDescription, JsonElement Benefit,
     string? ExclusionGroup, bool OncePerEnterprise, string Recurrence, long? BudgetFen, string? BudgetText, JsonElement Examples,
-    DateTimeOffset? CreatedAt, string CreatedBy, DateTimeOffset? PublishedAt, DateTimeOffset? RetiredAt, string Etag);
+    DateTimeOffset? CreatedAt, string CreatedBy, DateTimeOffset? PublishedAt, DateTimeOffset? RetiredAt, string Etag,
+    IReadOnlyList<FindingView>? Warnings = null);
+
+/// <summary>One thing to look at before publishing (POST /v1/policies/check; publish's <c>warnings</c>).</summary>
+public sealed record FindingView(string Code, string Path, string Message);
+
+public sealed record CheckView(IReadOnlyList<FindingView> Findings);
+
+public sealed record ComparisonRowView(string Key, string Label, long Gained, long Lost, long AmountChanged,
+    long TotalBeforeFen, string TotalBeforeText, long TotalAfterFen, string TotalAfterText);
+
+/// <summary>A proposed version against the version in force, over the whole population (POST /v1/policies/{id}/compare).</summary>
+public sealed record CompareView(
+    string PolicyId, int VersionInForce, string AsOf, long Population, long EligibleBefore, long EligibleAfter,
+    long Gained, long Lost, long AmountChanged, long TotalBeforeFen, string TotalBeforeText, long TotalAfterFen, string TotalAfterText,
+    long? BudgetFen, string? BudgetText, int PayableBeforeBp, int PayableAfterBp,
+    IReadOnlyList<ComparisonRowView> ByRegion, IReadOnlyList<ComparisonRowView> ByTechDomain);
 
 public sealed record PolicyListView(IReadOnlyList<PolicySummaryView> Items, string? NextCursor);
 

@@ -19,6 +19,10 @@ public sealed class GatewayAuthorizationTests(GatewayFixture fixture) : IClassFi
          "criteria": {"field": "employees", "op": "ge", "value": 10}, "benefit": {"fixedFen": 100000}}
         """;
 
+    /// <summary>A policy's own document as a proposal (same jurisdiction and id).</summary>
+    private string ProposalOf(string id) => Huiqi.Domain.Serialization.PolicyJson.Serialize(
+        Huiqi.Storage.Demo.DemoSeeder.Policies().FirstOrDefault(d => d.Policy.Id == id) ?? throw new InvalidOperationException($"{id} is not a demo policy"));
+
     [Fact]
     public async Task Every_route_refuses_every_caller_the_spec_does_not_name()
     {
@@ -42,6 +46,8 @@ public sealed class GatewayAuthorizationTests(GatewayFixture fixture) : IClassFi
             new("POST", "/v1/policies", DraftBody, "staff-in", "admin"),
             new("PUT", "/v1/policies/matrix-draft", DraftBody.Replace("授权矩阵测试政策", "授权矩阵测试政策（改）"), "staff-in", "admin"),
             new("POST", "/v1/policies/dry-run", DraftBody, "staff-in", "admin"),
+            new("POST", "/v1/policies/check", DraftBody, "staff-in", "admin"),
+            new("POST", $"/v1/policies/{f.LanzhouPolicy}/compare", ProposalOf(f.LanzhouPolicy), "staff-in", "admin"),
             new("POST", "/v1/policies/matrix-draft/publish", null, "staff-in", "admin"),
             new("GET", $"/v1/policies/{f.LanzhouPolicy}/matches?limit=5", null, "staff-in", "staff-out", "admin"),
             new("GET", $"/v1/policies/{f.LanzhouPolicy}/versions", null, "staff-in", "staff-out", "admin"),
