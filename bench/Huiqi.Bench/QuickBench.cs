@@ -65,6 +65,24 @@ internal static class QuickBench
         });
         Print("dry_run_1m_ms", dryRunMs.ToString("0.00"));
 
+        // Version comparison (POST /v1/policies/{id}/compare): the measured policy against a version without its first
+        // condition (gains), then against one with another fixed amount (every common enterprise changes amount).
+        var looser = policy with { Criteria = new Huiqi.Domain.Criteria.AllOf(conditions.Skip(1).ToArray()) };
+        var richer = policy with { Benefit = new Huiqi.Domain.Benefits.FixedBenefit(123_456_00) };
+        GC.KeepAlive(index.Compare(policy, looser, Workload.AsOf));
+        Print("compare_1m_ms", Median(15, () => GC.KeepAlive(index.Compare(policy, looser, Workload.AsOf))).ToString("0.00"));
+        Print("compare_amounts_1m_ms", Median(15, () => GC.KeepAlive(index.Compare(policy, richer, Workload.AsOf))).ToString("0.00"));
+
+        // Static checks (POST /v1/policies/check) of a 20-condition policy with 12 examples.
+        var generator = new PolicyGenerator(7);
+        var twenty = policy with
+        {
+            Criteria = new Huiqi.Domain.Criteria.AllOf([.. Enumerable.Range(0, 20).Select(i => i < conditions.Count ? conditions[i] : generator.Criterion(1))]),
+            Examples = new Huiqi.Domain.Common.EquatableArray<Huiqi.Domain.Policies.PolicyExample>([.. new PopulationGenerator(5).Generate(12, Workload.AsOf)
+                .Select((p, i) => new Huiqi.Domain.Policies.PolicyExample($"e{i}", p, Workload.AsOf, EligibilityStatus.Ineligible))]),
+        };
+        Print("check_20_conditions_ms", Median(50, () => GC.KeepAlive(Huiqi.Domain.Policies.PolicyChecks.Run(twenty, Workload.AsOf))).ToString("0.000"));
+
         var profiles = new PopulationGenerator().Generate(size).ToArray();
         long eligible = 0;
         var loopMs = Median(5, () =>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.FileProviders;
 namespace Huiqi.Gateway.Faces;
 
 /// <summary>
-/// The faces for people (API.md): <c>/app/</c>, static files the gateway serves itself — no second server, no CDN.
+/// The faces for people (API.md): <c>/app/</c> and <c>/console/</c>, static files the gateway serves itself — no second server, no CDN.
 /// They sit beside the gateway's binaries (<c>Faces/</c>, copied at build), so <c>dotnet run</c>, the tests and a
 /// published image serve the same files. Pages may load only what the gateway serves (a strict Content-Security-Policy)
 /// and call only the public JSON routes. See docs/app.md.
@@ -14,6 +14,9 @@ public static class FacesExtensions
     private static string Policy(string? authority) =>
         $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'{(authority is null ? "" : " " + authority)}; " +
         "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary>The pages: the phone app and the officers' console; <c>/shared/</c> holds what both load.</summary>
+    private static readonly string[] Faces = ["/app", "/console"];
 
     /// <summary>What the app needs to sign in: the identity provider and its client id, and whether the development route exists.</summary>
     public sealed record AppConfigView(string? Authority, string ClientId, bool DevSignIn);
@@ -35,20 +38,24 @@ public static class FacesExtensions
         app.Use(async (http, next) =>
         {
             var path = http.Request.Path;
-            if (path.Equals("/app/config.json", StringComparison.Ordinal))
+            foreach (var face in Faces)
             {
-                http.Response.Headers.CacheControl = "no-cache";
-                await http.Response.WriteAsJsonAsync(config, Http.GatewayJsonContext.Default.AppConfigView);
-                return;
+                if (path.Equals(face, StringComparison.Ordinal))
+                {
+                    http.Response.Redirect($"{face}/{http.Request.QueryString}");
+                    return;
+                }
+
+                if (path.Equals($"{face}/config.json", StringComparison.Ordinal))
+                {
+                    http.Response.Headers.CacheControl = "no-cache";
+                    await http.Response.WriteAsJsonAsync(config, Http.GatewayJsonContext.Default.AppConfigView);
+                    return;
+                }
             }
 
-            if (path.Equals("/app", StringComparison.Ordinal))
-            {
-                http.Response.Redirect("/app/" + http.Request.QueryString);
-                return;
-            }
-
-            if (path.StartsWithSegments("/app", StringComparison.Ordinal))
+            if (path.StartsWithSegments("/app", StringComparison.Ordinal) || path.StartsWithSegments("/console", StringComparison.Ordinal)
+                || path.StartsWithSegments("/shared", StringComparison.Ordinal))
             {
                 var headers = http.Response.Headers;
                 headers.ContentSecurityPolicy = policy;

@@ -2,25 +2,15 @@
 // hash router, a fetch wrapper that turns every failure into words a person understands, and one function per screen.
 // Everything interpolated into the page goes through html`` (escaped); see docs/app.md.
 
+import { html, raw, yuan, api, Problem, session, signIn, startOidc, config } from '../shared/faces.js';
+
 const main = document.getElementById('main');
 const banner = document.getElementById('banner');
 const toastBox = document.getElementById('toast');
 const tabs = document.querySelector('.tabs');
-const TOKEN_KEY = 'huiqi.token';
 const ELDER_KEY = 'huiqi.elder';
 
 // ---------- rendering ----------
-const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-class Raw { constructor(s) { this.s = s; } }
-const raw = (s) => new Raw(s);
-function html(strings, ...values) {
-  let out = strings[0];
-  values.forEach((v, i) => {
-    const piece = Array.isArray(v) ? v.map((x) => (x instanceof Raw ? x.s : esc(x))).join('') : v instanceof Raw ? v.s : esc(v);
-    out += piece + strings[i + 1];
-  });
-  return raw(out);
-}
 function show(content, title) {
   main.innerHTML = content.s;
   main.setAttribute('aria-busy', 'false');
@@ -42,7 +32,6 @@ function toast(text) {
 
 const STATUS = { eligible: '可享', unknown: '待补充信息', ineligible: '暂不符合', excluded: '就高不重复' };
 const chip = (status) => html`<span class="chip ${status}">${STATUS[status] ?? status}</span>`;
-const yuan = (fen) => (fen == null ? '' : fen % 1000000 === 0 ? `${fen / 1000000}万元` : `${(fen / 100).toLocaleString('zh-CN')}元`);
 const SOURCE = { partner_feed: '部门数据', staff: '工作人员核实', self_declared: '企业自报' };
 // The partner feeds of the deployment's fact owners (appsettings Huiqi:Trust:Owners); another sender shows as 部门数据.
 const PARTNER = {
@@ -54,128 +43,8 @@ function sourceText(c) {
   return c.source === 'partner_feed' ? `来源：${who}` : `来源：${SOURCE[c.source] ?? c.source}`;
 }
 
-// ---------- the JSON routes ----------
-class Problem extends Error {
-  constructor(status, body) {
-    super(body?.detail || body?.title || `错误 ${status}`);
-    this.status = status;
-    this.errors = body?.errors ?? [];
-  }
-}
-let token = sessionStorage.getItem(TOKEN_KEY);
-
-async function api(path, { method = 'GET', body } = {}) {
-  if (!navigator.onLine) throw offline();
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-  } catch {
-    throw offline();
-  }
-  if (response.status === 401) {
-    token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    throw new Problem(401, { detail: '登录已过期或未登录，请重新登录。' });
-  }
-  if (response.status === 429) {
-    const wait = Number(response.headers.get('retry-after')) || 10;
-    throw new Problem(429, { detail: `操作太频繁了，请 ${wait} 秒后再试。` });
-  }
-  const text = await response.text();
-  const json = text ? JSON.parse(text) : null;
-  if (!response.ok) {
-    if (response.status >= 500) throw new Problem(response.status, { detail: '服务暂时不可用，请稍后再试。' });
-    throw new Problem(response.status, json);
-  }
-  return json;
-}
-function offline() {
-  const p = new Problem(0, { detail: '网络已断开，请检查网络后重试。' });
-  p.offline = true;
-  return p;
-}
-
 // ---------- sign-in ----------
-// Development: /app/?dev-uscc=USCC (the dev token route). Elsewhere: OpenID Connect, authorization code + PKCE (S256)
-// against the deployment's identity provider (/app/config.json names it); the access token stays in this tab only.
-const PKCE_KEY = 'huiqi.pkce';
-let config = { authority: null, clientId: 'huiqi-app', devSignIn: false };
-const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-const randomText = () => b64url(crypto.getRandomValues(new Uint8Array(32)));
-const redirectUri = () => `${location.origin}/app/`;
-async function discovery() {
-  const response = await fetch(`${config.authority.replace(/\/$/, '')}/.well-known/openid-configuration`);
-  if (!response.ok) throw new Error('discovery');
-  return response.json();
-}
-async function startOidc() {
-  const oidc = await discovery();
-  const verifier = randomText();
-  const state = randomText();
-  const challenge = b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
-  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state, hash: location.hash }));
-  const query = new URLSearchParams({
-    response_type: 'code', client_id: config.clientId, redirect_uri: redirectUri(), scope: 'openid', state,
-    code_challenge: challenge, code_challenge_method: 'S256',
-  });
-  location.assign(`${oidc.authorization_endpoint}?${query}`);
-}
-async function finishOidc(params) {
-  const pending = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? 'null');
-  sessionStorage.removeItem(PKCE_KEY);
-  const code = params.get('code');
-  const error = params.get('error');
-  for (const p of ['code', 'state', 'error', 'error_description', 'session_state', 'iss']) params.delete(p);
-  history.replaceState(null, '', location.pathname + (params.size ? `?${params}` : '') + (pending?.hash ?? ''));
-  if (error) return '登录未完成，请重试。';
-  if (!pending || !code) return '登录未完成，请重试。'; // the state was compared by signIn() before
-  const oidc = await discovery();
-  const response = await fetch(oidc.token_endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri(), client_id: config.clientId, code_verifier: pending.verifier }),
-  });
-  if (!response.ok) return '登录未完成，请重试。';
-  token = (await response.json()).access_token;
-  sessionStorage.setItem(TOKEN_KEY, token);
-  return null;
-}
 let signInProblem = null;
-async function signIn() {
-  try {
-    config = await (await fetch('/app/config.json')).json();
-  } catch {
-    // offline at start: the sign-in page says so when it is needed
-  }
-  const params = new URLSearchParams(location.search);
-  if (params.has('code') || params.has('error')) {
-    const pending = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? 'null');
-    if (pending && params.get('state') !== pending.state) {
-      sessionStorage.removeItem(PKCE_KEY);
-      signInProblem = '登录未完成，请重试。';
-    } else {
-      try { signInProblem = await finishOidc(params); } catch { signInProblem = '暂时无法连接统一身份认证，请稍后再试。'; }
-    }
-  }
-  const devUscc = params.get('dev-uscc');
-  if (devUscc) {
-    // Development only (API.md): the dev token route mints an enterprise token; elsewhere it does not exist (404).
-    const response = await fetch('/v1/dev/token', {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'enterprise', uscc: devUscc }),
-    });
-    if (response.ok) {
-      token = (await response.json()).token;
-      sessionStorage.setItem(TOKEN_KEY, token);
-    }
-    params.delete('dev-uscc');
-    history.replaceState(null, '', location.pathname + (params.size ? `?${params}` : '') + location.hash);
-  }
-  return Boolean(token);
-}
 function signInScreen(reason) {
   tabs.hidden = true;
   show(html`
@@ -537,10 +406,10 @@ async function stream() {
   if (streamStarted) return;
   streamStarted = true;
   let pause = 1000;
-  while (token) {
+  while (session.token) {
     try {
-      const response = await fetch('/v1/me/notifications/stream', { headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } });
-      if (response.status === 401) { token = null; sessionStorage.removeItem(TOKEN_KEY); break; }
+      const response = await fetch('/v1/me/notifications/stream', { headers: { accept: 'text/event-stream', authorization: `Bearer ${session.token}` } });
+      if (response.status === 401) { session.clear(); break; }
       if (!response.ok || !response.body) throw new Error(String(response.status));
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
@@ -556,7 +425,7 @@ async function stream() {
           const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
           if (type === 'ready') { pause = 1000; document.documentElement.dataset.live = 'on'; }
           if (type === 'notification' && data) onNotification(JSON.parse(data).notification);
-          if (type === 'expired') { token = null; sessionStorage.removeItem(TOKEN_KEY); }
+          if (type === 'expired') session.clear();
         }
       }
     } catch {
@@ -655,7 +524,9 @@ window.addEventListener('offline', () => {
   banner.querySelector('#retry').addEventListener('click', () => { banner.hidden = true; route(); });
 });
 window.addEventListener('hashchange', route);
-if (await signIn()) {
+const started = await signIn((params) => (params.get('dev-uscc') ? { role: 'enterprise', uscc: params.get('dev-uscc') } : null));
+signInProblem = started.problem;
+if (started.signedIn) {
   route();
   stream();
 } else {
