@@ -128,6 +128,7 @@ public static class GatewayExtensions
             .MapPolicies()
             .MapEnterprises()
             .MapFields()
+            .MapCriteriaText()
             .MapEligibility()
             .MapEntitlements()
             .MapVerifications()

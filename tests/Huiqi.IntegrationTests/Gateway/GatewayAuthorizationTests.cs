@@ -47,6 +47,7 @@ public sealed class GatewayAuthorizationTests(GatewayFixture fixture) : IClassFi
             new("PUT", "/v1/policies/matrix-draft", DraftBody.Replace("授权矩阵测试政策", "授权矩阵测试政策（改）"), "staff-in", "admin"),
             new("POST", "/v1/policies/dry-run", DraftBody, "staff-in", "admin"),
             new("POST", "/v1/policies/check", DraftBody, "staff-in", "admin"),
+            new("POST", "/v1/policies/criteria-text", """{"text": "employees >= 10"}""", "staff-in", "staff-out", "admin"),
             new("POST", $"/v1/policies/{f.LanzhouPolicy}/compare", ProposalOf(f.LanzhouPolicy), "staff-in", "admin"),
             new("POST", "/v1/policies/matrix-draft/publish", null, "staff-in", "admin"),
             new("GET", $"/v1/policies/{f.LanzhouPolicy}/matches?limit=5", null, "staff-in", "staff-out", "admin"),

@@ -97,4 +97,22 @@ public sealed class OfficerToolsTests(GatewayFixture fixture) : IClassFixture<Ga
         Assert.Contains(overlap.GetProperty("findings").EnumerateArray(), x => x.GetProperty("code").GetString() == "exclusion.overlap"
             && x.GetProperty("message").GetString()!.Contains("lz-innovative-sme-award"));
     }
+
+    [Fact]
+    public async Task Criteria_text_is_read_as_typed_with_the_place_of_a_mistake()
+    {
+        var f = fixture;
+        var ok = await f.JsonAsync(HttpMethod.Post, "/v1/policies/criteria-text", f.StaffIn, """{"text": "employees >= 10 and region under 620100"}""");
+        Assert.True(ok.GetProperty("valid").GetBoolean());
+        Assert.Equal("employees", ok.GetProperty("criteria").GetProperty("all")[0].GetProperty("field").GetString());
+        Assert.Contains("兰州市", ok.GetProperty("description").GetString());
+
+        var wrong = await f.JsonAsync(HttpMethod.Post, "/v1/policies/criteria-text", f.StaffIn, """{"text": "employees >= 10 and\nregion undr 620100"}""");
+        Assert.False(wrong.GetProperty("valid").GetBoolean());
+        Assert.Equal(2, wrong.GetProperty("line").GetInt32());
+        Assert.True(wrong.GetProperty("column").GetInt32() > 1);
+        Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", wrong.GetProperty("message").GetString()!);
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await f.SendAsync(HttpMethod.Post, "/v1/policies/criteria-text", f.StaffIn, """{"text": 5}""")).StatusCode);
+    }
 }
