@@ -156,6 +156,10 @@ public sealed class ExplanationTests
     [InlineData(80_000, "800元")]
     [InlineData(5, "0.05元")]
     [InlineData(0, "0元")]
+    [InlineData(12_300_000, "12.3万元")]
+    [InlineData(1_999_998, "19,999.98元")] // 按比例核减 leaves odd amounts: exact in 元, not 1.999998万元
+    [InlineData(1_234_500, "12,345元")]
+    [InlineData(-20_000_000, "-20万元")]
     public void Money_reads_in_wan_yuan_or_yuan(long fen, string text) => Assert.Equal(text, Money.Format(fen));
 
     [Fact]

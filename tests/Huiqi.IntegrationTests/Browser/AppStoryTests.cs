@@ -190,17 +190,15 @@ public sealed class AppStoryTests : IAsyncLifetime
         foreach (var elder in new[] { false, true })
         {
             await ElderAsync(page, elder);
-            var results = await page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
-            var serious = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
-            Assert.True(serious.Count == 0, $"{name}{(elder ? " (长辈版)" : "")}: " + string.Join("; ", serious.Select(v => $"{v.Id}: {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}")));
+            await BrowserChecks.NoSeriousViolationsAsync(page, $"{name}{(elder ? " (长辈版)" : "")}");
             var (bodyPx, small) = await TargetsAsync(page, elder ? 60 : 44);
             Assert.True(bodyPx >= (elder ? 18 : 16), $"{name}: body text {bodyPx}px");
             Assert.True(small.Length == 0, $"{name}{(elder ? " (长辈版)" : "")}: tap targets below {(elder ? 60 : 44)}px: {string.Join(", ", small)}");
         }
 
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, $"{name}-elder.png") });
+        await page.ScreenshotAsync(new() { Path = BrowserChecks.Screenshot($"{name}-elder") });
         await ElderAsync(page, false);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, $"{name}.png") });
+        await page.ScreenshotAsync(new() { Path = BrowserChecks.Screenshot(name) });
     }
 
     /// <summary>The 长辈版 switch in the header, pressed as a person would; it says which layout is on.</summary>
@@ -231,22 +229,6 @@ public sealed class AppStoryTests : IAsyncLifetime
             }
             """, min);
         return (result.GetProperty("body").GetDouble(), [.. result.GetProperty("small").EnumerateArray().Select(s => s.GetString()!)]);
-    }
-
-    private static string Screenshots
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Gateway.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            var path = Path.Combine(dir?.FullName ?? Path.GetTempPath(), "docs", "screenshots");
-            Directory.CreateDirectory(path);
-            return path;
-        }
     }
 
     private HttpRequestMessage Get(string path)
@@ -280,6 +262,32 @@ public sealed class AppStoryTests : IAsyncLifetime
     }
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+}
+
+/// <summary>What every browser test checks on a screen, and where its screenshots go.</summary>
+public static class BrowserChecks
+{
+    /// <summary>axe-core (WCAG 2.0/2.1 A and AA, best practices): no serious or critical violation.</summary>
+    public static async Task NoSeriousViolationsAsync(IPage page, string screen)
+    {
+        var results = await page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
+        var serious = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(serious.Count == 0, $"{screen}: " + string.Join("; ", serious.Select(v => $"{v.Id}: {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}")));
+    }
+
+    /// <summary>docs/screenshots/{name}.png in the repository the tests run from.</summary>
+    public static string Screenshot(string name)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Gateway.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var path = Path.Combine(dir?.FullName ?? Path.GetTempPath(), "docs", "screenshots");
+        Directory.CreateDirectory(path);
+        return Path.Combine(path, $"{name}.png");
+    }
 }
 
 /// <summary>The machine's Chromium (Debian's <c>chromium</c>, installed by test.sh): Playwright drives it, nothing is downloaded.</summary>
