@@ -153,7 +153,7 @@ async function edit(id) {
         { label: '就高不重复', value: c.excluded, css: 'bar-excluded' }, { label: '不符合', value: c.ineligible, css: 'bar-ineligible' }], { unit: (v) => `${v} 家` })}
       <h3>金额与预算</h3>
       ${bars([{ label: '试算金额', value: dry.totalAmountFen }], { unit: yuan, budget: body.budgetFen })}
-      ${body.budgetFen && dry.totalAmountFen > body.budgetFen ? html`<p class="warn">超出预算：审批时将按比例核减，每户约发放 ${Math.floor(body.budgetFen * 100 / dry.totalAmountFen)}%。</p>` : ''}
+      ${body.budgetFen && dry.totalAmountFen > body.budgetFen ? html`<p class="warn">超出预算：审批时将按比例核减，每户约发放 ${(Math.floor(body.budgetFen * 1000 / dry.totalAmountFen) / 10).toFixed(1)}%。</p>` : ''}
       <h3>按地区（符合的企业）</h3>${bars(regions.map((r) => ({ label: r.label, value: r.counts.eligible })), { unit: (v) => `${v} 家` })}
       <h3>按技术领域</h3>${bars(dry.byTechDomain.map((r) => ({ label: r.label, value: r.counts.eligible })), { unit: (v) => `${v} 家` })}
       ${dry.exampleFailures?.length ? html`<p class="warn">有 ${dry.exampleFailures.length} 个样例与预期不符：${dry.exampleFailures.map((x) => x.name).join('、')}</p>` : ''}`.s;
@@ -257,12 +257,14 @@ async function approvals(query) {
       <p>合计 ${yuan(list.items.reduce((s, e) => s + (e.amountFen ?? 0), 0))}</p>
       <div class="actions"><button type="button" id="approve"${list.items.length ? '' : raw(' disabled')}>全部批准</button></div>
       <div id="approval" aria-live="polite"></div>
-      <table><thead><tr><th scope="col">企业</th><th class="num" scope="col">金额</th></tr></thead>
+      <table id="pending"><thead><tr><th scope="col">企业</th><th class="num" scope="col">金额</th></tr></thead>
       <tbody>${list.items.map((e) => html`<tr><td>${e.enterpriseName}</td><td class="num">${e.amountText ?? '待定'}</td></tr>`)}</tbody></table></section>` : ''}`, '审批');
   main.querySelector('#pick').addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/approvals?policy=${encodeURIComponent(main.querySelector('#policy').value)}`; });
   main.querySelector('#approve')?.addEventListener('click', async () => {
     try {
       const a = await api('/v1/entitlements/approve', { method: 'POST', body: { policyId, entitlementIds: list.items.map((e) => e.id) } });
+      main.querySelector('#pending')?.remove(); // approved: the pending list is history now
+      main.querySelector('#approve').disabled = true;
       main.querySelector('#approval').innerHTML = html`<p class="${a.prorated ? 'warn' : 'ok'}">已批准 ${a.approved.length} 户，合计 ${a.approvedTotalText}${a.prorated ? '；超出预算，已按比例核减' : ''}。</p>
         ${a.prorated ? html`<table><thead><tr><th scope="col">企业</th><th class="num" scope="col">应享</th><th class="num" scope="col">核减后</th></tr></thead>
           <tbody>${a.approved.map((e) => html`<tr><td>${e.enterpriseName}</td><td class="num">${e.amountText ?? ''}</td><td class="num">${e.approvedAmountText ?? ''}</td></tr>`)}</tbody></table>` : ''}`.s;
