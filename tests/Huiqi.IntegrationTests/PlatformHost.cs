@@ -47,6 +47,22 @@ public sealed class PlatformHost : IAsyncDisposable
     /// <summary>Starts the platform; with <paramref name="waitUntilReady"/>, returns once /readyz says the index is loaded.</summary>
     public static async Task<PlatformHost> StartAsync(IDictionary<string, string?>? settings = null, string environment = "Development", bool waitUntilReady = true)
     {
+        // The metrics port is picked free a moment before it is bound; a test beside this one (a browser, another host)
+        // can take it in between. Then the platform starts again on another port rather than failing the test.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(settings, environment, waitUntilReady);
+            }
+            catch (IOException ex) when (attempt < 3 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
+    }
+
+    private static async Task<PlatformHost> StartOnceAsync(IDictionary<string, string?>? settings, string environment, bool waitUntilReady)
+    {
         var dataDir = Path.Combine(Path.GetTempPath(), $"huiqi-test-{Guid.NewGuid():N}");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -66,7 +82,16 @@ public sealed class PlatformHost : IAsyncDisposable
         builder.AddHuiqiGateway();
         var app = builder.Build();
         app.MapHuiqiGateway();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         var host = new PlatformHost(app, dataDir);
         if (waitUntilReady)
         {
