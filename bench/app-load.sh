@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The phone app's load figures in the machine's Chromium (issue: wave 2, 4 of 7), against the embedded default with
+# The faces' figures in the machine's Chromium (issues: wave 2, 4 and 5 of 7), against the embedded default with
 # the demo data, signed in as the showcase enterprise:
 #   1. Lighthouse, mobile preset (simulated slow 4G and 4x CPU): performance, accessibility and best-practices scores;
 #   2. Lighthouse with real throttling on loopback: Chrome's CPU slowed 4x (Emulation.setCPUThrottlingRate), no network
-#      throttling — time to interactive after the first byte, and the bytes loaded before home is shown.
+#      throttling — time to interactive after the first byte, and the bytes loaded before home is shown;
+#   3. the console's 政策沙盘: from a change of the criteria text to the sandbox redrawn (bench/console-sandbox.mjs).
 # Usage: bench/app-load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,3 +40,5 @@ const bytes = items.reduce((s, i) => s + (i.transferSize || 0), 0);
 console.log(`loopback_4x_cpu: interactive_ms=${Math.round(a.interactive.numericValue)} (after the first byte: ${Math.round(a.interactive.numericValue - ttfb)}) fcp_ms=${Math.round(a["first-contentful-paint"].numericValue)} requests=${items.length} transferred_bytes=${bytes}`);
 for (const i of items) console.log(`  ${i.transferSize}\t${i.resourceType}\t${i.url.replace(/^https?:\/\/[^/]+/, "")}`);
 ' "$DATA/loopback.json"
+# The console's sandbox: from a change of the criteria text to the redrawn dry run, the demo population (10,000).
+node bench/console-sandbox.mjs "http://127.0.0.1:$PORT"
