@@ -88,6 +88,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         { "Verify(own correction)",       [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
         { "Reject(own correction)",       [PermissionDenied, PermissionDenied, OK, PermissionDenied, PermissionDenied, PermissionDenied, OK] },
         { "Verify(missing)",              [PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, NotFound] },
+        { "VerifyAuditChain",             [PermissionDenied, PermissionDenied, OK, OK, PermissionDenied, PermissionDenied, OK] },
         { "RequestCorrection(own)",       [OK, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied, PermissionDenied] },
     };
 
@@ -242,6 +243,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
                 }
 
                 case "Verify(missing)": await verifications.VerifyAsync(new DecideVerificationRequest { Id = "cor-nobody", EvidenceReference = "x" }); break;
+                case "VerifyAuditChain": await verifications.VerifyAuditChainAsync(new VerifyAuditChainRequest()); break;
                 case "RequestCorrection(own)":
                     await verifications.RequestCorrectionAsync(new RequestCorrectionRequest
                     {

@@ -254,4 +254,8 @@ public sealed class VerificationDesk(IStore store, EligibilityIndex index, Profi
     });
 
     private static JsonElement? Raw(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+
+    /// <summary>The audit log's hash chain recomputed link by link (docs/workflow.md): staff and admin may ask.</summary>
+    public Task<AuditVerification> VerifyAuditChainAsync(Caller caller, CancellationToken cancellationToken) =>
+        caller.IsStaff || caller.IsAdmin ? AuditChain.VerifyAsync(store.ReadAuditAsync(cancellationToken), cancellationToken) : throw new AccessDeniedException();
 }

@@ -231,4 +231,12 @@ public sealed class VerificationGrpcService(VerificationDesk desk, EligibilityIn
         if (c.DecidedAt is { } at) { proto.DecidedAt = Timestamp.FromDateTimeOffset(at); }
         return proto;
     }
+
+    public override async Task<AuditChainVerification> VerifyAuditChain(VerifyAuditChainRequest request, ServerCallContext context)
+    {
+        var result = await desk.VerifyAuditChainAsync(RpcCaller.Of(context), context.CancellationToken);
+        var response = new AuditChainVerification { Checked = result.Checked, Intact = result.Intact, Reason = result.Reason ?? "" };
+        if (result.BrokenAt is { } seq) { response.BrokenAt = seq; }
+        return response;
+    }
 }

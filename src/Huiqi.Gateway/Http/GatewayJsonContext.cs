@@ -24,6 +24,7 @@ namespace Huiqi.Gateway.Http;
 [JsonSerializable(typeof(Huiqi.Gateway.Eligibility.EligibilityView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Enterprises.FieldCatalogView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Policies.CheckView))]
+[JsonSerializable(typeof(Huiqi.Gateway.Verification.AuditChainView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Policies.CriteriaTextView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Policies.CompareView))]
 [JsonSerializable(typeof(Huiqi.Gateway.Faces.FacesExtensions.AppConfigView))]

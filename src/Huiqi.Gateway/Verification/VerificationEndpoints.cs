@@ -32,10 +32,19 @@ public static class VerificationEndpoints
         staff.MapPost("/{id}/reject", RejectAsync).WithName("Reject").Accepts<RejectBody>("application/json")
             .WithSummary("核验不通过（须说明理由）：资金撤销，自报信息仍为自报；更正申请则不予更正");
 
+        v1.MapGet("/audit/verify", VerifyAuditAsync).WithName("VerifyAuditChain").WithTags("verifications").RequireAuthorization(GatewayAuth.Staff)
+            .WithSummary("审计日志完整性校验：逐条重算哈希链，给出首个被篡改或缺失的记录");
+
         v1.MapPost("/me/corrections", RequestCorrectionAsync).WithName("RequestCorrection").WithTags("me")
             .RequireAuthorization(GatewayAuth.Enterprise).Accepts<CorrectionBody>("application/json")
             .WithSummary("对部门数据提出更正申请（异议）").WithDescription("field：字段名（如 annualRevenue）；value：申请更正为的值（null 表示应为空）；reason：理由。");
         return v1;
+    }
+
+    private static async Task<Ok<AuditChainView>> VerifyAuditAsync(HttpContext http, VerificationService.VerificationServiceClient verifications, BackendCall call)
+    {
+        var r = await verifications.VerifyAuditChainAsync(new VerifyAuditChainRequest(), call.For(http));
+        return TypedResults.Ok(new AuditChainView(r.Checked, r.Intact, r.HasBrokenAt ? r.BrokenAt : null, r.Reason.Length > 0 ? r.Reason : null));
     }
 
     private static async Task<Ok<VerificationListView>> ListAsync(HttpContext http, VerificationService.VerificationServiceClient verifications, BackendCall call,
@@ -130,6 +139,9 @@ public sealed record CorrectionView(
 public sealed record VerificationItemView(
     string Id, string Kind, string Uscc, string EnterpriseName, string Region, string RegionName, EntitlementView? Entitlement,
     IReadOnlyList<ClaimedFactView> Claims, CorrectionView? Correction, DateTimeOffset? CreatedAt);
+
+/// <summary>The audit log's hash chain: records checked, and the first broken one if any.</summary>
+public sealed record AuditChainView(long Checked, bool Intact, long? BrokenAt, string? Reason);
 
 public sealed record VerificationListView(IReadOnlyList<VerificationItemView> Items, string? NextCursor);
 

@@ -8,8 +8,8 @@ namespace Huiqi.IntegrationTests.Browser;
 /// <summary>
 /// The policy officer's console (/console/) in the system Chromium against the real platform with the demo data: draft a
 /// policy from text (a mistake shown at its line and column), watch the 政策沙盘 change as a threshold moves, check it,
-/// publish it, compare a new version of a policy in force, verify a claimed entitlement, approve a batch over budget
-/// (按比例核减), pay from a file. axe-core on every screen; screenshots at 1280×900 in docs/screenshots/.
+/// publish it, compare a new version of a policy in force, verify a claimed entitlement, answer an objection, approve a
+/// batch over budget (按比例核减), pay from a file, read the policy's statistics, verify the audit chain. axe-core on every screen; screenshots at 1280×900 in docs/screenshots/.
 /// </summary>
 public sealed class ConsoleStoryTests : IAsyncLifetime
 {
@@ -101,8 +101,21 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
         var publicized = await EventuallyAsync(async () =>
         {
             var list = (await GetAsync("/v1/entitlements?policyId=lz-console-story&status=publicized&limit=200", Staff)).GetProperty("items").EnumerateArray().ToList();
-            return list.Count >= 3 ? list : null;
+            return list.Count >= 4 ? list : null;
         }, "the new policy's entitlements in 公示");
+        // A fourth owner objects during 公示; the officer answers it.
+        var objected = publicized[3];
+        var objection = new HttpRequestMessage(HttpMethod.Post, $"/v1/me/entitlements/{objected.GetProperty("id").GetString()}/object") { Content = JsonContent.Create(new { reason = "本企业已申请同类补贴，不应重复享受" }) };
+        objection.Headers.Authorization = new("Bearer", Owner(objected.GetProperty("uscc").GetString()!));
+        (await _platform.Http.SendAsync(objection)).EnsureSuccessStatusCode();
+        await page.GetByRole(AriaRole.Link, new() { Name = "异议处理" }).ClickAsync();
+        var raised = page.Locator("section.card", new() { HasText = "不应重复享受" });
+        await Expect(raised).ToContainTextAsync("规模以上企业稳岗补贴（试行）");
+        await CheckAsync(page, "console-objections");
+        await raised.GetByLabel("处理意见").FillAsync("经核实，同类补贴未发放");
+        await raised.GetByRole(AriaRole.Button, new() { Name = "异议不成立，确认" }).ClickAsync();
+        await Expect(page.Locator("#toast")).ToContainTextAsync("已处理");
+
         foreach (var e in publicized.Take(3))
         {
             var confirm = new HttpRequestMessage(HttpMethod.Post, $"/v1/me/entitlements/{e.GetProperty("id").GetString()}/confirm") { Content = JsonContent.Create(new { }) };
@@ -111,21 +124,32 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
         }
 
         await page.GotoAsync("/console/#/approvals?policy=lz-console-story");
-        await Expect(page.Locator("main h2")).ToContainTextAsync("3 户");
+        await Expect(page.Locator("main h2")).ToContainTextAsync("4 户"); // three confirmed, and the one whose objection was dismissed
         await page.GetByRole(AriaRole.Button, new() { Name = "全部批准" }).ClickAsync();
         await Expect(page.Locator("#approval")).ToContainTextAsync("按比例核减");
-        await Expect(page.Locator("#approval")).ToContainTextAsync("合计 19,999.98元"); // floor(1万 × 2万 / 3万) each
+        await Expect(page.Locator("#approval")).ToContainTextAsync("合计 2万元"); // floor(1万 × 2万 / 4万) = 5,000元 each
+        await Expect(page.Locator("#approval")).ToContainTextAsync("5,000元");
         await CheckAsync(page, "console-approvals");
 
-        // A payment file: the three approved, and a line that names nothing.
-        var ids = publicized.Take(3).Select(e => e.GetProperty("id").GetString()).ToList();
+        // A payment file: the four approved, and a line that names nothing.
+        var ids = publicized.Take(4).Select(e => e.GetProperty("id").GetString()).ToList();
         await page.GetByRole(AriaRole.Link, new() { Name = "拨付文件" }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("拨付文件");
         await page.GetByLabel("政策", new() { Exact = true }).SelectOptionAsync("lz-console-story");
         await page.GetByLabel("或直接粘贴").FillAsync(string.Join("\n", ids.Select((id, i) => $"{id},PAY-2026-{i + 1:D4}")) + "\nent-nobody,PAY-2026-9999");
         await page.GetByRole(AriaRole.Button, new() { Name = "提交拨付" }).ClickAsync();
-        await Expect(page.Locator("#result")).ToContainTextAsync("已拨付 3 笔");
+        await Expect(page.Locator("#result")).ToContainTextAsync("已拨付 4 笔");
         await Expect(page.Locator("#result")).ToContainTextAsync("未拨付 1 笔");
         await CheckAsync(page, "console-payments");
+
+        // Statistics of the new policy, and the audit chain of everything above.
+        await page.GotoAsync("/console/#/statistics?policy=lz-console-story");
+        await Expect(page.Locator("table").First).ToContainTextAsync("4 户");
+        await CheckAsync(page, "console-statistics");
+        await page.GetByRole(AriaRole.Link, new() { Name = "审计校验" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "开始校验" }).ClickAsync();
+        await Expect(page.Locator("#audit-result")).ToContainTextAsync("审计日志完整");
+        await CheckAsync(page, "console-audit");
     }
 
     private string Owner(string uscc) => _platform.Token(("role", "enterprise"), ("uscc", uscc), ("sub", uscc));

@@ -75,6 +75,7 @@ public sealed class GatewayAuthorizationTests(GatewayFixture fixture) : IClassFi
             new("POST", $"/v1/entitlements/{e.Id}/resolve", """{"uphold": false, "resolution": "测试"}""", "staff-in", "admin"),
             new("GET", "/v1/me/notifications/stream", null, enterprises),
             new("GET", "/v1/verifications", null, "staff-in", "staff-out", "admin"),
+            new("GET", "/v1/audit/verify", null, "staff-in", "staff-out", "admin"),
             new("POST", $"/v1/verifications/{toVerify.Id}/verify", """{"evidenceReference": "证书 GR2026-1"}""", "staff-in", "admin"),
             new("POST", $"/v1/verifications/{toReject.Id}/reject", """{"reason": "材料不符"}""", "staff-in", "admin"),
             new("POST", "/v1/me/corrections", """{"field": "name", "value": "兰州矩阵更名有限公司", "reason": "已更名"}""", enterprises),

@@ -303,6 +303,71 @@ async function payments() {
   });
 }
 
+// ---------- 异议处理: an enterprise objected during 公示; uphold (revoke) or dismiss, with a resolution ----------
+async function objections() {
+  const list = await api('/v1/entitlements?status=objected&limit=200');
+  show(html`<h1>异议处理</h1>
+    ${list.items.length ? '' : html`<p class="muted">没有待处理的异议。</p>`}
+    ${list.items.map((e) => html`<section class="card" aria-label="${e.enterpriseName}">
+      <h2>${e.enterpriseName}：${e.policyTitle}</h2><p>金额 ${e.amountText ?? '待定'}；异议理由：${e.objectionReason ?? ''}</p>
+      <form data-id="${e.id}" novalidate><label for="res-${e.id}">处理意见</label><input id="res-${e.id}" name="resolution" type="text">
+        <p class="error" role="alert"></p>
+        <div class="actions"><button type="submit" value="uphold" class="danger">异议成立，撤销</button><button type="submit" value="dismiss">异议不成立，确认</button></div>
+      </form></section>`)}`, '异议处理');
+  main.querySelectorAll('form[data-id]').forEach((form) => form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api(`/v1/entitlements/${encodeURIComponent(form.dataset.id)}/resolve`, {
+        method: 'POST', body: { uphold: e.submitter?.value === 'uphold', resolution: form.elements.resolution.value.trim() },
+      });
+      toast('已处理，企业会收到通知。');
+      await objections();
+    } catch (p) {
+      form.querySelector('.error').textContent = p instanceof Problem ? [p.message, ...p.errors.map((x) => x.message)].join('；') : '出错了';
+    }
+  }));
+}
+
+// ---------- 统计: a policy's money by stage, in total, by region and by tech domain ----------
+async function statistics(query) {
+  const policyId = query.get('policy') ?? '';
+  const all = await api('/v1/policies?limit=200');
+  const s = policyId ? await api(`/v1/policies/${encodeURIComponent(policyId)}/statistics`) : null;
+  const STAGES = [['matched', '已匹配'], ['confirmed', '已确认'], ['approved', '已批准'], ['disbursed', '已拨付'], ['awaitingVerification', '待核验']];
+  const table = (rows, caption) => html`<table><caption>${caption}</caption><thead><tr><th scope="col">范围</th>
+      ${STAGES.map(([, l]) => html`<th class="num" scope="col">${l}</th>`)}</tr></thead>
+    <tbody>${rows.map((r) => html`<tr><td>${r.label}</td>${STAGES.map(([k]) => html`<td class="num">${r[k].count} 户<br>${r[k].amountText}</td>`)}</tr>`)}</tbody></table>`;
+  show(html`<h1>统计</h1>
+    <form class="card row" id="pick"><div><label for="policy">政策</label><select id="policy"><option value="">请选择</option>
+      ${all.items.map((p) => html`<option value="${p.id}"${p.id === policyId ? raw(' selected') : ''}>${p.title}</option>`)}</select></div>
+      <div class="actions" style="align-self:end"><button type="submit">查看</button></div></form>
+    ${s ? html`<section class="card"><h2>资金进度（户数）</h2>
+        ${bars(STAGES.map(([k, l]) => ({ label: l, value: s.total[k].count, css: k === 'awaitingVerification' ? 'bar-unknown' : 'bar-eligible' })), { unit: (v) => `${v} 户` })}
+        <h2>资金进度（金额）</h2>${bars(STAGES.map(([k, l]) => ({ label: l, value: s.total[k].amountFen, css: k === 'awaitingVerification' ? 'bar-unknown' : 'bar-eligible' })), { unit: yuan })}</section>
+      <section class="card">${table([s.total], '合计')}</section>
+      <section class="card">${table(s.byRegion, '按地区')}</section>
+      <section class="card">${table(s.byTechDomain, '按技术领域')}</section>` : ''}`, '统计');
+  main.querySelector('#pick').addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/statistics?policy=${encodeURIComponent(main.querySelector('#policy').value)}`; });
+}
+
+// ---------- 审计校验: the audit log's hash chain recomputed ----------
+async function audit() {
+  show(html`<h1>审计校验</h1><div class="card"><p>每一次发布、核验、审批和拨付都记入审计日志，每条记录带有前一条的哈希。校验会从第一条起逐条重算。</p>
+    <div class="actions"><button type="button" id="verify-audit">开始校验</button></div><div id="audit-result" aria-live="polite"></div></div>`, '审计校验');
+  main.querySelector('#verify-audit').addEventListener('click', async () => {
+    const box = main.querySelector('#audit-result');
+    box.innerHTML = html`<p class="muted">正在校验…</p>`.s;
+    try {
+      const r = await api('/v1/audit/verify');
+      box.innerHTML = (r.intact
+        ? html`<p class="ok">审计日志完整：${r.checked} 条记录全部校验通过。</p>`
+        : html`<p class="error" role="alert">审计日志在第 ${r.brokenAt} 条处断裂（已读 ${r.checked} 条）：${r.reason}</p>`).s;
+    } catch (p) {
+      box.innerHTML = html`<p class="error" role="alert">${p.message}</p>`.s;
+    }
+  });
+}
+
 // ---------- sign-in and routing ----------
 let signInProblem = null;
 function signInScreen(reason) {
@@ -322,6 +387,9 @@ const routes = [
   [/^\/verifications$/, verifications, 'verifications'],
   [/^\/approvals$/, approvals, 'approvals'],
   [/^\/payments$/, payments, 'payments'],
+  [/^\/objections$/, objections, 'objections'],
+  [/^\/statistics$/, statistics, 'statistics'],
+  [/^\/audit$/, audit, 'audit'],
 ];
 async function route() {
   const [path, search = ''] = location.hash.replace(/^#/, '').split('?');
@@ -329,6 +397,7 @@ async function route() {
   side.hidden = false;
   side.querySelectorAll('a').forEach((a) => (a.dataset.tab === match[2] ? a.setAttribute('aria-current', 'page') : a.removeAttribute('aria-current')));
   main.setAttribute('aria-busy', 'true');
+  main.innerHTML = '<p class="loading">正在加载…</p>'; // the last screen is gone: nothing on it can be used while this one loads
   try {
     await match[1](new URLSearchParams(search), ...((path || '/').match(match[0])?.slice(1) ?? []));
   } catch (p) {
