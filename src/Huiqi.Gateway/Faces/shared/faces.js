@@ -14,7 +14,12 @@ export function html(strings, ...values) {
   });
   return raw(out);
 }
-export const yuan = (fen) => (fen == null ? '' : fen % 1000000 === 0 ? `${fen / 1000000}万元` : `${(fen / 100).toLocaleString('zh-CN')}元`);
+/** Money as the platform writes it (Money.Format): 万元 from 1万元 when a whole hundred 元, else exact 元. */
+export const yuan = (fen) => {
+  if (fen == null) return '';
+  if (Math.abs(fen) >= 1000000 && fen % 10000 === 0) return `${(fen / 1000000).toLocaleString('zh-CN', { maximumFractionDigits: 2 })}万元`;
+  return `${(fen / 100).toLocaleString('zh-CN', { maximumFractionDigits: 2 })}元`;
+};
 
 // ---------- the session ----------
 const TOKEN_KEY = 'huiqi.token';
