@@ -125,6 +125,8 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
 
         await page.GotoAsync("/console/#/approvals?policy=lz-console-story");
         await Expect(page.Locator("main h2")).ToContainTextAsync("4 户"); // three confirmed, and the one whose objection was dismissed
+        await Expect(page.Locator("#preview")).ToContainTextAsync("50.0%"); // the preview before approving: 2万 of 4万
+        await Expect(page.Locator("#pending")).ToContainTextAsync("5,000元");
         await page.GetByRole(AriaRole.Button, new() { Name = "全部批准" }).ClickAsync();
         await Expect(page.Locator("#approval")).ToContainTextAsync("按比例核减");
         await Expect(page.Locator("#approval")).ToContainTextAsync("合计 2万元"); // floor(1万 × 2万 / 4万) = 5,000元 each

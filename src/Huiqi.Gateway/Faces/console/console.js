@@ -248,17 +248,24 @@ async function approvals(query) {
   const policyId = query.get('policy') ?? '';
   const all = await api('/v1/policies?limit=200');
   const list = policyId ? await api(`/v1/entitlements?policyId=${encodeURIComponent(policyId)}&status=confirmed&limit=200`) : { items: [] };
-  const policy = all.items.find((p) => p.id === policyId);
+  // The pro-rata preview as the workflow computes it: what is left of the budget after earlier approvals, shared by
+  // floor(amount × remaining ÷ batch total) when the batch exceeds it.
+  const [detail, stats] = policyId ? await Promise.all([api(`/v1/policies/${encodeURIComponent(policyId)}`), api(`/v1/policies/${encodeURIComponent(policyId)}/statistics`)]) : [null, null];
+  const total = list.items.reduce((s, e) => s + (e.amountFen ?? 0), 0);
+  const remaining = detail?.budgetFen != null ? detail.budgetFen - stats.total.approved.amountFen : null;
+  const prorate = remaining != null && total > remaining;
+  const after = (fen) => (prorate ? Math.floor((fen * Math.max(remaining, 0)) / total) : fen);
   show(html`<h1>审批</h1>
     <form class="card row" id="pick"><div><label for="policy">政策</label><select id="policy"><option value="">请选择</option>
       ${all.items.map((p) => html`<option value="${p.id}"${p.id === policyId ? raw(' selected') : ''}>${p.title}</option>`)}</select></div>
       <div class="actions" style="align-self:end"><button type="submit">查看待审批</button></div></form>
-    ${policyId ? html`<section class="card"><h2>已确认、待审批：${list.items.length} 户${policy?.budgetText ? html`（预算 ${policy.budgetText}）` : ''}</h2>
-      <p>合计 ${yuan(list.items.reduce((s, e) => s + (e.amountFen ?? 0), 0))}</p>
+    ${policyId ? html`<section class="card"><h2>已确认、待审批：${list.items.length} 户</h2>
+      <p>本批合计 ${yuan(total)}${remaining != null ? html`；预算 ${yuan(detail.budgetFen)}，已批准 ${yuan(stats.total.approved.amountFen)}，尚余 ${yuan(Math.max(remaining, 0))}` : ''}。</p>
+      ${prorate ? html`<p class="warn" id="preview">超出预算：批准时将按比例核减，每户约发放 ${(Math.floor(Math.max(remaining, 0) * 1000 / total) / 10).toFixed(1)}%（见下表“预计核减后”）。</p>` : ''}
       <div class="actions"><button type="button" id="approve"${list.items.length ? '' : raw(' disabled')}>全部批准</button></div>
       <div id="approval" aria-live="polite"></div>
-      <table id="pending"><thead><tr><th scope="col">企业</th><th class="num" scope="col">金额</th></tr></thead>
-      <tbody>${list.items.map((e) => html`<tr><td>${e.enterpriseName}</td><td class="num">${e.amountText ?? '待定'}</td></tr>`)}</tbody></table></section>` : ''}`, '审批');
+      <table id="pending"><thead><tr><th scope="col">企业</th><th class="num" scope="col">应享</th>${prorate ? html`<th class="num" scope="col">预计核减后</th>` : ''}</tr></thead>
+      <tbody>${list.items.map((e) => html`<tr><td>${e.enterpriseName}</td><td class="num">${e.amountText ?? '待定'}</td>${prorate ? html`<td class="num">${yuan(after(e.amountFen ?? 0))}</td>` : ''}</tr>`)}</tbody></table></section>` : ''}`, '审批');
   main.querySelector('#pick').addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/approvals?policy=${encodeURIComponent(main.querySelector('#policy').value)}`; });
   main.querySelector('#approve')?.addEventListener('click', async () => {
     try {
