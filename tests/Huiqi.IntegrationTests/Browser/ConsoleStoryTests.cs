@@ -77,6 +77,8 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
         // A new version of a policy in force, compared with it over the whole population.
         await page.GotoAsync("/console/#/edit/lz-employment-stability");
         await Expect(page.Locator("#criteria-status")).ToContainTextAsync("即：");
+        await Expect(page.GetByLabel("金额规则")).ToHaveValueAsync("tiers"); // 稳岗返还 pays by head-count tiers
+        await Expect(page.GetByLabel("每户金额（万元，定额）")).ToBeHiddenAsync();
         await page.GetByLabel("条件（文本形式）").FillAsync("region under 620100 and employees >= 50 and tax_credit in [A, B, M] and not dishonest = true");
         await Expect(page.Locator("#criteria-status")).ToContainTextAsync("不低于 50人");
         await page.GetByRole(AriaRole.Button, new() { Name = "与现行版本比较" }).ClickAsync();

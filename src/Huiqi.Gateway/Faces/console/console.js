@@ -67,6 +67,7 @@ async function edit(id) {
   const existing = id ? await api(`/v1/policies/${encodeURIComponent(id)}`) : null;
   const p = existing ?? EMPTY;
   const benefit = p.benefit ?? {};
+  const kind = benefit.rate ? 'rate' : benefit.tiers ? 'tiers' : 'fixed';
   show(html`
     <h1>${existing ? `编辑：${existing.title}` : '新建政策'}</h1>
     <div class="grid">
@@ -84,11 +85,28 @@ async function edit(id) {
         <label for="f-criteria">条件（文本形式）</label>
         <textarea id="f-criteria" class="code" aria-describedby="criteria-status" spellcheck="false">${p.criteriaText}</textarea>
         <p id="criteria-status" class="hint" aria-live="polite"></p>
-        <div class="row">
+        <label for="f-kind">金额规则</label>
+        <select id="f-kind">
+          <option value="fixed"${kind === 'fixed' ? raw(' selected') : ''}>定额：每户相同金额</option>
+          <option value="rate"${kind === 'rate' ? raw(' selected') : ''}>按比例：按营业收入或研发费用的一定比例，可设上限</option>
+          <option value="tiers"${kind === 'tiers' ? raw(' selected') : ''}>阶梯：按某项数值分档</option>
+        </select>
+        <div class="row" data-kind="fixed"${kind === 'fixed' ? '' : raw(' hidden')}>
           <div><label for="f-amount">每户金额（万元，定额）</label><input id="f-amount" type="number" step="0.01" min="0" value="${benefit.fixedFen != null ? benefit.fixedFen / 1000000 : ''}"></div>
+        </div>
+        <div class="row" data-kind="rate"${kind === 'rate' ? '' : raw(' hidden')}>
+          <div><label for="f-rate-field">按哪项计算</label><select id="f-rate-field">
+            ${[['annual_revenue', '营业收入'], ['rd_expense', '研发费用']].map(([v, l]) => html`<option value="${v}"${benefit.rate?.field === v ? raw(' selected') : ''}>${l}</option>`)}</select></div>
+          <div><label for="f-rate">比例（%）</label><input id="f-rate" type="number" step="0.01" min="0" value="${benefit.rate ? benefit.rate.bp / 100 : ''}"></div>
+          <div><label for="f-cap">上限（万元，选填）</label><input id="f-cap" type="number" step="0.01" min="0" value="${benefit.rate?.capFen != null ? benefit.rate.capFen / 1000000 : ''}"></div>
+        </div>
+        <div data-kind="tiers"${kind === 'tiers' ? '' : raw(' hidden')}>
+          <label for="f-tiers">阶梯（JSON：field 与 steps，金额单位为分）</label>
+          <textarea id="f-tiers" class="code" spellcheck="false">${JSON.stringify(benefit.tiers ?? { field: 'employees', steps: [{ atLeast: 10, amountFen: 1000000 }] }, null, 1)}</textarea>
+        </div>
+        <div class="row">
           <div><label for="f-budget">预算（万元，选填）</label><input id="f-budget" type="number" step="0.01" min="0" value="${p.budgetFen != null ? p.budgetFen / 1000000 : ''}"></div>
         </div>
-        ${benefit.fixedFen == null ? html`<p class="hint">本政策按比例或阶梯计算金额，保持不变：${JSON.stringify(benefit)}</p>` : ''}
         <label for="f-group">就高不重复分组（选填）</label><input id="f-group" type="text" value="${p.exclusionGroup ?? ''}">
         <label for="f-summary">摘要</label><textarea id="f-summary" rows="2">${p.summary ?? ''}</textarea>
         <label for="f-examples">样例（JSON，发布时逐一验证）</label><textarea id="f-examples" class="code" spellcheck="false">${JSON.stringify(p.examples ?? [], null, 1)}</textarea>
@@ -109,12 +127,25 @@ async function edit(id) {
   const form = main.querySelector('#editor');
   const $ = (s) => form.querySelector(s);
   let criteria = existing?.criteria ?? null;
-  let fixedBenefit = benefit.fixedFen != null;
+  $('#f-kind').addEventListener('change', () => form.querySelectorAll('[data-kind]').forEach((el) => { el.hidden = el.dataset.kind !== $('#f-kind').value; }));
+  const benefitOf = () => {
+    switch ($('#f-kind').value) {
+      case 'rate': {
+        const rate = { field: $('#f-rate-field').value, bp: Math.round(Number($('#f-rate').value || 0) * 100) };
+        if ($('#f-cap').value) rate.capFen = wan($('#f-cap').value);
+        return { rate };
+      }
+      case 'tiers':
+        try { return { tiers: JSON.parse($('#f-tiers').value) }; } catch { throw new Problem(400, { detail: '阶梯不是有效的 JSON。' }); }
+      default:
+        return { fixedFen: wan($('#f-amount').value) ?? 0 };
+    }
+  };
   const document_ = () => {
     const body = {
       id: $('#f-id').value.trim() || undefined, title: $('#f-title').value.trim(), issuer: $('#f-issuer').value.trim(),
       jurisdiction: $('#f-jurisdiction').value.trim(), summary: $('#f-summary').value.trim(), clauses: existing?.clauses ?? [],
-      criteria, benefit: fixedBenefit ? { fixedFen: wan($('#f-amount').value) ?? 0 } : benefit,
+      criteria, benefit: benefitOf(),
     };
     if ($('#f-from').value) body.effectiveFrom = $('#f-from').value;
     if ($('#f-to').value) body.effectiveTo = $('#f-to').value;
