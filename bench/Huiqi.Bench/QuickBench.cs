@@ -42,6 +42,10 @@ internal static class QuickBench
             GC.KeepAlive(result.EligibleCount);
         });
         Print("policy_over_1m_ms", policyMs.ToString("0.000"));
+        var bitsetProbe = RawLimits.BitsetProbe(size);
+        var rawBitsetMs = Median(30, () => GC.KeepAlive(bitsetProbe()), warmups: 5);
+        Print("raw_bitset_limit_ms", rawBitsetMs.ToString("0.000"));
+        Print("policy_over_1m_ratio_to_raw", (policyMs / rawBitsetMs).ToString("0.0"));
 
         // Each condition of the measured policy on its own, to see where the time goes.
         var conditions = ((Huiqi.Domain.Criteria.AllOf)policy.Criteria).Children;
@@ -111,6 +115,10 @@ internal static class QuickBench
             }
         }, warmups: 5) * 1000 / sample.Length;
         Print("enterprise_over_1k_policies_us", perEnterpriseUs.ToString("0.0"));
+        var enterpriseProbe = RawLimits.EnterpriseProbe(policies.Count);
+        var rawEnterpriseUs = Median(7, () => { for (var i = 0; i < 2000; i++) { GC.KeepAlive(enterpriseProbe()); } }, warmups: 3) * 1000 / 2000;
+        Print("raw_enterprise_limit_us", rawEnterpriseUs.ToString("0.0"));
+        Print("enterprise_over_1k_policies_ratio_to_raw", (perEnterpriseUs / rawEnterpriseUs).ToString("0.0"));
 
         var readUs = Median(7, () =>
         {

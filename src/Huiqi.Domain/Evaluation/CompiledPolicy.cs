@@ -359,6 +359,9 @@ public sealed class CompiledPolicy
         _ => throw new ArgumentException($"'{field}' is not a text field", nameof(field)),
     };
 
+    /// <summary>A numeric field's value for the facts (dates as day numbers; derived fields computed), as the compiled leaves read it.</summary>
+    internal static long? NumberOf(ProfileFacts facts, string field) => NumberReader(field)(facts);
+
     private static Func<ProfileFacts, long?> NumberReader(string field) => field switch
     {
         FieldCatalog.Employees => f => f.Profile.Employees,

@@ -9,9 +9,11 @@ namespace Huiqi.Domain.Matching;
 /// only the policies it could satisfy. A policy whose criteria are an <c>all</c> is false as soon as one child is
 /// false (ELIGIBILITY.md §3, three-valued <c>all</c>); each child that is a plain condition on a stored categorical
 /// field — <c>eq</c>/<c>in</c>/<c>under</c> on a code, <c>has_any</c>/<c>has_all</c> on a set, <c>eq</c>/<c>ne</c> on
-/// a yes/no field, a certification — becomes a guard with keys (its operands, a prefix, a kind). A guard passes for
-/// an enterprise when the field is absent there (unknown is not false) or when one of the enterprise's keys (its
-/// value, every prefix of it, every member of its set, every kind it holds) is among the guard's. A policy with a
+/// a yes/no field, a certification — becomes a guard with keys (its operands, a prefix, a kind), and a range on a number
+/// (stored or derived: <c>lt</c>, <c>le</c>, <c>gt</c>, <c>ge</c>, <c>eq</c>, <c>between</c>) one guard per bound. A guard
+/// passes for an enterprise when the field is absent there (unknown is not false) or when one of the enterprise's keys
+/// (its value, every prefix of it, every member of its set, every kind it holds) is among the guard's, or its number is
+/// within the bound. A policy with a
 /// failed guard is ineligible without evaluating it; every other policy is a candidate and is evaluated as before,
 /// so statuses, amounts, missing fields and exclusion groups stay exact (the randomized tests hold the index's
 /// answers to the reference evaluator). A guard is a necessary condition only: <c>has_all</c> passes on any one
@@ -38,34 +40,48 @@ internal sealed class ConjunctIndex
             _start[i] = guard;
             foreach (var conjunct in Conjuncts(policies[i].Policy.Criteria))
             {
-                if (GuardOf(conjunct) is not var (field, prefix, keys) || keys.Length == 0)
+                foreach (var spec in GuardsOf(conjunct))
                 {
-                    continue;
-                }
-
-                if (!byField.TryGetValue(field, out var guards))
-                {
-                    byField[field] = guards = new FieldGuards(field);
-                }
-
-                guards.All.Add(guard);
-                var postings = prefix ? guards.Prefixes : guards.Values;
-                foreach (var key in keys.Distinct(StringComparer.Ordinal))
-                {
-                    if (!postings.TryGetValue(key, out var list))
+                    if (!byField.TryGetValue(spec.Field, out var guards))
                     {
-                        postings[key] = list = [];
+                        byField[spec.Field] = guards = new FieldGuards(spec.Field);
                     }
 
-                    list.Add(guard);
-                }
+                    guards.All.Add(guard);
+                    if (spec.Keys is { } keys)
+                    {
+                        var postings = spec.Prefix ? guards.Prefixes : guards.Values;
+                        foreach (var key in keys.Distinct(StringComparer.Ordinal))
+                        {
+                            if (!postings.TryGetValue(key, out var list))
+                            {
+                                postings[key] = list = [];
+                            }
 
-                guard++;
+                            list.Add(guard);
+                        }
+                    }
+                    else if (spec.AtLeast is { } lo)
+                    {
+                        guards.AtLeast.Add((lo, guard));
+                    }
+                    else if (spec.AtMost is { } hi)
+                    {
+                        guards.AtMost.Add((hi, guard));
+                    }
+
+                    guard++;
+                }
             }
         }
 
         _start[policies.Count] = guard;
         GuardCount = guard;
+        foreach (var guards in byField.Values)
+        {
+            guards.Seal();
+        }
+
         _fields = [.. byField.Values];
     }
 
@@ -73,14 +89,31 @@ internal sealed class ConjunctIndex
     public int GuardCount { get; }
 
     /// <summary>Sets in <paramref name="passed"/> (cleared, ⌈<see cref="GuardCount"/>/64⌉ words) the bit of every guard that passes for the profile.</summary>
-    public void Mark(EnterpriseProfile profile, IReadOnlyCollection<string>? claims, Span<ulong> passed)
+    public void Mark(ProfileFacts facts, IReadOnlyCollection<string>? claims, Span<ulong> passed)
     {
         passed.Clear();
+        var profile = facts.Profile;
         foreach (var guards in _fields)
         {
-            if (claims is not null && claims.Contains(guards.Field))
+            if (claims is not null && (claims.Contains(guards.Field) || (guards.Sources is { } sources && sources.Any(claims.Contains))))
             {
                 Set(passed, guards.All);
+                continue;
+            }
+
+            if (guards.IsNumber)
+            {
+                if (CompiledPolicy.NumberOf(facts, guards.Field) is not { } number)
+                {
+                    Set(passed, guards.All);
+                    continue;
+                }
+
+                // Lower bounds sorted ascending: those at most the value pass (a prefix); upper bounds: those at least it (a suffix).
+                var atLeast = guards.AtLeastSorted;
+                for (var k = 0; k < atLeast.Length && atLeast[k].Bound <= number; k++) { Set(passed, atLeast[k].Guard); }
+                var atMost = guards.AtMostSorted;
+                for (var k = atMost.Length - 1; k >= 0 && atMost[k].Bound >= number; k--) { Set(passed, atMost[k].Guard); }
                 continue;
             }
 
@@ -171,6 +204,8 @@ internal sealed class ConjunctIndex
         }
     }
 
+    private static void Set(Span<ulong> passed, int g) => passed[g >> 6] |= 1UL << g;
+
     private static void Set(Span<ulong> passed, List<int> guards)
     {
         foreach (var g in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(guards))
@@ -183,28 +218,70 @@ internal sealed class ConjunctIndex
     private static IEnumerable<Criterion> Conjuncts(Criterion criterion) =>
         criterion is AllOf all ? all.Children.SelectMany(Conjuncts) : [criterion];
 
-    /// <summary>The field a conjunct guards on, whether its keys are prefixes, and the keys; null when it is no guard.</summary>
-    private static (string Field, bool Prefix, string[] Keys)? GuardOf(Criterion conjunct)
+    /// <summary>A necessary condition of a conjunct: keys (values or prefixes) of a categorical field, or one bound of a number.</summary>
+    private sealed record GuardSpec(string Field, bool Prefix = false, string[]? Keys = null, long? AtLeast = null, long? AtMost = null);
+
+    /// <summary>The guards of a conjunct (a range gives one per bound); none when it is no guard.</summary>
+    private static IEnumerable<GuardSpec> GuardsOf(Criterion conjunct)
     {
         if (conjunct is CertPredicate cert)
         {
-            return (FieldCatalog.Certifications, false, [cert.Kind]);
+            return [new(FieldCatalog.Certifications, Keys: [cert.Kind])];
         }
 
-        if (conjunct is not Predicate predicate || !FieldCatalog.TryGet(predicate.Field, out var field) || field.IsDerived)
+        if (conjunct is not Predicate predicate || !FieldCatalog.TryGet(predicate.Field, out var field))
+        {
+            return [];
+        }
+
+        if (field.Type is FieldType.Integer or FieldType.Money or FieldType.Date)
+        {
+            return Bounds(predicate) is var (lo, hi)
+                ? [.. lo is { } l ? [new GuardSpec(field.Name, AtLeast: l)] : Array.Empty<GuardSpec>(), .. hi is { } h ? [new GuardSpec(field.Name, AtMost: h)] : Array.Empty<GuardSpec>()]
+                : [];
+        }
+
+        if (field.IsDerived)
+        {
+            return [];
+        }
+
+        string[] texts = [.. predicate.Values.OfType<TextOperand>().Select(v => v.Value)];
+        GuardSpec? spec = (field.Type, predicate.Op) switch
+        {
+            (FieldType.Code or FieldType.Text, Op.Eq or Op.In) => new(field.Name, Keys: texts),
+            (FieldType.Code or FieldType.Text, Op.Under) when texts.Length == 1 =>
+                new(field.Name, Prefix: true, Keys: [field.Name == FieldCatalog.Region ? CriteriaEvaluator.RegionPrefix(texts[0]) : texts[0]]),
+            (FieldType.Set, Op.HasAny or Op.HasAll) => new(field.Name, Keys: texts),
+            (FieldType.Bool, Op.Eq or Op.Ne) when predicate.Values is [BoolOperand wanted] =>
+                new(field.Name, Keys: [(wanted.Value != (predicate.Op == Op.Ne)) ? bool.TrueString : bool.FalseString]),
+            _ => null,
+        };
+        return spec is { Keys.Length: > 0 } ? [spec] : [];
+    }
+
+    /// <summary>The inclusive bounds a numeric condition puts on the value (null: unbounded that way); null when it is no range (ne).</summary>
+    private static (long? Lo, long? Hi)? Bounds(Predicate predicate)
+    {
+        long? At(int i) => i < predicate.Values.Count ? predicate.Values[i] switch
+        {
+            IntegerOperand n => n.Value,
+            DateOperand d => d.Value.DayNumber,
+            _ => null,
+        } : null;
+        if (At(0) is not { } v)
         {
             return null;
         }
 
-        string[] texts = [.. predicate.Values.OfType<TextOperand>().Select(v => v.Value)];
-        return (field.Type, predicate.Op) switch
+        return predicate.Op switch
         {
-            (FieldType.Code or FieldType.Text, Op.Eq or Op.In) => (field.Name, false, texts),
-            (FieldType.Code or FieldType.Text, Op.Under) when texts.Length == 1 =>
-                (field.Name, true, [field.Name == FieldCatalog.Region ? CriteriaEvaluator.RegionPrefix(texts[0]) : texts[0]]),
-            (FieldType.Set, Op.HasAny or Op.HasAll) => (field.Name, false, texts),
-            (FieldType.Bool, Op.Eq or Op.Ne) when predicate.Values is [BoolOperand wanted] =>
-                (field.Name, false, [(wanted.Value != (predicate.Op == Op.Ne)) ? bool.TrueString : bool.FalseString]),
+            Op.Eq => (v, v),
+            Op.Lt => v == long.MinValue ? null : (null, v - 1),
+            Op.Le => (null, v),
+            Op.Gt => v == long.MaxValue ? null : (v + 1, null),
+            Op.Ge => (v, null),
+            Op.Between when At(1) is { } hi => (v, hi),
             _ => null,
         };
     }
@@ -222,12 +299,24 @@ internal sealed class ConjunctIndex
         _ => null, // a text field the index does not know: never a guard's reason to leave a policy out
     };
 
-    /// <summary>One field's guards: all of them (passed when the field is absent), and by key.</summary>
+    /// <summary>One field's guards: all of them (passed when the field is absent), by key, or by bound for a number.</summary>
     private sealed class FieldGuards(string field)
     {
         public string Field { get; } = field;
+        public bool IsNumber { get; } = FieldCatalog.TryGet(field, out var def) && def.Type is FieldType.Integer or FieldType.Money or FieldType.Date;
+        public string[]? Sources { get; } = FieldCatalog.TryGet(field, out var d) ? d.Sources : null;
         public List<int> All { get; } = [];
         public Dictionary<string, List<int>> Values { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, List<int>> Prefixes { get; } = new(StringComparer.Ordinal);
+        public List<(long Bound, int Guard)> AtLeast { get; } = [];
+        public List<(long Bound, int Guard)> AtMost { get; } = [];
+        public (long Bound, int Guard)[] AtLeastSorted { get; private set; } = [];
+        public (long Bound, int Guard)[] AtMostSorted { get; private set; } = [];
+
+        public void Seal()
+        {
+            AtLeastSorted = [.. AtLeast.OrderBy(b => b.Bound)];
+            AtMostSorted = [.. AtMost.OrderBy(b => b.Bound)];
+        }
     }
 }

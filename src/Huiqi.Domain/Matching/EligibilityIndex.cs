@@ -1366,7 +1366,7 @@ public sealed class EligibilityIndex
             try
             {
                 var passed = rented.AsSpan(0, words);
-                Conjuncts.Mark(profile, claims, passed);
+                Conjuncts.Mark(new ProfileFacts(profile, asOf), claims, passed);
                 var candidates = new List<int>();
                 var inForce = 0;
                 for (var j = 0; j < Compiled.Length; j++)

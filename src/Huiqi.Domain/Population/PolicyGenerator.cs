@@ -65,20 +65,33 @@ public sealed class PolicyGenerator(int seed)
     }
 
     /// <summary>
-    /// A policy whose criteria are an <c>all</c> (sometimes nested) of mostly conditions on categorical fields and
-    /// certifications — what the conjunct index keys on — with a random subtree beside them: for the tests that hold
+    /// A policy whose criteria are an <c>all</c> (sometimes nested) of mostly conditions on categorical fields, numbers
+    /// and certifications — what the conjunct index keys on — with a random subtree beside them: for the tests that hold
     /// the index's answers to the reference.
     /// </summary>
     public Policy Guarded(string id, string? exclusionGroup = null)
     {
         var conjuncts = Enumerable.Range(0, _random.Next(1, 5)).Select(_ => _random.Next(10) switch
         {
-            < 5 => CategoricalLeaf(),
+            < 3 => CategoricalLeaf(),
+            < 5 => NumericLeaf(),
             < 7 => Cert(),
             7 => new AllOf(new Criterion[] { CategoricalLeaf(), Criterion(2) }.ToEquatableArray()),
             _ => Criterion(3),
         }).ToEquatableArray();
         return Next(id, exclusionGroup: exclusionGroup) with { Criteria = new AllOf(conjuncts) };
+    }
+
+    private Predicate NumericLeaf()
+    {
+        while (true)
+        {
+            var leaf = Leaf();
+            if (FieldCatalog.Get(leaf.Field).Type is FieldType.Integer or FieldType.Money or FieldType.Date)
+            {
+                return leaf;
+            }
+        }
     }
 
     private Predicate CategoricalLeaf()
