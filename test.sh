@@ -10,6 +10,8 @@ compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql
 # The app's browser tests: Debian's Chromium driven by Playwright (nothing downloaded) and CJK fonts to render zh-CN.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+# The deployment files are checked without a cluster: docker-compose's parser for deploy/compose.yaml.
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -23,6 +25,8 @@ if ! command -v node >/dev/null 2>&1; then
   $sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends nodejs npm
 fi
 (cd tests/node-client && npm ci --no-audit --no-fund --loglevel=error)
+# The Kubernetes schemas for deploy/k8s (kubernetes-models), pinned by package-lock.json.
+(cd tests/manifests && npm ci --no-audit --no-fund --loglevel=error)
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Gateway.sln -c Release

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Huiqi.Testing;
 
-internal static class ProcessRunner
+public static class ProcessRunner
 {
     /// <summary>Runs a command to completion; throws with its output when it fails.</summary>
     public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout)
