@@ -184,6 +184,29 @@ public sealed class AppStoryTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, replay.StatusCode);
     }
 
+    [Fact]
+    public async Task Too_many_requests_are_answered_with_how_long_to_wait()
+    {
+        // A real limit, tight enough that a person tapping through the tabs meets it: 1 request/s, a burst of 6.
+        await using var platform = await PlatformHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = "20",
+            ["Gateway:RateLimit:PerUserPerSecond"] = "1", ["Gateway:RateLimit:PerUserBurst"] = "6",
+        });
+        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 }, Locale = "zh-CN", BaseURL = platform.GatewayAddress.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"/app/?dev-uscc={DemoSeeder.ShowcaseUscc}");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("兰州金城智造科技有限公司");
+        for (var i = 0; i < 12 && !(await page.Locator("main").InnerTextAsync()).Contains("操作太频繁"); i++)
+        {
+            await page.GetByRole(AriaRole.Link, new() { Name = i % 2 == 0 ? "资金进度" : "首页", Exact = true }).ClickAsync();
+            await page.WaitForFunctionAsync("() => document.getElementById('main').getAttribute('aria-busy') === 'false'");
+        }
+
+        await Expect(page.Locator("main [role=alert]")).ToContainTextAsync("秒后再试");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "重试" })).ToBeVisibleAsync();
+    }
+
     /// <summary>axe-core with no serious or critical violation, tap targets measured, in the normal and the 长辈版 layout; a screenshot of each.</summary>
     private static async Task CheckScreenAsync(IPage page, string name)
     {
