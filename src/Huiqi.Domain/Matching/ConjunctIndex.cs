@@ -120,7 +120,7 @@ internal sealed class ConjunctIndex
             switch (guards.Field)
             {
                 case FieldCatalog.TechDomains or FieldCatalog.Tags:
-                    if ((guards.Field == FieldCatalog.TechDomains ? profile.TechDomains : profile.Tags) is not { } set)
+                    if (FieldValue.Set(profile, guards.Field) is not { } set)
                     {
                         Set(passed, guards.All);
                         break;
@@ -158,7 +158,7 @@ internal sealed class ConjunctIndex
                     break;
 
                 default:
-                    if (TextOf(profile, guards.Field) is not { } value)
+                    if (FieldValue.Text(profile, guards.Field) is not { } value)
                     {
                         Set(passed, guards.All);
                         break;
@@ -168,9 +168,10 @@ internal sealed class ConjunctIndex
                     if (guards.Prefixes.Count > 0)
                     {
                         // Every prefix, the empty one included (an `under` whose region code is all zeros).
+                        var prefixes = guards.Prefixes.GetAlternateLookup<ReadOnlySpan<char>>();
                         for (var length = 0; length <= value.Length; length++)
                         {
-                            if (guards.Prefixes.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(value.AsSpan(0, length), out var list))
+                            if (prefixes.TryGetValue(value.AsSpan(0, length), out var list))
                             {
                                 Set(passed, list);
                             }
@@ -236,7 +237,7 @@ internal sealed class ConjunctIndex
 
         if (field.Type is FieldType.Integer or FieldType.Money or FieldType.Date)
         {
-            return Bounds(predicate) is var (lo, hi)
+            return NumericBounds.Of(predicate) is var (lo, hi)
                 ? [.. lo is { } l ? [new GuardSpec(field.Name, AtLeast: l)] : Array.Empty<GuardSpec>(), .. hi is { } h ? [new GuardSpec(field.Name, AtMost: h)] : Array.Empty<GuardSpec>()]
                 : [];
         }
@@ -259,45 +260,6 @@ internal sealed class ConjunctIndex
         };
         return spec is { Keys.Length: > 0 } ? [spec] : [];
     }
-
-    /// <summary>The inclusive bounds a numeric condition puts on the value (null: unbounded that way); null when it is no range (ne).</summary>
-    private static (long? Lo, long? Hi)? Bounds(Predicate predicate)
-    {
-        long? At(int i) => i < predicate.Values.Count ? predicate.Values[i] switch
-        {
-            IntegerOperand n => n.Value,
-            DateOperand d => d.Value.DayNumber,
-            _ => null,
-        } : null;
-        if (At(0) is not { } v)
-        {
-            return null;
-        }
-
-        return predicate.Op switch
-        {
-            Op.Eq => (v, v),
-            Op.Lt => v == long.MinValue ? null : (null, v - 1),
-            Op.Le => (null, v),
-            Op.Gt => v == long.MaxValue ? null : (v + 1, null),
-            Op.Ge => (v, null),
-            Op.Between when At(1) is { } hi => (v, hi),
-            _ => null,
-        };
-    }
-
-    private static string? TextOf(EnterpriseProfile profile, string field) => field switch
-    {
-        FieldCatalog.Name => profile.Name,
-        FieldCatalog.Region => profile.Region,
-        FieldCatalog.Zone => profile.Zone,
-        FieldCatalog.Industry => profile.Industry,
-        FieldCatalog.Scale => profile.Scale,
-        FieldCatalog.Ownership => profile.Ownership,
-        FieldCatalog.TaxCredit => profile.TaxCredit,
-        FieldCatalog.ListingBoard => profile.ListingBoard,
-        _ => null, // a text field the index does not know: never a guard's reason to leave a policy out
-    };
 
     /// <summary>One field's guards: all of them (passed when the field is absent), by key, or by bound for a number.</summary>
     private sealed class FieldGuards(string field)

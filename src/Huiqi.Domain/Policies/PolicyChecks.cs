@@ -170,30 +170,8 @@ public static class PolicyChecks
     private static long? Floor(string field) => NonNegative.Contains(field) ? 0 : null;
 
     /// <summary>A numeric condition as the closed range of values it accepts; null when it is no range (ne, text).</summary>
-    private static (long Lo, long Hi)? Interval(Predicate p)
-    {
-        long? At(int i) => i < p.Values.Count ? p.Values[i] switch
-        {
-            IntegerOperand n => n.Value,
-            DateOperand d => d.Value.DayNumber,
-            _ => null,
-        } : null;
-        if (At(0) is not { } v)
-        {
-            return null;
-        }
-
-        return p.Op switch
-        {
-            Op.Eq => (v, v),
-            Op.Lt => (long.MinValue, v == long.MinValue ? long.MinValue : v - 1),
-            Op.Le => (long.MinValue, v),
-            Op.Gt => (v == long.MaxValue ? long.MaxValue : v + 1, long.MaxValue),
-            Op.Ge => (v, long.MaxValue),
-            Op.Between when At(1) is { } hi => (v, hi),
-            _ => null,
-        };
-    }
+    private static (long Lo, long Hi)? Interval(Predicate p) =>
+        NumericBounds.Of(p) is var (lo, hi) ? (lo ?? long.MinValue, hi ?? long.MaxValue) : null;
 
     /// <summary>The codes a condition names (eq / in / ne / not_in); null otherwise.</summary>
     private static HashSet<string>? Values(Predicate p) =>

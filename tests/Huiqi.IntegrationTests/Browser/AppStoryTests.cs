@@ -24,9 +24,7 @@ public sealed class AppStoryTests : IAsyncLifetime
     {
         _platform = await PlatformHost.StartAsync(new Dictionary<string, string?> { ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = "200" });
         _playwright = await Playwright.CreateAsync();
-        // The suite runs test classes side by side on two cores: a page may take longer than Playwright's 5 s default.
-        Assertions.SetDefaultExpectTimeout(20_000);
-        _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = SystemChromium.Path, Headless = true, Args = ["--no-sandbox"] });
+        _browser = await BrowserChecks.LaunchAsync(_playwright);
     }
 
     public async Task DisposeAsync()
@@ -42,7 +40,7 @@ public sealed class AppStoryTests : IAsyncLifetime
     public async Task An_owner_goes_through_the_whole_app_on_a_phone()
     {
         // The first 免申即享 pass has put the showcase's entitlements into 公示.
-        await EventuallyAsync(async () => (await EntitlementsAsync()).Any(e => e.GetProperty("status").GetString() == "publicized"), "the showcase's entitlements in 公示");
+        await BrowserChecks.UntilAsync(async () => (await EntitlementsAsync()).Any(e => e.GetProperty("status").GetString() == "publicized"), "the showcase's entitlements in 公示");
         await using var context = await _browser.NewContextAsync(new()
         {
             ViewportSize = new() { Width = 390, Height = 844 }, Locale = "zh-CN", HasTouch = true, IsMobile = true, BaseURL = _platform.GatewayAddress.ToString(),
@@ -107,8 +105,8 @@ public sealed class AppStoryTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Link, new() { Name = "消息" }).ClickAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("消息");
         var before = await page.Locator("#inbox > li").CountAsync();
-        var claimed = await EventuallyAsync(async () => (await EntitlementsAsync()).FirstOrDefault(e =>
-            e.GetProperty("policyId").GetString() == "lz-rd-expense-subsidy" && e.GetProperty("status").GetString() == "awaiting_verification"), "the claimed entitlement");
+        var claimed = await BrowserChecks.UntilValueAsync(async () => (await EntitlementsAsync()).Cast<JsonElement?>().FirstOrDefault(e =>
+            e!.Value.GetProperty("policyId").GetString() == "lz-rd-expense-subsidy" && e.Value.GetProperty("status").GetString() == "awaiting_verification"), "the claimed entitlement");
         var staff = _platform.Token(("role", "staff"), ("jurisdiction", "620100"), ("sub", "officer-lz"));
         var verify = new HttpRequestMessage(HttpMethod.Post, $"/v1/verifications/{claimed.GetProperty("id").GetString()}/verify")
         {
@@ -268,14 +266,28 @@ public sealed class AppStoryTests : IAsyncLifetime
         return [.. (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray()];
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, string what)
+    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+}
+
+/// <summary>What every browser test shares: the system Chromium, the checks on a screen, waiting, and where screenshots go.</summary>
+public static class BrowserChecks
+{
+    /// <summary>The machine's Chromium, headless. The suite runs test classes side by side on two cores: a page may take
+    /// longer than Playwright's 5 s default, so assertions wait up to 20 s.</summary>
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright)
+    {
+        Assertions.SetDefaultExpectTimeout(20_000);
+        return playwright.Chromium.LaunchAsync(new() { ExecutablePath = SystemChromium.Path, Headless = true, Args = ["--no-sandbox"] });
+    }
+
+    /// <summary>Polls every 200 ms for up to 30 s until <paramref name="condition"/> holds.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what)
     {
         for (var i = 0; i < 150; i++)
         {
-            var value = await probe();
-            if (value is not null && !(value is bool b && !b))
+            if (await condition())
             {
-                return value;
+                return;
             }
 
             await Task.Delay(200);
@@ -284,12 +296,22 @@ public sealed class AppStoryTests : IAsyncLifetime
         throw new TimeoutException($"waited 30 s for {what}");
     }
 
-    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
-}
+    /// <summary>Polls until <paramref name="probe"/> finds something.</summary>
+    public static async Task<T> UntilFoundAsync<T>(Func<Task<T?>> probe, string what) where T : class
+    {
+        T? found = null;
+        await UntilAsync(async () => (found = await probe()) is not null, what);
+        return found!;
+    }
 
-/// <summary>What every browser test checks on a screen, and where its screenshots go.</summary>
-public static class BrowserChecks
-{
+    /// <summary>As <see cref="UntilFoundAsync{T}"/> for a struct: "not yet" is null, never a default value that looks found.</summary>
+    public static async Task<T> UntilValueAsync<T>(Func<Task<T?>> probe, string what) where T : struct
+    {
+        T? found = null;
+        await UntilAsync(async () => (found = await probe()) is not null, what);
+        return found!.Value;
+    }
+
     /// <summary>axe-core (WCAG 2.0/2.1 A and AA, best practices): no serious or critical violation.</summary>
     public static async Task NoSeriousViolationsAsync(IPage page, string screen)
     {

@@ -21,8 +21,7 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
     {
         _platform = await PlatformHost.StartAsync(new Dictionary<string, string?> { ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = "300" });
         _playwright = await Playwright.CreateAsync();
-        Assertions.SetDefaultExpectTimeout(20_000);
-        _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = SystemChromium.Path, Headless = true, Args = ["--no-sandbox"] });
+        _browser = await BrowserChecks.LaunchAsync(_playwright);
     }
 
     public async Task DisposeAsync()
@@ -90,7 +89,7 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
         var patch = new HttpRequestMessage(HttpMethod.Patch, "/v1/me") { Content = JsonContent.Create(new { rdExpense = 2_000_000_00 }) };
         patch.Headers.Authorization = new("Bearer", Owner(DemoSeeder.ShowcaseUscc));
         (await _platform.Http.SendAsync(patch)).EnsureSuccessStatusCode();
-        await EventuallyAsync(async () => (await GetAsync("/v1/verifications", Staff)).GetProperty("items").GetArrayLength() > 0, "an item in the verification queue");
+        await BrowserChecks.UntilAsync(async () => (await GetAsync("/v1/verifications", Staff)).GetProperty("items").GetArrayLength() > 0, "an item in the verification queue");
         await page.GetByRole(AriaRole.Link, new() { Name = "核验队列" }).ClickAsync();
         var item = page.Locator("section.card", new() { HasText = "兰州金城智造科技有限公司" }).First;
         await Expect(item).ToContainTextAsync("研发费用");
@@ -100,7 +99,7 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
         await Expect(page.Locator("#toast")).ToContainTextAsync("核验通过");
 
         // The new policy's entitlements, confirmed by their owners, approved over budget: each is cut pro rata.
-        var publicized = await EventuallyAsync(async () =>
+        var publicized = await BrowserChecks.UntilFoundAsync(async () =>
         {
             var list = (await GetAsync("/v1/entitlements?policyId=lz-console-story&status=publicized&limit=200", Staff)).GetProperty("items").EnumerateArray().ToList();
             return list.Count >= 4 ? list : null;
@@ -171,21 +170,6 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
         var response = await _platform.Http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what)
-    {
-        for (var i = 0; i < 150; i++)
-        {
-            if (await probe() is { } value && !(value is bool b && !b))
-            {
-                return value;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"waited 30 s for {what}");
     }
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
