@@ -14,36 +14,18 @@ namespace Huiqi.IntegrationTests.Browser;
 /// sees a message arrive live, searches. Every screen is checked with axe-core (no serious or critical violation) in
 /// the normal and the 长辈版 layout, its tap targets measured, and photographed at 390×844 into docs/screenshots/.
 /// </summary>
-public sealed class AppStoryTests : IAsyncLifetime
+public sealed class AppStoryTests() : BrowserStory(population: 200)
 {
-    private PlatformHost _platform = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _platform = await PlatformHost.StartAsync(new Dictionary<string, string?> { ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = "200" });
-        _playwright = await Playwright.CreateAsync();
-        _browser = await BrowserChecks.LaunchAsync(_playwright);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _platform.DisposeAsync();
-    }
-
-    private string Owner => _platform.Token(("role", "enterprise"), ("uscc", DemoSeeder.ShowcaseUscc), ("sub", DemoSeeder.ShowcaseUscc));
+    private string Owner => Platform.Token(("role", "enterprise"), ("uscc", DemoSeeder.ShowcaseUscc), ("sub", DemoSeeder.ShowcaseUscc));
 
     [Fact]
     public async Task An_owner_goes_through_the_whole_app_on_a_phone()
     {
         // The first 免申即享 pass has put the showcase's entitlements into 公示.
         await BrowserChecks.UntilAsync(async () => (await EntitlementsAsync()).Any(e => e.GetProperty("status").GetString() == "publicized"), "the showcase's entitlements in 公示");
-        await using var context = await _browser.NewContextAsync(new()
+        await using var context = await Browser.NewContextAsync(new()
         {
-            ViewportSize = new() { Width = 390, Height = 844 }, Locale = "zh-CN", HasTouch = true, IsMobile = true, BaseURL = _platform.GatewayAddress.ToString(),
+            ViewportSize = new() { Width = 390, Height = 844 }, Locale = "zh-CN", HasTouch = true, IsMobile = true, BaseURL = Platform.GatewayAddress.ToString(),
         });
         var page = await context.NewPageAsync();
 
@@ -89,7 +71,7 @@ public sealed class AppStoryTests : IAsyncLifetime
         await Expect(page.Locator("#result")).ToContainTextAsync("稳岗返还");
         await Expect(page.Locator("#result .diff-up")).ToContainTextAsync("增加");
         await CheckScreenAsync(page, "app-calculator");
-        var me = await (await _platform.Http.SendAsync(Get("/v1/me"))).Content.ReadFromJsonAsync<JsonElement>();
+        var me = await (await Platform.Http.SendAsync(Get("/v1/me"))).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(38, me.GetProperty("employees").GetInt32()); // the calculator saved nothing
 
         // 资金进度: confirm one in 公示 with a receiving account.
@@ -107,13 +89,13 @@ public sealed class AppStoryTests : IAsyncLifetime
         var before = await page.Locator("#inbox > li").CountAsync();
         var claimed = await BrowserChecks.UntilValueAsync(async () => (await EntitlementsAsync()).Cast<JsonElement?>().FirstOrDefault(e =>
             e!.Value.GetProperty("policyId").GetString() == "lz-rd-expense-subsidy" && e.Value.GetProperty("status").GetString() == "awaiting_verification"), "the claimed entitlement");
-        var staff = _platform.Token(("role", "staff"), ("jurisdiction", "620100"), ("sub", "officer-lz"));
+        var staff = Platform.Token(("role", "staff"), ("jurisdiction", "620100"), ("sub", "officer-lz"));
         var verify = new HttpRequestMessage(HttpMethod.Post, $"/v1/verifications/{claimed.GetProperty("id").GetString()}/verify")
         {
             Content = JsonContent.Create(new { evidenceReference = "税务系统研发费用加计扣除申报表 2026" }),
         };
         verify.Headers.Authorization = new("Bearer", staff);
-        (await _platform.Http.SendAsync(verify)).EnsureSuccessStatusCode();
+        (await Platform.Http.SendAsync(verify)).EnsureSuccessStatusCode();
         await Expect(page.Locator("#inbox > li")).ToHaveCountAsync(before + 1, new() { Timeout = 15_000 });
         await Expect(page.Locator("#toast")).ToContainTextAsync("新消息");
         await CheckScreenAsync(page, "app-messages");
@@ -129,7 +111,7 @@ public sealed class AppStoryTests : IAsyncLifetime
     [Fact]
     public async Task Signed_out_expired_and_offline_are_said_in_words()
     {
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 360, Height = 640 }, Locale = "zh-CN", BaseURL = _platform.GatewayAddress.ToString() });
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 360, Height = 640 }, Locale = "zh-CN", BaseURL = Platform.GatewayAddress.ToString() });
         var page = await context.NewPageAsync();
         await page.GotoAsync("/app/");
         await Expect(page.Locator("h1")).ToHaveTextAsync("登录惠企");
@@ -162,7 +144,7 @@ public sealed class AppStoryTests : IAsyncLifetime
             ["Auth:Authority"] = provider.Authority, ["Auth:Issuer"] = provider.Authority, ["Auth:SigningKey"] = "",
             ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = "50",
         }); // Development: the only environment that accepts a provider over plain HTTP (the stand-in's)
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 }, Locale = "zh-CN", BaseURL = platform.GatewayAddress.ToString() });
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 }, Locale = "zh-CN", BaseURL = platform.GatewayAddress.ToString() });
         var page = await context.NewPageAsync();
 
         await page.GotoAsync("/app/");
@@ -191,7 +173,7 @@ public sealed class AppStoryTests : IAsyncLifetime
             ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = "20",
             ["Gateway:RateLimit:PerUserPerSecond"] = "1", ["Gateway:RateLimit:PerUserBurst"] = "6",
         });
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 }, Locale = "zh-CN", BaseURL = platform.GatewayAddress.ToString() });
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 }, Locale = "zh-CN", BaseURL = platform.GatewayAddress.ToString() });
         var page = await context.NewPageAsync();
         await page.GotoAsync($"/app/?dev-uscc={DemoSeeder.ShowcaseUscc}");
         await Expect(page.Locator("h1")).ToHaveTextAsync("兰州金城智造科技有限公司");
@@ -261,12 +243,37 @@ public sealed class AppStoryTests : IAsyncLifetime
 
     private async Task<IReadOnlyList<JsonElement>> EntitlementsAsync()
     {
-        var response = await _platform.Http.SendAsync(Get("/v1/me/entitlements"));
+        var response = await Platform.Http.SendAsync(Get("/v1/me/entitlements"));
         response.EnsureSuccessStatusCode();
         return [.. (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray()];
     }
 
-    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+}
+
+/// <summary>A browser test's world: the real platform with the demo data (and <c>population</c> enterprises), and the system Chromium.</summary>
+public abstract class BrowserStory(int population) : IAsyncLifetime
+{
+    private IPlaywright _playwright = null!;
+
+    protected PlatformHost Platform { get; private set; } = null!;
+
+    protected IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Platform = await PlatformHost.StartAsync(new Dictionary<string, string?> { ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = population.ToString() });
+        _playwright = await Playwright.CreateAsync();
+        Browser = await BrowserChecks.LaunchAsync(_playwright);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright.Dispose();
+        await Platform.DisposeAsync();
+    }
+
+    protected static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
 }
 
 /// <summary>What every browser test shares: the system Chromium, the checks on a screen, waiting, and where screenshots go.</summary>

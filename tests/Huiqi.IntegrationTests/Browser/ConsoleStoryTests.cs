@@ -11,32 +11,14 @@ namespace Huiqi.IntegrationTests.Browser;
 /// publish it, compare a new version of a policy in force, verify a claimed entitlement, answer an objection, approve a
 /// batch over budget (按比例核减), pay from a file, read the policy's statistics, verify the audit chain. axe-core on every screen; screenshots at 1280×900 in docs/screenshots/.
 /// </summary>
-public sealed class ConsoleStoryTests : IAsyncLifetime
+public sealed class ConsoleStoryTests() : BrowserStory(population: 300)
 {
-    private PlatformHost _platform = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _platform = await PlatformHost.StartAsync(new Dictionary<string, string?> { ["Huiqi:Demo:Seed"] = "true", ["Huiqi:Demo:Population"] = "300" });
-        _playwright = await Playwright.CreateAsync();
-        _browser = await BrowserChecks.LaunchAsync(_playwright);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _platform.DisposeAsync();
-    }
-
-    private string Staff => _platform.Token(("role", "staff"), ("jurisdiction", "620100"), ("sub", "officer-lz"));
+    private string Staff => Platform.Token(("role", "staff"), ("jurisdiction", "620100"), ("sub", "officer-lz"));
 
     [Fact]
     public async Task An_officer_drafts_checks_publishes_compares_verifies_approves_and_pays()
     {
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 }, Locale = "zh-CN", BaseURL = _platform.GatewayAddress.ToString() });
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 }, Locale = "zh-CN", BaseURL = Platform.GatewayAddress.ToString() });
         var page = await context.NewPageAsync();
 
         // Signed in as staff of Lanzhou (Development); the demo policies are listed.
@@ -88,7 +70,7 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
         // A claim to verify: the showcase owner declares its R&D expense; the officer checks it against evidence.
         var patch = new HttpRequestMessage(HttpMethod.Patch, "/v1/me") { Content = JsonContent.Create(new { rdExpense = 2_000_000_00 }) };
         patch.Headers.Authorization = new("Bearer", Owner(DemoSeeder.ShowcaseUscc));
-        (await _platform.Http.SendAsync(patch)).EnsureSuccessStatusCode();
+        (await Platform.Http.SendAsync(patch)).EnsureSuccessStatusCode();
         await BrowserChecks.UntilAsync(async () => (await GetAsync("/v1/verifications", Staff)).GetProperty("items").GetArrayLength() > 0, "an item in the verification queue");
         await page.GetByRole(AriaRole.Link, new() { Name = "核验队列" }).ClickAsync();
         var item = page.Locator("section.card", new() { HasText = "兰州金城智造科技有限公司" }).First;
@@ -108,7 +90,7 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
         var objected = publicized[3];
         var objection = new HttpRequestMessage(HttpMethod.Post, $"/v1/me/entitlements/{objected.GetProperty("id").GetString()}/object") { Content = JsonContent.Create(new { reason = "本企业已申请同类补贴，不应重复享受" }) };
         objection.Headers.Authorization = new("Bearer", Owner(objected.GetProperty("uscc").GetString()!));
-        (await _platform.Http.SendAsync(objection)).EnsureSuccessStatusCode();
+        (await Platform.Http.SendAsync(objection)).EnsureSuccessStatusCode();
         await page.GetByRole(AriaRole.Link, new() { Name = "异议处理" }).ClickAsync();
         var raised = page.Locator("section.card", new() { HasText = "不应重复享受" });
         await Expect(raised).ToContainTextAsync("规模以上企业稳岗补贴（试行）");
@@ -121,7 +103,7 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
         {
             var confirm = new HttpRequestMessage(HttpMethod.Post, $"/v1/me/entitlements/{e.GetProperty("id").GetString()}/confirm") { Content = JsonContent.Create(new { }) };
             confirm.Headers.Authorization = new("Bearer", Owner(e.GetProperty("uscc").GetString()!));
-            (await _platform.Http.SendAsync(confirm)).EnsureSuccessStatusCode();
+            (await Platform.Http.SendAsync(confirm)).EnsureSuccessStatusCode();
         }
 
         await page.GotoAsync("/console/#/approvals?policy=lz-console-story");
@@ -155,7 +137,7 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
         await CheckAsync(page, "console-audit");
     }
 
-    private string Owner(string uscc) => _platform.Token(("role", "enterprise"), ("uscc", uscc), ("sub", uscc));
+    private string Owner(string uscc) => Platform.Token(("role", "enterprise"), ("uscc", uscc), ("sub", uscc));
 
     private static async Task CheckAsync(IPage page, string name)
     {
@@ -167,10 +149,9 @@ public sealed class ConsoleStoryTests : IAsyncLifetime
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new("Bearer", token);
-        var response = await _platform.Http.SendAsync(request);
+        var response = await Platform.Http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
 }

@@ -2,33 +2,12 @@
 // hash router, a fetch wrapper that turns every failure into words a person understands, and one function per screen.
 // Everything interpolated into the page goes through html`` (escaped); see docs/app.md.
 
-import { html, raw, yuan, api, Problem, session, signIn, startOidc, config } from '../shared/faces.js';
+import { html, raw, yuan, api, Problem, session, signIn, startOidc, config, page } from '../shared/faces.js';
 
-const main = document.getElementById('main');
+const { main, show, loading, toast } = page('惠企');
 const banner = document.getElementById('banner');
-const toastBox = document.getElementById('toast');
 const tabs = document.querySelector('.tabs');
 const ELDER_KEY = 'huiqi.elder';
-
-// ---------- rendering ----------
-function show(content, title) {
-  main.innerHTML = content.s;
-  main.setAttribute('aria-busy', 'false');
-  document.title = `${title} · 惠企`;
-  const h1 = main.querySelector('h1');
-  (h1 || main).setAttribute('tabindex', '-1');
-  (h1 || main).focus({ preventScroll: false });
-}
-function loading() {
-  main.setAttribute('aria-busy', 'true');
-  main.innerHTML = '<p class="loading">正在加载…</p>';
-}
-function toast(text) {
-  toastBox.textContent = text;
-  toastBox.classList.add('show');
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => toastBox.classList.remove('show'), 5000);
-}
 
 const STATUS = { eligible: '可享', unknown: '待补充信息', ineligible: '暂不符合', excluded: '就高不重复' };
 const chip = (status) => html`<span class="chip ${status}">${STATUS[status] ?? status}</span>`;

@@ -2,26 +2,10 @@
 // live reading, see the 政策沙盘 (dry run) redraw as it changes, check it, compare it with the version in force, publish;
 // verify claims, approve within budget, pay from a file. Charts are plain SVG with their numbers written beside them.
 
-import { html, raw, yuan, api, Problem, session, signIn, startOidc, config } from '../shared/faces.js';
+import { html, raw, yuan, api, Problem, signIn, startOidc, config, page } from '../shared/faces.js';
 
-const main = document.getElementById('main');
+const { main, show, loading, toast } = page('惠企政策工作台');
 const side = document.querySelector('.side');
-const toastBox = document.getElementById('toast');
-
-function show(content, title) {
-  main.innerHTML = content.s;
-  main.setAttribute('aria-busy', 'false');
-  document.title = `${title} · 惠企政策工作台`;
-  const h1 = main.querySelector('h1');
-  h1?.setAttribute('tabindex', '-1');
-  h1?.focus();
-}
-function toast(text) {
-  toastBox.textContent = text;
-  toastBox.classList.add('show');
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => toastBox.classList.remove('show'), 5000);
-}
 const STATUS = { eligible: '符合', unknown: '待补充信息', ineligible: '不符合', excluded: '就高不重复' };
 const wan = (yuanText) => (yuanText === '' || yuanText == null ? null : Math.round(Number(yuanText) * 1000000));
 
@@ -434,8 +418,7 @@ async function route() {
   const match = routes.find(([re]) => re.test(path || '/')) ?? routes[0];
   side.hidden = false;
   side.querySelectorAll('a').forEach((a) => (a.dataset.tab === match[2] ? a.setAttribute('aria-current', 'page') : a.removeAttribute('aria-current')));
-  main.setAttribute('aria-busy', 'true');
-  main.innerHTML = '<p class="loading">正在加载…</p>'; // the last screen is gone: nothing on it can be used while this one loads
+  loading();
   try {
     await match[1](new URLSearchParams(search), ...((path || '/').match(match[0])?.slice(1) ?? []));
   } catch (p) {

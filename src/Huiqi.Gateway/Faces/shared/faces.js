@@ -21,6 +21,38 @@ export const yuan = (fen) => {
   return `${(fen / 100).toLocaleString('zh-CN', { maximumFractionDigits: 2 })}元`;
 };
 
+// ---------- a page: one <main>, one toast ----------
+/**
+ * A page's screen changer: show(content, title) puts a screen into main, names the tab ("title · site") and moves
+ * focus to its h1 (screen readers announce the new screen); toast(text) says something for 5 s in the live region.
+ */
+export function page(site) {
+  const main = document.getElementById('main');
+  const toastBox = document.getElementById('toast');
+  let timer;
+  return {
+    main,
+    show(content, title) {
+      main.innerHTML = content.s;
+      main.setAttribute('aria-busy', 'false');
+      document.title = `${title} · ${site}`;
+      const target = main.querySelector('h1') ?? main;
+      target.setAttribute('tabindex', '-1');
+      target.focus({ preventScroll: false });
+    },
+    loading() {
+      main.setAttribute('aria-busy', 'true');
+      main.innerHTML = '<p class="loading">正在加载…</p>'; // the last screen is gone: nothing on it can be used meanwhile
+    },
+    toast(text) {
+      toastBox.textContent = text;
+      toastBox.classList.add('show');
+      clearTimeout(timer);
+      timer = setTimeout(() => toastBox.classList.remove('show'), 5000);
+    },
+  };
+}
+
 // ---------- the session ----------
 const TOKEN_KEY = 'huiqi.token';
 const PKCE_KEY = 'huiqi.pkce';
