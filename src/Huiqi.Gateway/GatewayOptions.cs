@@ -18,6 +18,12 @@ public sealed record GatewayOptions
     /// </summary>
     public string? BackendAddress { get; init; }
 
+    /// <summary>
+    /// With a <c>dns:///name:port</c> backend address (several replicas behind one name): how often the name is resolved
+    /// again, so replicas that join are used. A replica that stops answering triggers a resolution at once.
+    /// </summary>
+    public TimeSpan BackendResolveInterval { get; init; } = TimeSpan.FromSeconds(15);
+
     public string EmbeddedBackendListen { get; init; } = "http://127.0.0.1:5001";
 
     public bool HostsBackend => string.IsNullOrWhiteSpace(BackendAddress);

@@ -59,7 +59,8 @@ public sealed class DeploymentShapeTests(PostgresFixture postgres, RedisFixture 
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Gateway__Listen"] = gatewayAddress.ToString().TrimEnd('/'),
             ["Gateway__MetricsListen"] = $"http://127.0.0.1:{FreePort.Next()}",
-            ["Gateway__BackendAddress"] = $"http://127.0.0.1:{backendPort}",
+            // The name form a cluster uses for several replicas (deploy/k8s: a headless Service): resolved, round-robin.
+            ["Gateway__BackendAddress"] = $"dns:///localhost:{backendPort}",
             ["ConnectionStrings__Redis"] = redis.Server.ConnectionString,
             ["Auth__SigningKey"] = SigningKey,
         }, readyPath: "/readyz"); // ready only once the backend (store, index) and Redis answer

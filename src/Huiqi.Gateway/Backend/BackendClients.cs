@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Balancer;
 using Grpc.Net.Client.Configuration;
 using Grpc.Net.ClientFactory;
 using Huiqi.Backend.InProcess;
@@ -19,9 +20,9 @@ public static class BackendClients
         services.AddSingleton<BackendCall>();
         void Configure(IServiceProvider provider, GrpcClientFactoryOptions client) =>
             client.Address = provider.GetRequiredService<BackendEndpoint>().Address;
-        services.AddGrpcClient<Grpc.Health.V1.Health.HealthClient>(Configure);
         if (options.HostsBackend && options.InProcessCalls)
         {
+            services.AddGrpcClient<Grpc.Health.V1.Health.HealthClient>(Configure);
             services.AddSingleton(provider =>
             {
                 var backend = provider.GetRequiredService<EmbeddedBackend>().Services
@@ -37,7 +38,25 @@ public static class BackendClients
             return services;
         }
 
-        void Channel(GrpcChannelOptions channel) => channel.ServiceConfig = new ServiceConfig { MethodConfigs = { IdempotentReads } };
+        // Several backend replicas behind one name (a headless Service, a podman network alias): `dns:///name:port`
+        // resolves every address and spreads calls over them round-robin, so a replica that dies takes only its
+        // in-flight calls with it (reads retried on another) and one that joins is found at the next resolution.
+        var balanced = Uri.TryCreate(options.BackendAddress, UriKind.Absolute, out var address) && address.Scheme == "dns";
+        if (balanced)
+        {
+            services.AddSingleton<ResolverFactory>(new DnsResolverFactory(refreshInterval: options.BackendResolveInterval));
+        }
+
+        void Channel(GrpcChannelOptions channel)
+        {
+            channel.ServiceConfig = new ServiceConfig { MethodConfigs = { IdempotentReads } };
+            if (balanced)
+            {
+                channel.ServiceConfig.LoadBalancingConfigs.Add(new RoundRobinConfig());
+                channel.Credentials = ChannelCredentials.Insecure; // h2c inside the cluster, as with an http:// address
+            }
+        }
+
         // Many phones at once: more than one HTTP/2 connection to the backend, so streams do not queue behind one socket.
         static HttpMessageHandler Handler() => new SocketsHttpHandler
         {
@@ -47,6 +66,7 @@ public static class BackendClients
             KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
         };
 
+        services.AddGrpcClient<Grpc.Health.V1.Health.HealthClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
         services.AddGrpcClient<Contracts.V1.PolicyService.PolicyServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
         services.AddGrpcClient<Contracts.V1.EnterpriseService.EnterpriseServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
         services.AddGrpcClient<Contracts.V1.EligibilityService.EligibilityServiceClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
