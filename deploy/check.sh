@@ -60,8 +60,9 @@ build postgres:15 deploy/check/postgres.Containerfile deploy/check
 build redis:7 deploy/check/redis.Containerfile deploy/check
 build ingress:check deploy/check/ingress.Containerfile .
 # The runtime packs of a self-contained publish into this machine's cache (the build itself runs with no network).
-dotnet restore src/Huiqi.Gateway -r linux-x64 -v q -nologo >/dev/null
-dotnet restore src/Huiqi.Backend -r linux-x64 -v q -nologo >/dev/null
+for project in src/Huiqi.Gateway src/Huiqi.Backend; do
+  dotnet restore "$project" -r linux-x64 -v q -nologo > "$WORK/restore.log" 2>&1 || { tail "$WORK/restore.log"; echo "FAIL: restore $project"; exit 1; }
+done
 NUGET_CACHE=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')
 DOTNET_DIR=$(dirname "$(readlink -f "$(command -v dotnet)")")
 for project in Huiqi.Backend Huiqi.Gateway; do
@@ -77,8 +78,9 @@ for project in Huiqi.Backend Huiqi.Gateway; do
 done
 
 # Host tools for the load: a token minter (the same signing code as the platform) and the writer.
-dotnet build -c Release src/Huiqi.Cli -v q -nologo >/dev/null
-dotnet build -c Release bench/Huiqi.Bench -v q -nologo >/dev/null
+for tool in src/Huiqi.Cli bench/Huiqi.Bench; do
+  dotnet build -c Release "$tool" -v q -nologo > "$WORK/build-tool.log" 2>&1 || { grep -E 'error' "$WORK/build-tool.log" | head; echo "FAIL: dotnet build $tool"; exit 1; }
+done
 
 # ---- 2. the production shape ----------------------------------------------------------------------------------
 # Secrets for this run only, handed to podman through its environment (never on a command line or in a file here).
