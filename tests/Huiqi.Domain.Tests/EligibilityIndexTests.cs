@@ -210,6 +210,41 @@ public sealed class EligibilityIndexTests
     }
 
     [Fact]
+    public void Trimming_and_reserving_room_keep_every_answer_and_the_index_grows_again_after()
+    {
+        // A load of unknown size (a lazy sequence) doubles the columns on the way to 1,100 slots, then gives the rest back.
+        var profiles = Population(1100, seed: 5);
+        var policies = RandomPolicies(seed: 13, count: 20);
+        var index = EligibilityIndex.Build(profiles.Select(p => p), policies);
+        var trimmed = index.EstimatedBytes;
+        var reserved = new EligibilityIndex();
+        reserved.Reserve(4000);
+        foreach (var profile in profiles)
+        {
+            reserved.Upsert(profile);
+        }
+
+        reserved.SetPolicies(policies);
+        Assert.True(trimmed < reserved.EstimatedBytes, $"trimmed {trimmed} B should be below the 4,000-slot reservation {reserved.EstimatedBytes} B");
+        AssertAgreement(index, profiles, policies, Dates[..2]);
+        AssertAgreement(reserved, profiles, policies, Dates[..1]);
+
+        // Past the trimmed capacity: new slots, removals and a second trim.
+        var added = Population(1500, seed: 77).Skip(1100).ToList();
+        foreach (var profile in added)
+        {
+            index.Upsert(profile);
+        }
+
+        var removed = profiles.Where((_, i) => i % 5 == 0).ToList();
+        removed.ForEach(p => Assert.True(index.Remove(p.Uscc)));
+        index.TrimExcess();
+        var current = profiles.Except(removed).Concat(added).ToList();
+        Assert.Equal(current.Count, index.Count);
+        AssertAgreement(index, current, policies, Dates[..2]);
+    }
+
+    [Fact]
     public void The_index_gives_back_the_profile_it_was_given()
     {
         foreach (var profile in Population(500, seed: 21))

@@ -6,7 +6,8 @@ namespace Huiqi.Domain.Matching;
 /// <summary>Something that holds one value per slot and grows with the index.</summary>
 internal interface IColumn
 {
-    void Grow(int slots);
+    /// <summary>Room for exactly <paramref name="slots"/> slots (more or fewer than now).</summary>
+    void Resize(int slots);
 
     long Bytes { get; }
 }
@@ -29,11 +30,15 @@ internal sealed class CategoryColumn(string field) : IColumn
 
     public IReadOnlyList<string> Values => _values;
 
-    public void Grow(int slots)
+    public void Resize(int slots)
     {
         var old = _codes.Length;
         Array.Resize(ref _codes, slots);
-        Array.Fill(_codes, Absent, old, slots - old);
+        if (slots > old)
+        {
+            Array.Fill(_codes, Absent, old, slots - old);
+        }
+
         var words = Bits.WordsFor(slots);
         Present = Resized(Present, words);
         for (var i = 0; i < _bits.Count; i++)
@@ -102,7 +107,7 @@ internal sealed class SetColumn(string field) : IColumn
 
     public ulong[] Present { get; private set; } = [];
 
-    public void Grow(int slots)
+    public void Resize(int slots)
     {
         var words = Bits.WordsFor(slots);
         Present = CategoryColumn.Resized(Present, words);
@@ -182,7 +187,7 @@ internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
 
     public ulong[] Present { get; private set; } = [];
 
-    public void Grow(int slots)
+    public void Resize(int slots)
     {
         Array.Resize(ref _values, slots);
         var words = Bits.WordsFor(slots);
@@ -356,7 +361,7 @@ internal sealed class BoolColumn(string field) : IColumn
 
     public ulong[] True { get; private set; } = [];
 
-    public void Grow(int slots)
+    public void Resize(int slots)
     {
         var words = Bits.WordsFor(slots);
         Present = CategoryColumn.Resized(Present, words);
@@ -386,7 +391,7 @@ internal sealed class TextColumn(string field) : IColumn
 
     public ulong[] Present { get; private set; } = [];
 
-    public void Grow(int slots)
+    public void Resize(int slots)
     {
         Array.Resize(ref _offsets, slots);
         Array.Resize(ref _lengths, slots);
@@ -447,7 +452,7 @@ internal sealed class CertColumn : IColumn
 
     public ulong[] Present { get; private set; } = [];
 
-    public void Grow(int slots) => Present = CategoryColumn.Resized(Present, Bits.WordsFor(slots));
+    public void Resize(int slots) => Present = CategoryColumn.Resized(Present, Bits.WordsFor(slots));
 
     public void Set(int slot, IEnumerable<Profiles.Certification>? certifications)
     {

@@ -14,7 +14,7 @@ internal sealed class UsccTable
     private int[] _table = new int[16];
     private int _used; // live + deleted entries
 
-    public void Grow(int slots) => Array.Resize(ref _codes, slots * Length);
+    public void Resize(int slots) => Array.Resize(ref _codes, slots * Length);
 
     public string Get(int slot) => Encoding.ASCII.GetString(_codes, slot * Length, Length);
 

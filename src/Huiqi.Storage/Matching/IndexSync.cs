@@ -98,6 +98,7 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
         {
             _initialLoadDone = true;
             index.Rebalance();
+            index.TrimExcess(); // growth doubled the columns on the way
             logger.LogInformation("matching index loaded: {Count} enterprises, {Policies} policies", index.Count, index.Policies.Count);
         }
 
