@@ -186,12 +186,18 @@ internal sealed class ConjunctIndex
     /// <summary>Whether every guard of policy <paramref name="policy"/> (its position in the set) passed.</summary>
     public bool Passes(int policy, ReadOnlySpan<ulong> passed)
     {
-        for (int g = _start[policy], end = _start[policy + 1]; g < end; g++)
+        // A policy's guards have consecutive numbers: all of them passed is a run of set bits, checked a word at a time.
+        for (int g = _start[policy], end = _start[policy + 1]; g < end;)
         {
-            if ((passed[g >> 6] & (1UL << g)) == 0)
+            var bit = g & 63;
+            var n = Math.Min(64 - bit, end - g);
+            var mask = (n == 64 ? ulong.MaxValue : (1UL << n) - 1) << bit;
+            if ((passed[g >> 6] & mask) != mask)
             {
                 return false;
             }
+
+            g += n;
         }
 
         return true;

@@ -192,24 +192,18 @@ public sealed class EligibilityIndex
         if (explain)
         {
             // Every policy explained: nothing to leave out, so no candidates are looked for.
-            var all = Enumerable.Range(0, set.Compiled.Length).Where(i => set.Compiled[i].Policy.IsInForce(asOf)).ToArray();
+            var all = set.PositionsInForce(asOf);
             return Answer(set, all, profile, claims, asOf, explain: true);
         }
 
         var (candidates, inForce) = set.Candidates(profile, claims, asOf);
         var answered = Answer(set, candidates, profile, claims, asOf, explain: false);
-        var answers = new List<PolicyAnswer>(inForce);
+        var answers = new PolicyAnswer[inForce];
         var next = 0;
-        for (var i = 0; i < set.Compiled.Length; i++)
+        var k = 0;
+        foreach (var i in set.PositionsInForce(asOf))
         {
-            if (next < candidates.Length && candidates[next] == i)
-            {
-                answers.Add(answered[next++]);
-            }
-            else if (set.Compiled[i].Policy.IsInForce(asOf))
-            {
-                answers.Add(set.Compiled[i].Ineligible);
-            }
+            answers[k++] = next < candidates.Length && candidates[next] == i ? answered[next++] : set.Ineligible[i];
         }
 
         return answers;
@@ -1377,7 +1371,8 @@ public sealed class EligibilityIndex
 
         private InForceOn? _inForce;
 
-        private sealed record InForceOn(DateOnly AsOf, Policy[] Policies);
+        /// <summary>The policies in force on one date, and their positions ascending and in id order.</summary>
+        private sealed record InForceOn(DateOnly AsOf, Policy[] Policies, int[] Positions, int[] PositionsInIdOrder);
 
         public PolicySet(Policy[] policies)
         {
@@ -1387,7 +1382,11 @@ public sealed class EligibilityIndex
             CompiledById = Compiled.ToDictionary(c => c.Policy.Id, StringComparer.Ordinal);
             IdOrder = [.. Enumerable.Range(0, policies.Length).OrderBy(i => policies[i].Id, StringComparer.Ordinal)];
             Conjuncts = new ConjunctIndex(Compiled);
+            Ineligible = [.. Compiled.Select(c => c.Ineligible)];
         }
+
+        /// <summary>Each policy's answer for an enterprise it cannot apply to, by position (shared, never changed).</summary>
+        public PolicyAnswer[] Ineligible { get; }
 
         public Policy[] Policies { get; }
         public Dictionary<string, Policy> ById { get; }
@@ -1400,16 +1399,26 @@ public sealed class EligibilityIndex
         public ConjunctIndex Conjuncts { get; }
 
         /// <summary>The policies in force on a date (kept for the last date asked: answers with claims need them for rivals).</summary>
-        public IReadOnlyList<Policy> InForce(DateOnly asOf)
+        public IReadOnlyList<Policy> InForce(DateOnly asOf) => On(asOf).Policies;
+
+        /// <summary>
+        /// Positions of the policies in force on <paramref name="asOf"/>, ascending or in id order: worked out once per
+        /// date, so an enterprise's answer does not visit every policy object to ask whether it is in force (those
+        /// visits were a quarter of <c>enterprise_over_1k_policies_us</c>; docs/eligibility.md).
+        /// </summary>
+        public int[] PositionsInForce(DateOnly asOf, bool inIdOrder = false) => inIdOrder ? On(asOf).PositionsInIdOrder : On(asOf).Positions;
+
+        private InForceOn On(DateOnly asOf)
         {
             if (Volatile.Read(ref _inForce) is { } cached && cached.AsOf == asOf)
             {
-                return cached.Policies;
+                return cached;
             }
 
-            Policy[] inForce = [.. Policies.Where(p => p.IsInForce(asOf))];
-            Volatile.Write(ref _inForce, new InForceOn(asOf, inForce));
-            return inForce;
+            int[] positions = [.. Enumerable.Range(0, Policies.Length).Where(i => Policies[i].IsInForce(asOf))];
+            var on = new InForceOn(asOf, [.. positions.Select(i => Policies[i])], positions, [.. IdOrder.Where(i => Policies[i].IsInForce(asOf))]);
+            Volatile.Write(ref _inForce, on);
+            return on;
         }
 
         /// <summary>The positions (ascending) of the policies in force that pass every guard for the profile, and how many are in force.</summary>
@@ -1422,22 +1431,17 @@ public sealed class EligibilityIndex
             {
                 var passed = rented.AsSpan(0, words);
                 Conjuncts.Mark(new ProfileFacts(profile, asOf), claims, passed);
+                var inForce = PositionsInForce(asOf, inIdOrder);
                 var candidates = new List<int>();
-                var inForce = 0;
-                for (var j = 0; j < Compiled.Length; j++)
+                foreach (var i in inForce)
                 {
-                    var i = inIdOrder ? IdOrder[j] : j;
-                    if (Compiled[i].Policy.IsInForce(asOf))
+                    if (Conjuncts.Passes(i, passed))
                     {
-                        inForce++;
-                        if (Conjuncts.Passes(i, passed))
-                        {
-                            candidates.Add(i);
-                        }
+                        candidates.Add(i);
                     }
                 }
 
-                return ([.. candidates], inForce);
+                return ([.. candidates], inForce.Length);
             }
             finally
             {
