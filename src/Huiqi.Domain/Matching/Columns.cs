@@ -82,6 +82,9 @@ internal sealed class CategoryColumn(string field) : IColumn
 
     public string? Get(int slot) => _codes[slot] is var code && code != Absent ? _values[code] : null;
 
+    /// <summary>The value's position in <see cref="Values"/> at a slot; -1 when absent.</summary>
+    public int CodeAt(int slot) => _codes[slot] is var code && code != Absent ? code : -1;
+
     /// <summary>The slots holding <paramref name="value"/>, or null when no slot ever held it.</summary>
     public ulong[]? BitsOf(string value) => _ids.TryGetValue(value, out var id) ? _bits[id] : null;
 

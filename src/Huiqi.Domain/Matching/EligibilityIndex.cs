@@ -369,43 +369,79 @@ public sealed class EligibilityIndex
                 throw new InvalidOperationException("the index changed since this result was computed; match again");
             }
 
-            IEnumerable<(string Value, ulong[] Bits)> values = field switch
+            // A value's ineligible count is its enterprises in all (counted once per index version) less the other three.
+            // Those are counted per value by popcount when they are many, or by visiting their slots when few (fewer
+            // than one in eight words' worth per value: the eligible of a selective policy); docs/eligibility.md.
+            var (values, bits, isSet, totals) = ValueTotalsLocked(field);
+            var counts = new long[values.Count * 3];
+            var amounts = new long[values.Count];
+            var fixedBenefit = policy.Benefit as FixedBenefit;
+            var category = isSet ? null : _categories[field];
+            Tally(result.Eligible, 0, result.EligibleCount);
+            Tally(result.Unknown, 1, result.UnknownCount);
+            Tally(result.Excluded, 2, result.ExcludedCount);
+
+            void Tally(ulong[] status, int kind, long count)
             {
-                FieldCatalog.TechDomains => _sets[field].Members,
-                _ => _categories[field].Values.Select((v, i) => (v, _categories[field].BitsAt(i))),
-            };
+                if (count == 0)
+                {
+                    return;
+                }
+
+                var amountsToo = kind == 0 && fixedBenefit is null;
+                if (!amountsToo && count * 8 >= (long)result.Words * values.Count)
+                {
+                    for (var v = 0; v < values.Count; v++)
+                    {
+                        counts[v * 3 + kind] = Bits.PopCountAnd(status, bits[v], result.Words);
+                    }
+
+                    return;
+                }
+
+                for (var w = 0; w < result.Words; w++)
+                {
+                    var word = status[w];
+                    while (word != 0)
+                    {
+                        var slot = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                        word &= word - 1;
+                        var amount = amountsToo ? AmountOf(policy.Benefit, slot, asOf) ?? 0 : 0;
+                        if (category is not null)
+                        {
+                            if (category.CodeAt(slot) is var code and >= 0)
+                            {
+                                counts[code * 3 + kind]++;
+                                amounts[code] += amount;
+                            }
+
+                            continue;
+                        }
+
+                        for (var m = 0; m < bits.Length; m++)
+                        {
+                            if ((bits[m][w] & (1UL << slot)) != 0)
+                            {
+                                counts[m * 3 + kind]++;
+                                amounts[m] += amount;
+                            }
+                        }
+                    }
+                }
+            }
+
             var rows = new List<BreakdownRow>();
-            foreach (var (value, bits) in values)
+            for (var v = 0; v < values.Count; v++)
             {
-                var eligible = Bits.PopCountAnd(result.Eligible, bits, result.Words);
-                var ineligible = Bits.PopCountAnd(result.Ineligible, bits, result.Words);
-                var unknown = Bits.PopCountAnd(result.Unknown, bits, result.Words);
-                var excluded = Bits.PopCountAnd(result.Excluded, bits, result.Words);
+                var (eligible, unknown, excluded) = (counts[v * 3], counts[v * 3 + 1], counts[v * 3 + 2]);
+                var ineligible = totals[v] - eligible - unknown - excluded;
                 if (eligible + ineligible + unknown + excluded == 0)
                 {
                     continue;
                 }
 
-                long amount = 0;
-                if (policy.Benefit is FixedBenefit fixedBenefit)
-                {
-                    amount = fixedBenefit.AmountFen * eligible;
-                }
-                else
-                {
-                    for (var w = 0; w < result.Words; w++)
-                    {
-                        var word = result.Eligible[w] & bits[w];
-                        while (word != 0)
-                        {
-                            var slot = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
-                            word &= word - 1;
-                            amount += AmountOf(policy.Benefit, slot, asOf) ?? 0;
-                        }
-                    }
-                }
-
-                rows.Add(new BreakdownRow(value, eligible, ineligible, unknown, excluded, amount));
+                rows.Add(new BreakdownRow(values[v], eligible, ineligible, unknown, excluded,
+                    fixedBenefit is not null ? fixedBenefit.AmountFen * eligible : amounts[v]));
             }
 
             return rows;
@@ -414,6 +450,44 @@ public sealed class EligibilityIndex
         {
             _lock.ExitReadLock();
         }
+    }
+
+    private readonly ConcurrentDictionary<string, ValueTotals> _valueTotals = new(StringComparer.Ordinal);
+
+    private sealed record ValueTotals(long Version, string Field, IReadOnlyList<string> Values, ulong[][] Bits, bool IsSet, long[] Totals);
+
+    /// <summary>
+    /// The values of a breakdown field, their bitsets, and how many enterprises hold each — counted by popcount once per
+    /// index version and field (read lock held).
+    /// </summary>
+    private (IReadOnlyList<string> Values, ulong[][] Bits, bool IsSet, long[] Totals) ValueTotalsLocked(string field)
+    {
+        var version = Version;
+        if (_valueTotals.TryGetValue(field, out var cached) && cached.Version == version)
+        {
+            return (cached.Values, cached.Bits, cached.IsSet, cached.Totals);
+        }
+
+        IReadOnlyList<string> values;
+        ulong[][] bits;
+        var isSet = field == FieldCatalog.TechDomains;
+        if (isSet)
+        {
+            var list = _sets[field].Members.ToList();
+            values = [.. list.Select(m => m.Value)];
+            bits = [.. list.Select(m => m.Bits)];
+        }
+        else
+        {
+            var column = _categories[field];
+            values = [.. column.Values];
+            bits = [.. Enumerable.Range(0, values.Count).Select(column.BitsAt)];
+        }
+
+        var words = Bits.WordsFor(_capacity);
+        var totals = bits.Select(b => Bits.PopCountAnd(_alive, b, words)).ToArray();
+        _valueTotals[field] = new ValueTotals(version, field, values, bits, isSet, totals);
+        return (values, bits, isSet, totals);
     }
 
     /// <summary>
@@ -639,6 +713,7 @@ public sealed class EligibilityIndex
 
     private void ResizeLocked(int capacity)
     {
+        Interlocked.Increment(ref _version); // results and cached totals name the arrays they were computed on
         _capacity = capacity;
         _bitsetPool.Clear();
         _alive = CategoryColumn.Resized(_alive, Bits.WordsFor(_capacity));
