@@ -250,6 +250,62 @@ public sealed class EligibilityIndexTests
     }
 
     [Fact]
+    public void A_snapshot_read_back_answers_as_the_index_it_was_written_from_and_keeps_taking_writes()
+    {
+        // Claims, removals (free slots), names and certifications: everything the index holds goes through the file.
+        var profiles = Population(1000, seed: 41);
+        var policies = RandomPolicies(seed: 43, count: 30);
+        var random = new Random(11);
+        var claims = profiles.Where((_, i) => i % 4 == 0).ToDictionary(p => p.Uscc, p => ProfileFields.All.Where(_ => random.Next(4) == 0).ToArray());
+        var index = new EligibilityIndex();
+        foreach (var profile in profiles)
+        {
+            index.Upsert(profile, claims.GetValueOrDefault(profile.Uscc));
+        }
+
+        var removed = profiles.Where((_, i) => i % 9 == 4).ToList();
+        removed.ForEach(p => index.Remove(p.Uscc));
+        index.Rebalance();
+        var current = profiles.Except(removed).ToList();
+        var currentClaims = claims.Where(c => !removed.Any(r => r.Uscc == c.Key)).ToDictionary(c => c.Key, c => c.Value);
+
+        using var file = new MemoryStream();
+        index.WriteSnapshot(file);
+        file.Position = 0;
+        var read = EligibilityIndex.ReadSnapshot(file, policies);
+
+        Assert.Equal(file.Length, file.Position);
+        Assert.Equal(index.Count, read.Count);
+        Assert.Equal(index.EstimatedBytes, read.EstimatedBytes);
+        Assert.All(current, p => Assert.Equal(index.GetProfile(p.Uscc), read.GetProfile(p.Uscc)));
+        Assert.All(removed, p => Assert.Null(read.GetProfile(p.Uscc)));
+        AssertAgreement(read, current, policies, Dates[..2], claims: currentClaims);
+
+        // The read index takes writes as the original would: reused free slots, new slots past the old capacity.
+        var added = Population(1300, seed: 47).Skip(1000).ToList();
+        added.ForEach(p => read.Upsert(p));
+        current.AddRange(added);
+        AssertAgreement(read, current, policies, Dates[..1], claims: currentClaims);
+    }
+
+    [Fact]
+    public void A_damaged_or_foreign_snapshot_is_refused_not_half_read()
+    {
+        var index = EligibilityIndex.Build(Population(300, seed: 3));
+        using var file = new MemoryStream();
+        index.WriteSnapshot(file);
+        var bytes = file.ToArray();
+
+        Assert.ThrowsAny<Exception>(() => EligibilityIndex.ReadSnapshot(new MemoryStream(bytes[..(bytes.Length / 2)])));
+        var otherFormat = (byte[])bytes.Clone();
+        otherFormat[0] ^= 0x7f;
+        Assert.Throws<InvalidDataException>(() => EligibilityIndex.ReadSnapshot(new MemoryStream(otherFormat)));
+        var badCount = (byte[])bytes.Clone();
+        BitConverter.TryWriteBytes(badCount.AsSpan(12, 4), 999_999); // the live count
+        Assert.Throws<InvalidDataException>(() => EligibilityIndex.ReadSnapshot(new MemoryStream(badCount)));
+    }
+
+    [Fact]
     public void Trimming_and_reserving_room_keep_every_answer_and_the_index_grows_again_after()
     {
         // A load of unknown size (a lazy sequence) doubles the columns on the way to 1,100 slots, then gives the rest back.

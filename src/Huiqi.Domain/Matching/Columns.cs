@@ -1,4 +1,5 @@
 using System.Text;
+using Huiqi.Domain.Criteria;
 using Huiqi.Domain.Evaluation;
 
 namespace Huiqi.Domain.Matching;
@@ -10,6 +11,11 @@ internal interface IColumn
     void Resize(int slots);
 
     long Bytes { get; }
+
+    /// <summary>Everything the column holds, for a snapshot; <see cref="ReadFrom"/> restores it into a fresh column.</summary>
+    void WriteTo(BinaryWriter writer);
+
+    void ReadFrom(BinaryReader reader);
 }
 
 /// <summary>
@@ -89,6 +95,29 @@ internal sealed class CategoryColumn(string field) : IColumn
     public ulong[]? BitsOf(string value) => _ids.TryGetValue(value, out var id) ? _bits[id] : null;
 
     public ulong[] BitsAt(int valueIndex) => _bits[valueIndex];
+
+    public void WriteTo(BinaryWriter writer)
+    {
+        writer.Write(Field);
+        writer.WriteStrings(_values);
+        writer.WriteBitsets(_bits);
+        writer.WriteArray(_codes);
+        writer.WriteArray(Present);
+    }
+
+    public void ReadFrom(BinaryReader reader)
+    {
+        SnapshotIo.Expect(reader, Field);
+        _values.AddRange(reader.ReadStrings());
+        _values.ForEach(v => _ids.Add(v, _ids.Count));
+        _bits.AddRange(reader.ReadBitsets());
+        _codes = reader.ReadArray<ushort>();
+        Present = reader.ReadArray<ulong>();
+        if (_bits.Count != _values.Count)
+        {
+            throw new InvalidDataException($"snapshot: {Field} has {_values.Count} values and {_bits.Count} bitsets");
+        }
+    }
 
     public long Bytes => _codes.Length * 2L + (Present.Length + _bits.Sum(b => (long)b.Length)) * 8L + _values.Sum(v => 40L + v.Length * 2);
 
@@ -171,6 +200,27 @@ internal sealed class SetColumn(string field) : IColumn
     public ulong[]? BitsOf(string member) => _ids.TryGetValue(member, out var id) ? _bits[id] : null;
 
     public IEnumerable<(string Value, ulong[] Bits)> Members => _values.Select((v, i) => (v, _bits[i]));
+
+    public void WriteTo(BinaryWriter writer)
+    {
+        writer.Write(Field);
+        writer.WriteStrings(_values);
+        writer.WriteBitsets(_bits);
+        writer.WriteArray(Present);
+    }
+
+    public void ReadFrom(BinaryReader reader)
+    {
+        SnapshotIo.Expect(reader, Field);
+        _values.AddRange(reader.ReadStrings());
+        _values.ForEach(v => _ids.Add(v, _ids.Count));
+        _bits.AddRange(reader.ReadBitsets());
+        Present = reader.ReadArray<ulong>();
+        if (_bits.Count != _values.Count)
+        {
+            throw new InvalidDataException($"snapshot: {Field} has {_values.Count} members and {_bits.Count} bitsets");
+        }
+    }
 
     public long Bytes => (Present.Length + _bits.Sum(b => (long)b.Length)) * 8L;
 }
@@ -352,6 +402,28 @@ internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
         return lo;
     }
 
+    public void WriteTo(BinaryWriter writer)
+    {
+        writer.Write(Field);
+        writer.WriteArray(_values);
+        writer.WriteArray(_bounds);
+        writer.WriteBitsets(_atMost);
+        writer.WriteArray(Present);
+    }
+
+    public void ReadFrom(BinaryReader reader)
+    {
+        SnapshotIo.Expect(reader, Field);
+        _values = reader.ReadArray<long>();
+        _bounds = reader.ReadArray<long>();
+        _atMost = [.. reader.ReadBitsets()];
+        Present = reader.ReadArray<ulong>();
+        if (_atMost.Length != _bounds.Length + 1)
+        {
+            throw new InvalidDataException($"snapshot: {Field} has {_bounds.Length} bounds and {_atMost.Length} buckets");
+        }
+    }
+
     public long Bytes => _values.Length * 8L + (Present.Length + _atMost.Sum(b => (long)b.Length)) * 8L;
 }
 
@@ -378,6 +450,20 @@ internal sealed class BoolColumn(string field) : IColumn
     }
 
     public bool? Get(int slot) => Bits.Get(Present, slot) ? Bits.Get(True, slot) : null;
+
+    public void WriteTo(BinaryWriter writer)
+    {
+        writer.Write(Field);
+        writer.WriteArray(Present);
+        writer.WriteArray(True);
+    }
+
+    public void ReadFrom(BinaryReader reader)
+    {
+        SnapshotIo.Expect(reader, Field);
+        Present = reader.ReadArray<ulong>();
+        True = reader.ReadArray<ulong>();
+    }
 
     public long Bytes => (Present.Length + True.Length) * 8L;
 }
@@ -435,6 +521,29 @@ internal sealed class TextColumn(string field) : IColumn
             {
                 Bits.Set(into, slot);
             }
+        }
+    }
+
+    public void WriteTo(BinaryWriter writer)
+    {
+        writer.Write(Field);
+        writer.WriteArray(_arena.AsSpan(0, _used).ToArray());
+        writer.WriteArray(_offsets);
+        writer.WriteArray(_lengths);
+        writer.WriteArray(Present);
+    }
+
+    public void ReadFrom(BinaryReader reader)
+    {
+        SnapshotIo.Expect(reader, Field);
+        _arena = reader.ReadArray<byte>();
+        _used = _arena.Length;
+        _offsets = reader.ReadArray<int>();
+        _lengths = reader.ReadArray<int>();
+        Present = reader.ReadArray<ulong>();
+        if (_offsets.Length != _lengths.Length)
+        {
+            throw new InvalidDataException($"snapshot: {Field} offsets and lengths differ");
         }
     }
 
@@ -555,6 +664,30 @@ internal sealed class CertColumn : IColumn
         }
 
         return (lo, end);
+    }
+
+    public void WriteTo(BinaryWriter writer)
+    {
+        writer.Write(FieldCatalog.Certifications);
+        writer.Write(_byKind.Count);
+        foreach (var (kind, entries) in _byKind)
+        {
+            writer.Write(kind);
+            writer.WriteArray(entries.ToArray());
+        }
+
+        writer.WriteArray(Present);
+    }
+
+    public void ReadFrom(BinaryReader reader)
+    {
+        SnapshotIo.Expect(reader, FieldCatalog.Certifications);
+        for (int k = 0, kinds = SnapshotIo.Count(reader); k < kinds; k++)
+        {
+            _byKind.Add(reader.ReadString(), [.. reader.ReadArray<Entry>()]);
+        }
+
+        Present = reader.ReadArray<ulong>();
     }
 
     public long Bytes => Present.Length * 8L + _byKind.Values.Sum(e => (long)e.Capacity * 16);

@@ -80,6 +80,121 @@ public sealed class EligibilityIndex
         return index;
     }
 
+    /// <summary>The layout of <see cref="WriteSnapshot"/>; a snapshot of another layout is not read.</summary>
+    public const int SnapshotFormat = 1;
+
+    /// <summary>
+    /// Everything the index holds about enterprises (not the policies: they come from the store), for a snapshot file
+    /// (docs/eligibility.md, "Snapshot"). Readers may go on meanwhile; writers wait.
+    /// </summary>
+    public void WriteSnapshot(Stream stream)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("snapshots are written little-endian");
+        }
+
+        _lock.EnterReadLock();
+        try
+        {
+            using var writer = new BinaryWriter(stream, SnapshotIo.Utf8, leaveOpen: true);
+            writer.Write(SnapshotFormat);
+            writer.Write(_capacity);
+            writer.Write(_highWater);
+            writer.Write(_count);
+            writer.Write(_countAtRebalance);
+            writer.WriteArray(_alive);
+            writer.WriteArray(_free.ToArray());
+            _uscc.WriteTo(writer);
+            writer.Write(_claims.Count);
+            foreach (var (slot, fields) in _claims)
+            {
+                writer.Write(slot);
+                writer.WriteStrings(fields);
+            }
+
+            writer.Write(_claimed.Count);
+            foreach (var (field, bits) in _claimed)
+            {
+                writer.Write(field);
+                writer.WriteArray(bits);
+                writer.Write(_claimedCount.GetValueOrDefault(field));
+            }
+
+            foreach (var column in _columns)
+            {
+                column.WriteTo(writer);
+            }
+
+            writer.Write("end");
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// An index as <see cref="WriteSnapshot"/> wrote it, with <paramref name="policies"/>; throws
+    /// <see cref="InvalidDataException"/> (or <see cref="EndOfStreamException"/>) on anything it cannot read.
+    /// </summary>
+    public static EligibilityIndex ReadSnapshot(Stream stream, IEnumerable<Policy>? policies = null)
+    {
+        using var reader = new BinaryReader(stream, SnapshotIo.Utf8, leaveOpen: true);
+        if (reader.ReadInt32() is var format && format != SnapshotFormat)
+        {
+            throw new InvalidDataException($"snapshot: format {format}, expected {SnapshotFormat}");
+        }
+
+        var index = new EligibilityIndex();
+        index._capacity = reader.ReadInt32();
+        index._highWater = reader.ReadInt32();
+        index._count = reader.ReadInt32();
+        index._countAtRebalance = reader.ReadInt32();
+        if (index._capacity < 0 || index._highWater < 0 || index._highWater > index._capacity || index._count > index._highWater)
+        {
+            throw new InvalidDataException("snapshot: slot counts are inconsistent");
+        }
+
+        index._alive = reader.ReadArray<ulong>();
+        foreach (var slot in reader.ReadArray<int>().Reverse())
+        {
+            index._free.Push(slot);
+        }
+
+        index._uscc.ReadFrom(reader);
+        for (int i = 0, n = SnapshotIo.Count(reader, index._capacity); i < n; i++)
+        {
+            index._claims.Add(reader.ReadInt32(), [.. reader.ReadStrings()]);
+        }
+
+        for (int i = 0, n = SnapshotIo.Count(reader); i < n; i++)
+        {
+            var field = reader.ReadString();
+            index._claimed.Add(field, reader.ReadArray<ulong>());
+            index._claimedCount.Add(field, reader.ReadInt32());
+        }
+
+        foreach (var column in index._columns)
+        {
+            column.ReadFrom(reader);
+        }
+
+        SnapshotIo.Expect(reader, "end");
+        var words = Bits.WordsFor(index._capacity);
+        if (index._alive.Length != words || Bits.PopCount(index._alive) != index._count)
+        {
+            throw new InvalidDataException("snapshot: the live slots do not match the count");
+        }
+
+        if (policies is not null)
+        {
+            index.SetPolicies(policies);
+        }
+
+        return index;
+    }
+
     public int Count => Read(() => _count);
 
     /// <summary>Changes with every write; a <see cref="PolicyMatchResult"/> names the version it was computed on.</summary>

@@ -16,6 +16,24 @@ internal sealed class UsccTable
 
     public void Resize(int slots) => Array.Resize(ref _codes, slots * Length);
 
+    public void WriteTo(BinaryWriter writer)
+    {
+        writer.WriteArray(_codes);
+        writer.WriteArray(_table);
+        writer.Write(_used);
+    }
+
+    public void ReadFrom(BinaryReader reader)
+    {
+        _codes = reader.ReadArray<byte>();
+        _table = reader.ReadArray<int>();
+        _used = reader.ReadInt32();
+        if (!System.Numerics.BitOperations.IsPow2(_table.Length) || _used < 0 || _used > _table.Length)
+        {
+            throw new InvalidDataException("snapshot: the USCC table is malformed");
+        }
+    }
+
     public string Get(int slot) => Encoding.ASCII.GetString(_codes, slot * Length, Length);
 
     public int Find(string uscc)
