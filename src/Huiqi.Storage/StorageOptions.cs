@@ -24,5 +24,14 @@ public sealed record StorageOptions
     /// <summary>How often an instance reads the store's change feed when no Redis notice wakes it (<c>Huiqi:ChangeFeed:PollSeconds</c>).</summary>
     public TimeSpan ChangeFeedPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Where this instance keeps a snapshot of its matching index (<c>Huiqi:Index:SnapshotPath</c>), so that a restart is
+    /// ready in seconds rather than after a full load; empty: none (docs/eligibility.md, "Snapshot").
+    /// </summary>
+    public string? IndexSnapshotPath { get; init; }
+
+    /// <summary>How often the snapshot is written again (<c>Huiqi:Index:SnapshotMinutes</c>); also once after a full load.</summary>
+    public TimeSpan IndexSnapshotInterval { get; init; } = TimeSpan.FromMinutes(30);
+
     public bool UsesPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase);
 }

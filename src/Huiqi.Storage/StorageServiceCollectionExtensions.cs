@@ -29,6 +29,8 @@ public static class StorageServiceCollectionExtensions
         SeedDemoData = configuration.GetValue("Huiqi:Demo:Seed", false),
         DemoPopulation = configuration.GetValue("Huiqi:Demo:Population", 10_000),
         ChangeFeedPollInterval = TimeSpan.FromSeconds(configuration.GetValue("Huiqi:ChangeFeed:PollSeconds", 2.0)),
+        IndexSnapshotPath = configuration["Huiqi:Index:SnapshotPath"] is { Length: > 0 } path ? path : null,
+        IndexSnapshotInterval = TimeSpan.FromMinutes(configuration.GetValue("Huiqi:Index:SnapshotMinutes", 30.0)),
     };
 
     /// <summary>Registers the store chosen by configuration, the Redis connection, and their health checks.</summary>
@@ -57,6 +59,7 @@ public static class StorageServiceCollectionExtensions
         services.AddMemoryCache();
         services.AddSingleton<ProfileCache>();
         services.AddSingleton<EligibilityIndex>();
+        services.AddSingleton<IndexSnapshots>();
         services.AddSingleton<IndexSync>();
         services.AddSingleton<IProfileChangeListener>(sp => sp.GetRequiredService<IndexSync>());
         services.AddSingleton<IProfileChangeListener>(sp => sp.GetRequiredService<ProfileCache>());
@@ -68,6 +71,11 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<StoreReady>();
         services.AddHostedService<StoreInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<IndexSync>());
+        if (options.IndexSnapshotPath is not null)
+        {
+            services.AddHostedService<IndexSnapshotWriter>();
+        }
+
         var health = services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>(StoreCheck, tags: ["ready"])
             .Add(new HealthCheckRegistration(IndexCheck, sp => sp.GetRequiredService<IndexSync>(), HealthStatus.Unhealthy, ["ready"]));

@@ -19,22 +19,22 @@ namespace Huiqi.Domain.Matching;
 public sealed class EligibilityIndex
 {
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
-    private readonly UsccTable _uscc = new();
-    private readonly TextColumn _name = new(FieldCatalog.Name);
-    private readonly Dictionary<string, CategoryColumn> _categories;
-    private readonly Dictionary<string, SetColumn> _sets;
-    private readonly Dictionary<string, NumberColumn> _numbers;
-    private readonly BoolColumn _dishonest = new(FieldCatalog.Dishonest);
-    private readonly CertColumn _certifications = new();
-    private readonly IColumn[] _columns;
-    private readonly Stack<int> _free = new();
+    private UsccTable _uscc = new();
+    private TextColumn _name = new(FieldCatalog.Name);
+    private Dictionary<string, CategoryColumn> _categories;
+    private Dictionary<string, SetColumn> _sets;
+    private Dictionary<string, NumberColumn> _numbers;
+    private BoolColumn _dishonest = new(FieldCatalog.Dishonest);
+    private CertColumn _certifications = new();
+    private IColumn[] _columns;
+    private Stack<int> _free = new();
 
     // TRUST.md §3. Slot → its self-declared fields, for the enterprises that have claims; and per stored field, the
     // slots where it is claimed (allocated on the first claim of that field). Whether an outcome rests on claims is
     // the policy matched a second time over the population with every claimed fact hidden (treated as absent).
-    private readonly Dictionary<int, string[]> _claims = [];
-    private readonly Dictionary<string, ulong[]> _claimed = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _claimedCount = new(StringComparer.Ordinal);
+    private Dictionary<int, string[]> _claims = [];
+    private Dictionary<string, ulong[]> _claimed = new(StringComparer.Ordinal);
+    private Dictionary<string, int> _claimedCount = new(StringComparer.Ordinal);
     private ulong[] _alive = [];
     private int _capacity;
     private int _highWater;
@@ -193,6 +193,39 @@ public sealed class EligibilityIndex
         }
 
         return index;
+    }
+
+    /// <summary>
+    /// Fills this empty index from a snapshot (<see cref="WriteSnapshot"/>): read whole first, so a file that cannot
+    /// be read leaves the index as it was (empty); the policies stay as they are.
+    /// </summary>
+    public void LoadSnapshot(Stream stream) => Adopt(ReadSnapshot(stream), requireEmpty: true);
+
+    /// <summary>Forgets every enterprise (a snapshot that turned out not to match the store); the policies stay.</summary>
+    public void Clear() => Adopt(new EligibilityIndex(), requireEmpty: false);
+
+    private void Adopt(EligibilityIndex other, bool requireEmpty)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (requireEmpty && _highWater != 0)
+            {
+                throw new InvalidOperationException("a snapshot is loaded into an empty index only");
+            }
+
+            (_uscc, _name, _categories, _sets, _numbers, _dishonest, _certifications, _columns) =
+                (other._uscc, other._name, other._categories, other._sets, other._numbers, other._dishonest, other._certifications, other._columns);
+            (_free, _claims, _claimed, _claimedCount, _alive) = (other._free, other._claims, other._claimed, other._claimedCount, other._alive);
+            (_capacity, _highWater, _count, _countAtRebalance) = (other._capacity, other._highWater, other._count, other._countAtRebalance);
+            _bitsetPool.Clear();
+            _valueTotals.Clear();
+            Interlocked.Increment(ref _version);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
     }
 
     public int Count => Read(() => _count);

@@ -14,7 +14,8 @@ namespace Huiqi.Storage.Matching;
 /// the store's change feed — immediately when another instance says so over Redis, and every few seconds in
 /// any case (so nothing is missed while Redis is down).
 /// </summary>
-public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIndex index, ChangeFeed feed, ProfileCache cache, StorageOptions options, ILogger<IndexSync> logger)
+public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIndex index, ChangeFeed feed, ProfileCache cache, StorageOptions options,
+    IndexSnapshots snapshots, ILogger<IndexSync> logger)
     : BackgroundService, IProfileChangeListener, IHealthCheck
 {
     private readonly SemaphoreSlim _wake = new(0);
@@ -22,8 +23,15 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
     private long _lastSeq;
     private long _policyStamp = -1;
     private bool _initialLoadDone;
+    private bool _fromSnapshot;
 
     public bool IsLoaded => _loaded.Task.IsCompleted;
+
+    /// <summary>Whether the start-up load came from the index snapshot (and the change feed since), not from the whole store.</summary>
+    public bool StartedFromSnapshot { get; private set; }
+
+    /// <summary>The change-feed position the index has caught up to (everything at or below it is in the index).</summary>
+    public long Position => Interlocked.Read(ref _lastSeq);
 
     /// <summary>Raised after profiles reached the index (this instance's writes, or others' through the change feed).</summary>
     public event Action<IReadOnlyCollection<string>>? EnterprisesChanged;
@@ -38,6 +46,22 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
     {
         await storeReady.Task.WaitAsync(stoppingToken);
         await feed.SubscribeAsync(OnNotice);
+        if (snapshots.Enabled)
+        {
+            try
+            {
+                if (snapshots.TryLoad(index, await store.IdentityAsync(stoppingToken), await store.ProfileChangePositionAsync(stoppingToken)) is { } position)
+                {
+                    _lastSeq = position;
+                    _fromSnapshot = true;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "could not read the store's change-feed position; loading in full");
+            }
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -94,7 +118,26 @@ public sealed class IndexSync(IStore store, StoreReady storeReady, EligibilityIn
             }
         }
 
-        if (first)
+        if (first && _fromSnapshot)
+        {
+            // The snapshot plus the feed since must hold exactly the store's profiles (none are ever deleted): anything
+            // else means the snapshot came from another database state, and only a full load is right.
+            var stored = await store.CountProfilesAsync(cancellationToken);
+            _fromSnapshot = false;
+            if (stored != index.Count)
+            {
+                logger.LogWarning("index snapshot holds {Count} enterprises after catching up, the store {Stored}: loading in full", index.Count, stored);
+                index.Clear();
+                Interlocked.Exchange(ref _lastSeq, 0);
+                await CatchUpAsync(cancellationToken);
+                return;
+            }
+
+            _initialLoadDone = true;
+            StartedFromSnapshot = true;
+            logger.LogInformation("matching index ready from its snapshot: {Count} enterprises, {Policies} policies", index.Count, index.Policies.Count);
+        }
+        else if (first)
         {
             _initialLoadDone = true;
             index.Rebalance();

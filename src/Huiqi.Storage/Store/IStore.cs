@@ -34,6 +34,15 @@ public interface IStore
 
     Task<long> CountProfilesAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// This database's identity, made once when its schema was created (32 hex digits): what tells an index snapshot of
+    /// this database from one of another (or of a restored copy taken before it).
+    /// </summary>
+    Task<string> IdentityAsync(CancellationToken cancellationToken);
+
+    /// <summary>The change feed's position: the highest change sequence of any profile (0 when there are none).</summary>
+    Task<long> ProfileChangePositionAsync(CancellationToken cancellationToken);
+
     // ---- policies ----
 
     /// <summary>One version, or the latest when <paramref name="version"/> is null.</summary>

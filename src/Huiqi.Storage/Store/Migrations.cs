@@ -117,6 +117,10 @@ internal static class Migrations
             CREATE INDEX ix_corrections_status ON corrections (status, id);
             CREATE INDEX ix_corrections_uscc ON corrections (uscc);
             """),
+        new(4, "store identity", """
+            CREATE TABLE store_identity (id TEXT NOT NULL);
+            INSERT INTO store_identity (id) VALUES (lower(hex(randomblob(16))));
+            """),
     ];
 
     public static readonly Migration[] Postgres =
@@ -229,6 +233,10 @@ internal static class Migrations
             );
             CREATE INDEX ix_corrections_status ON corrections (status, id);
             CREATE INDEX ix_corrections_uscc ON corrections (uscc);
+            """),
+        new(4, "store identity", """
+            CREATE TABLE store_identity (id TEXT NOT NULL);
+            INSERT INTO store_identity (id) VALUES (replace(gen_random_uuid()::text, '-', ''));
             """),
     ];
 }

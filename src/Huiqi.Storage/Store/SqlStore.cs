@@ -165,6 +165,18 @@ public abstract class SqlStore(TimeProvider clock) : IStore
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM enterprises", cancellationToken: cancellationToken));
     }
 
+    public async Task<string> IdentityAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT id FROM store_identity", cancellationToken: cancellationToken)) ?? "";
+    }
+
+    public async Task<long> ProfileChangePositionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COALESCE(MAX(change_seq), 0) FROM enterprises", cancellationToken: cancellationToken));
+    }
+
     // ---- policies ----
 
     private sealed class PolicyRow
