@@ -9,6 +9,11 @@ if (args is ["quick", ..])
     return 0;
 }
 
+if (args is ["snapshot", ..])
+{
+    return SnapshotBench.Run(args[1..]);
+}
+
 if (args is ["shards", ..])
 {
     return ShardsBench.Run(args.Length > 1 && int.TryParse(args[1], out var count) ? count : 1_000_000);
