@@ -88,10 +88,15 @@ internal sealed class ConjunctIndex
     /// <summary>Guards over all policies (bits of the buffer <see cref="Mark"/> fills).</summary>
     public int GuardCount { get; }
 
-    /// <summary>Sets in <paramref name="passed"/> (cleared, ⌈<see cref="GuardCount"/>/64⌉ words) the bit of every guard that passes for the profile.</summary>
-    public void Mark(ProfileFacts facts, IReadOnlyCollection<string>? claims, Span<ulong> passed)
+    /// <summary>
+    /// Sets in <paramref name="passed"/> (cleared, ⌈<see cref="GuardCount"/>/64⌉ words) the bit of every guard that passes
+    /// for the profile; in <paramref name="absent"/> (same size, or empty: not wanted) those that pass only because
+    /// their field is absent — a policy with one of them is never eligible (its `all` is at best unknown, §2).
+    /// </summary>
+    public void Mark(ProfileFacts facts, IReadOnlyCollection<string>? claims, Span<ulong> passed, Span<ulong> absent = default)
     {
         passed.Clear();
+        absent.Clear();
         var profile = facts.Profile;
         foreach (var guards in _fields)
         {
@@ -105,7 +110,7 @@ internal sealed class ConjunctIndex
             {
                 if (CompiledPolicy.NumberOf(facts, guards.Field) is not { } number)
                 {
-                    Set(passed, guards.All);
+                    SetAbsent(passed, absent, guards.All);
                     continue;
                 }
 
@@ -122,7 +127,7 @@ internal sealed class ConjunctIndex
                 case FieldCatalog.TechDomains or FieldCatalog.Tags:
                     if (FieldValue.Set(profile, guards.Field) is not { } set)
                     {
-                        Set(passed, guards.All);
+                        SetAbsent(passed, absent, guards.All);
                         break;
                     }
 
@@ -136,7 +141,7 @@ internal sealed class ConjunctIndex
                 case FieldCatalog.Certifications:
                     if (profile.Certifications is not { } held)
                     {
-                        Set(passed, guards.All);
+                        SetAbsent(passed, absent, guards.All);
                         break;
                     }
 
@@ -150,7 +155,7 @@ internal sealed class ConjunctIndex
                 case FieldCatalog.Dishonest:
                     if (profile.Dishonest is not { } dishonest)
                     {
-                        Set(passed, guards.All);
+                        SetAbsent(passed, absent, guards.All);
                         break;
                     }
 
@@ -160,7 +165,7 @@ internal sealed class ConjunctIndex
                 default:
                     if (FieldValue.Text(profile, guards.Field) is not { } value)
                     {
-                        Set(passed, guards.All);
+                        SetAbsent(passed, absent, guards.All);
                         break;
                     }
 
@@ -212,6 +217,34 @@ internal sealed class ConjunctIndex
     }
 
     private static void Set(Span<ulong> passed, int g) => passed[g >> 6] |= 1UL << g;
+
+    private static void SetAbsent(Span<ulong> passed, Span<ulong> absent, List<int> guards)
+    {
+        Set(passed, guards);
+        if (!absent.IsEmpty)
+        {
+            Set(absent, guards);
+        }
+    }
+
+    /// <summary>Whether any guard of policy <paramref name="policy"/> is set in <paramref name="bits"/>.</summary>
+    public bool Any(int policy, ReadOnlySpan<ulong> bits)
+    {
+        for (int g = _start[policy], end = _start[policy + 1]; g < end;)
+        {
+            var bit = g & 63;
+            var n = Math.Min(64 - bit, end - g);
+            var mask = (n == 64 ? ulong.MaxValue : (1UL << n) - 1) << bit;
+            if ((bits[g >> 6] & mask) != 0)
+            {
+                return true;
+            }
+
+            g += n;
+        }
+
+        return false;
+    }
 
     private static void Set(Span<ulong> passed, List<int> guards)
     {

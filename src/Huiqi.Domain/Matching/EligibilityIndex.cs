@@ -372,8 +372,19 @@ public sealed class EligibilityIndex
     {
         string[]? claimed = claims is { Count: > 0 } ? [.. claims] : null;
         var set = Volatile.Read(ref _set);
-        var (candidates, inForce) = set.Candidates(profile, claimed, asOf, inIdOrder: true);
-        var answered = Answer(set, candidates, profile, claimed, asOf, explain: false, missingFields: false);
+        // Without claims, candidates that can never be eligible (an absent field under a guard) are answered only when a
+        // page reaches them: an enterprise missing a fact most policies ask for no longer evaluates thousands of them
+        // for a first page (docs/eligibility.md). With claims every answer also needs its basis, so all are evaluated.
+        var deferrable = claimed is null ? new List<bool>() : null;
+        var (candidates, inForce) = set.Candidates(profile, claimed, asOf, inIdOrder: true, deferrable);
+        var now = deferrable is null ? candidates : [.. candidates.Where((_, k) => !deferrable[k])];
+        var answeredNow = Answer(set, now, profile, claimed, asOf, explain: false, missingFields: false);
+        var answered = new PolicyAnswer?[candidates.Length];
+        for (int k = 0, j = 0; k < candidates.Length; k++)
+        {
+            answered[k] = deferrable is not null && deferrable[k] ? null : answeredNow[j++];
+        }
+
         return new RankedAnswers(set.Compiled, set.IdOrder, candidates, answered, inForce, new ProfileFacts(profile, asOf));
     }
 
@@ -1646,14 +1657,22 @@ public sealed class EligibilityIndex
 
         /// <summary>The positions (ascending) of the policies in force that pass every guard for the profile, and how many are in force.</summary>
         /// <param name="inIdOrder">Positions in policy id order (<see cref="IdOrder"/>) instead of ascending.</param>
-        public (int[] Candidates, int InForce) Candidates(EnterpriseProfile profile, string[]? claims, DateOnly asOf, bool inIdOrder = false)
+        public (int[] Candidates, int InForce) Candidates(EnterpriseProfile profile, string[]? claims, DateOnly asOf, bool inIdOrder = false) =>
+            Candidates(profile, claims, asOf, inIdOrder, deferrable: null);
+
+        /// <param name="deferrable">
+        /// When given, filled with whether each candidate passed a guard only because its field is absent: never eligible,
+        /// so its answer can wait until a page reaches it (<see cref="RankedAnswers"/>).
+        /// </param>
+        public (int[] Candidates, int InForce) Candidates(EnterpriseProfile profile, string[]? claims, DateOnly asOf, bool inIdOrder, List<bool>? deferrable)
         {
             var words = (Conjuncts.GuardCount + 63) >> 6;
-            var rented = System.Buffers.ArrayPool<ulong>.Shared.Rent(words);
+            var rented = System.Buffers.ArrayPool<ulong>.Shared.Rent(2 * words);
             try
             {
                 var passed = rented.AsSpan(0, words);
-                Conjuncts.Mark(new ProfileFacts(profile, asOf), claims, passed);
+                var absent = deferrable is null ? default : rented.AsSpan(words, words);
+                Conjuncts.Mark(new ProfileFacts(profile, asOf), claims, passed, absent);
                 var inForce = PositionsInForce(asOf, inIdOrder);
                 var candidates = new List<int>();
                 foreach (var i in inForce)
@@ -1661,6 +1680,7 @@ public sealed class EligibilityIndex
                     if (Conjuncts.Passes(i, passed))
                     {
                         candidates.Add(i);
+                        deferrable?.Add(Conjuncts.Any(i, absent));
                     }
                 }
 

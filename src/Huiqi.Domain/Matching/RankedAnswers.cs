@@ -11,7 +11,8 @@ namespace Huiqi.Domain.Matching;
 /// <remarks>
 /// Ineligible answers carry no amount, so they are ranked by id alone: they are read in the set's id order instead
 /// of being sorted, and the policies the conjunct index left out share one answer object each. A page costs its
-/// own answers plus, once it reaches the ineligible tail, one pass over the policy ids.
+/// own answers plus, once it reaches the ineligible tail, one pass over the policy ids. Policies that can never be
+/// eligible are answered only when a page reaches them, so one instance serves one caller at a time.
 /// </remarks>
 public sealed class RankedAnswers
 {
@@ -19,43 +20,45 @@ public sealed class RankedAnswers
     private readonly CompiledPolicy[] _compiled;
     private readonly int[] _idOrder;
     private readonly int[] _candidates;
-    private readonly IReadOnlyList<PolicyAnswer> _answered;
+    private readonly PolicyAnswer?[] _answered;
     private readonly ProfileFacts _facts;
     private readonly DateOnly _asOf;
+    private readonly List<int> _unknown = []; // candidates (k) answered unknown, in id order, found so far
+    private int _scanned;                      // candidates looked at for _unknown
 
-    /// <param name="candidates">The positions evaluated, in policy id order.</param>
-    /// <param name="answered">Their answers, unknown ones without their missing fields (filled in per page).</param>
-    internal RankedAnswers(CompiledPolicy[] compiled, int[] idOrder, int[] candidates, IReadOnlyList<PolicyAnswer> answered, int inForce, ProfileFacts facts)
+    /// <param name="candidates">The positions not left out by the conjunct index, in policy id order.</param>
+    /// <param name="answered">
+    /// Their answers, unknown ones without their missing fields (filled in per page); null for a candidate that can never
+    /// be eligible (an absent field under a guard), answered only when a page reaches it.
+    /// </param>
+    internal RankedAnswers(CompiledPolicy[] compiled, int[] idOrder, int[] candidates, PolicyAnswer?[] answered, int inForce, ProfileFacts facts)
     {
         (_compiled, _idOrder, _candidates, _answered, _facts, _asOf) = (compiled, idOrder, candidates, answered, facts, facts.AsOf);
-        // Eligible and excluded answers are ranked by amount; unknown ones carry none, so the id order they come in is their rank.
+        // Eligible and excluded answers are ranked by amount; unknown ones carry none, so the id order they come in is
+        // their rank, and they follow the head as a page reaches them.
         var head = new List<(PolicyAnswer, CompiledPolicy)>();
-        var unknown = new List<(PolicyAnswer, CompiledPolicy)>();
         for (var k = 0; k < candidates.Length; k++)
         {
-            var answer = answered[k];
-            switch (answer.Status)
+            if (answered[k] is { Status: EligibilityStatus.Eligible or EligibilityStatus.Excluded } answer)
             {
-                case EligibilityStatus.Unknown:
-                    unknown.Add((answer, compiled[candidates[k]]));
-                    break;
-                case EligibilityStatus.Eligible or EligibilityStatus.Excluded:
-                    head.Add((answer, compiled[candidates[k]]));
-                    EligibleTotalFen += answer.Status == EligibilityStatus.Eligible ? answer.AmountFen ?? 0 : 0;
-                    break;
+                head.Add((answer, compiled[candidates[k]]));
+                EligibleTotalFen += answer.Status == EligibilityStatus.Eligible ? answer.AmountFen ?? 0 : 0;
             }
         }
 
         head.Sort(static (x, y) => Compare(x.Item1, y.Item1));
-        _head = [.. head, .. unknown];
+        _head = [.. head];
         Count = inForce;
     }
 
     /// <summary>Answers in the whole list (every policy in force).</summary>
     public int Count { get; }
 
-    /// <summary>Answers evaluated; the others were left out by a failed guard of the conjunct index.</summary>
+    /// <summary>Policies the conjunct index did not leave out (evaluated, or to be evaluated when a page reaches them).</summary>
     public int Evaluated => _candidates.Length;
+
+    /// <summary>Of those, the ones evaluated so far.</summary>
+    public int EvaluatedSoFar => _answered.Count(a => a is not null);
 
     /// <summary>The sum of the eligible answers' known amounts.</summary>
     public long EligibleTotalFen { get; }
@@ -69,8 +72,14 @@ public sealed class RankedAnswers
         var page = new List<(PolicyAnswer, Policy)>(wanted);
         for (var i = offset; i < _head.Length && page.Count < wanted; i++)
         {
-            var (answer, policy) = _head[i];
-            page.Add((policy.WithMissingFields(answer, _facts), policy.Policy));
+            page.Add((_head[i].Answer, _head[i].Policy.Policy));
+        }
+
+        // The unknown ones, in id order, answered as far as the page needs.
+        for (var u = Math.Max(0, offset - _head.Length); page.Count < wanted && UnknownAt(u) is var k and >= 0; u++)
+        {
+            var policy = _compiled[_candidates[k]];
+            page.Add((policy.WithMissingFields(AnswerAt(k), _facts), policy.Policy));
         }
 
         if (page.Count == wanted)
@@ -80,14 +89,14 @@ public sealed class RankedAnswers
 
         // The ineligible tail, by id: the candidates (also in id order) that answered ineligible, and every policy in
         // force the conjunct index left out.
-        var skip = Math.Max(0, offset - _head.Length);
+        var skip = Math.Max(0, offset - _head.Length - _unknown.Count);
         var next = 0;
         foreach (var position in _idOrder)
         {
             PolicyAnswer answer;
             if (next < _candidates.Length && _candidates[next] == position)
             {
-                answer = _answered[next++];
+                answer = AnswerAt(next++);
                 if (answer.Status != EligibilityStatus.Ineligible)
                 {
                     continue;
@@ -117,6 +126,24 @@ public sealed class RankedAnswers
 
         return page;
     }
+
+    /// <summary>The candidate (k) of the <paramref name="u"/>-th unknown answer in id order, or -1 when there are fewer.</summary>
+    private int UnknownAt(int u)
+    {
+        while (_unknown.Count <= u && _scanned < _candidates.Length)
+        {
+            var k = _scanned++;
+            if (AnswerAt(k).Status == EligibilityStatus.Unknown)
+            {
+                _unknown.Add(k);
+            }
+        }
+
+        return u < _unknown.Count ? _unknown[u] : -1;
+    }
+
+    private PolicyAnswer AnswerAt(int k) =>
+        _answered[k] ??= _compiled[_candidates[k]].Answer(_facts, explain: false, missingFields: false);
 
     /// <summary>The list's order: status rank, then larger amount first (absent as 0), then policy id (ordinal).</summary>
     public static int Compare(PolicyAnswer a, PolicyAnswer b)
