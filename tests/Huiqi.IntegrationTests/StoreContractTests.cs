@@ -23,7 +23,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Store = await CreateStoreAsync();
-        Assert.Equal(3, await Store.MigrateAsync(CancellationToken.None));
+        Assert.Equal(4, await Store.MigrateAsync(CancellationToken.None));
     }
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
@@ -36,6 +36,24 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task Migrations_apply_once()
     {
         Assert.Equal(0, await Store.MigrateAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_store_has_one_identity_of_its_own_and_its_change_position_is_the_last_change()
+    {
+        // What an index snapshot is checked against (docs/eligibility.md, "Snapshot"); another database's identity
+        // differs (IndexSnapshotTests: two databases with the same data).
+        var identity = await Store.IdentityAsync(CancellationToken.None);
+        Assert.Matches("^[0-9a-f]{32}$", identity);
+        Assert.Equal(identity, await Store.IdentityAsync(CancellationToken.None));
+
+        Assert.Equal(0, await Store.ProfileChangePositionAsync(CancellationToken.None));
+        var profiles = Population(12, seed: 5);
+        await Writer().WriteAsync([.. profiles.Take(6).Select(p => new ProfileChange(p))], ProfileSource.PartnerFeed, "a", CancellationToken.None);
+        await Writer().WriteAsync([.. profiles.Skip(6).Select(p => new ProfileChange(p))], ProfileSource.PartnerFeed, "b", CancellationToken.None);
+        var last = await Store.StreamProfilesAsync(0, CancellationToken.None).Select(p => p.ChangeSeq).MaxAsync();
+        Assert.True(last > 0);
+        Assert.Equal(last, await Store.ProfileChangePositionAsync(CancellationToken.None));
     }
 
     [Fact]

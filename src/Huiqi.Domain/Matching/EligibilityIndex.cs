@@ -1203,6 +1203,14 @@ public sealed class EligibilityIndex
             var evaluated = new Node[children.Count];
             for (var i = 0; i < children.Count; i++)
             {
+                if (!track && Leaf(children[i]) is var (match, present, hidden) && match is not null)
+                {
+                    // A condition folded in as it is read (docs/eligibility.md): its false part (present, not matching,
+                    // not hidden) goes straight into the node's F, never into a bitset of its own.
+                    Fold(t, f, match, present!, hidden, first: i == 0, isAll);
+                    continue;
+                }
+
                 var child = Evaluate(children[i], track);
                 evaluated[i] = child;
                 if (i == 0)
@@ -1223,6 +1231,55 @@ public sealed class EligibilityIndex
             }
 
             return new Node(node, t, f, track ? evaluated : []);
+        }
+
+        /// <summary>A condition's matching slots (hidden ones removed), its present slots and the hidden ones; nulls for a subtree.</summary>
+        private (ulong[]? Match, ulong[]? Present, ulong[]? Hidden) Leaf(Criterion criterion)
+        {
+            switch (criterion)
+            {
+                case Predicate predicate:
+                {
+                    var (match, present) = EvaluatePredicate(predicate);
+                    var hidden = Hidden(predicate.Field);
+                    return (match, present, hidden);
+                }
+
+                case CertPredicate cert:
+                {
+                    var match = Scratch();
+                    DateOnly? notBefore = cert.ObtainedWithinMonths is { } months ? Dates.MinusMonths(asOf, months) : null;
+                    index._certifications.Holding(cert.Kind, cert.Level, asOf, notBefore, Span(match));
+                    return (match, index._certifications.Present, Hidden(FieldCatalog.Certifications));
+                }
+
+                default:
+                    return (null, null, null);
+            }
+        }
+
+        /// <summary>Kleene's all / any of (t, f) with one condition: T = match − hidden, F = present − match − hidden, in one pass.</summary>
+        private void Fold(ulong[] t, ulong[] f, ulong[] match, ulong[] present, ulong[]? hidden, bool first, bool isAll)
+        {
+            var words = _words;
+            for (var w = 0; w < words; w++)
+            {
+                var keep = hidden is null ? ulong.MaxValue : ~hidden[w];
+                var yes = match[w] & keep;
+                var no = present[w] & ~match[w] & keep;
+                if (first)
+                {
+                    (t[w], f[w]) = (yes, no);
+                }
+                else if (isAll)
+                {
+                    (t[w], f[w]) = (t[w] & yes, f[w] | no);
+                }
+                else
+                {
+                    (t[w], f[w]) = (t[w] | yes, f[w] & no);
+                }
+            }
         }
 
         /// <summary>The slots where the predicate holds (a subset of the present ones) and the present slots.</summary>
@@ -1249,12 +1306,27 @@ public sealed class EligibilityIndex
                     if (predicate.Op == Op.Under)
                     {
                         var operand = ((TextOperand)values[0]).Value;
-                        for (var i = 0; i < column.Values.Count; i++)
+                        var under = new bool[column.Values.Count];
+                        var count = 0;
+                        for (var i = 0; i < under.Length; i++)
                         {
-                            if (CriteriaEvaluator.IsUnder(field.Name, column.Values[i], operand))
+                            count += (under[i] = CriteriaEvaluator.IsUnder(field.Name, column.Values[i], operand)) ? 1 : 0;
+                        }
+
+                        // A province's prefix covers most values: then the present slots less the values not under it
+                        // (every present slot holds exactly one value), so the cost is the smaller side.
+                        var complement = count > under.Length - count;
+                        for (var i = 0; i < under.Length; i++)
+                        {
+                            if (under[i] != complement)
                             {
                                 Bits.Or(into, column.BitsAt(i));
                             }
+                        }
+
+                        if (complement)
+                        {
+                            Complement(into, column.Present);
                         }
 
                         return (match, column.Present);
