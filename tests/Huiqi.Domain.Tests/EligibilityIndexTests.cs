@@ -306,6 +306,40 @@ public sealed class EligibilityIndexTests
     }
 
     [Fact]
+    public void Certification_guards_follow_kind_level_expiry_and_recency_exactly()
+    {
+        // The conjunct index leaves a policy out when no held certification satisfies its condition; every combination
+        // of kind, level, expiry and age below against the reference, on dates either side of each edge.
+        var start = new DateOnly(2024, 3, 1);
+        var held = new[]
+        {
+            new Certification("srdi", "provincial", start, null),
+            new Certification("srdi", "national", start.AddMonths(6), start.AddMonths(18)),
+            new Certification("high_tech", null, start.AddMonths(1), start.AddMonths(37)),
+        };
+        var profiles = Enumerable.Range(0, 1 << held.Length)
+            .Select(mask => new EnterpriseProfile
+            {
+                Uscc = PopulationGenerator.MakeUscc("620102", mask),
+                Certifications = Certs([.. held.Where((_, i) => (mask & (1 << i)) != 0)]),
+            })
+            .Append(new EnterpriseProfile { Uscc = PopulationGenerator.MakeUscc("620102", 99) }) // no certification facts
+            .ToList();
+        var policies = new List<Policy>();
+        foreach (var (kind, level) in new[] { ("srdi", (string?)null), ("srdi", "national"), ("srdi", "provincial"), ("high_tech", null), ("high_tech", "national") })
+        {
+            foreach (var months in new int?[] { null, 3, 12 })
+            {
+                policies.Add(BenefitAndAnswerTests.Policy($"cert-{kind}-{level}-{months}", new CertPredicate(kind, level, months), new FixedBenefit(1)));
+            }
+        }
+
+        var index = EligibilityIndex.Build(profiles, policies);
+        var dates = new[] { start.AddDays(-1), start, start.AddMonths(3), start.AddMonths(6), start.AddMonths(6).AddDays(1), start.AddMonths(9), start.AddMonths(18), start.AddMonths(19), start.AddMonths(37) };
+        AssertAgreement(index, profiles, policies, dates);
+    }
+
+    [Fact]
     public void Trimming_and_reserving_room_keep_every_answer_and_the_index_grows_again_after()
     {
         // A load of unknown size (a lazy sequence) doubles the columns on the way to 1,100 slots, then gives the rest back.

@@ -162,14 +162,9 @@ public static class CriteriaEvaluator
             return Truth.Unknown;
         }
 
-        DateOnly? notBefore = cert.ObtainedWithinMonths is { } months ? Dates.MinusMonths(asOf, months) : null;
         foreach (var held in certifications)
         {
-            if (held.Kind == cert.Kind
-                && (cert.Level is null || held.Level == cert.Level)
-                && held.ObtainedOn <= asOf
-                && (held.ExpiresOn is null || asOf < held.ExpiresOn.Value)
-                && (notBefore is null || held.ObtainedOn > notBefore.Value))
+            if (Holds(cert, held, asOf))
             {
                 return Truth.True;
             }
@@ -177,6 +172,14 @@ public static class CriteriaEvaluator
 
         return Truth.False;
     }
+
+    /// <summary>Whether one held certification satisfies the condition on <paramref name="asOf"/>: kind, level, in force, obtained recently enough.</summary>
+    public static bool Holds(CertPredicate cert, Certification held, DateOnly asOf) =>
+        held.Kind == cert.Kind
+        && (cert.Level is null || held.Level == cert.Level)
+        && held.ObtainedOn <= asOf
+        && (held.ExpiresOn is null || asOf < held.ExpiresOn.Value)
+        && (cert.ObtainedWithinMonths is not { } months || held.ObtainedOn > Dates.MinusMonths(asOf, months));
 
     /// <summary>
     /// <c>under</c>: for region, strip trailing "00" pairs from the operand (620100 → 6201) and test the prefix;

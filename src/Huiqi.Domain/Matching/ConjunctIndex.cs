@@ -17,7 +17,7 @@ namespace Huiqi.Domain.Matching;
 /// failed guard is ineligible without evaluating it; every other policy is a candidate and is evaluated as before,
 /// so statuses, amounts, missing fields and exclusion groups stay exact (the randomized tests hold the index's
 /// answers to the reference evaluator). A guard is a necessary condition only: <c>has_all</c> passes on any one
-/// member, a certification on its kind whatever its dates.
+/// member, a certification on its kind, level and dates (exactly as the condition).
 /// </summary>
 /// <remarks>
 /// The cost of one enterprise is the postings of its own keys plus one pass over the policies' guard bits, instead
@@ -48,7 +48,16 @@ internal sealed class ConjunctIndex
                     }
 
                     guards.All.Add(guard);
-                    if (spec.Keys is { } keys)
+                    if (spec.Cert is { } cert)
+                    {
+                        if (!guards.Certs.TryGetValue(cert.Kind, out var list))
+                        {
+                            guards.Certs[cert.Kind] = list = [];
+                        }
+
+                        list.Add((guard, cert));
+                    }
+                    else if (spec.Keys is { } keys)
                     {
                         var postings = spec.Prefix ? guards.Prefixes : guards.Values;
                         foreach (var key in keys.Distinct(StringComparer.Ordinal))
@@ -145,9 +154,20 @@ internal sealed class ConjunctIndex
                         break;
                     }
 
+                    // Exact: a certification of the kind that holds on the date, of the level and obtained recently
+                    // enough, as the condition itself asks (CriteriaEvaluator.Holds).
                     foreach (var cert in held)
                     {
-                        SetKey(passed, guards.Values, cert.Kind);
+                        if (guards.Certs.TryGetValue(cert.Kind, out var candidates))
+                        {
+                            foreach (var (g, condition) in candidates)
+                            {
+                                if (CriteriaEvaluator.Holds(condition, cert, facts.AsOf))
+                                {
+                                    Set(passed, g);
+                                }
+                            }
+                        }
                     }
 
                     break;
@@ -259,14 +279,14 @@ internal sealed class ConjunctIndex
         criterion is AllOf all ? all.Children.SelectMany(Conjuncts) : [criterion];
 
     /// <summary>A necessary condition of a conjunct: keys (values or prefixes) of a categorical field, or one bound of a number.</summary>
-    private sealed record GuardSpec(string Field, bool Prefix = false, string[]? Keys = null, long? AtLeast = null, long? AtMost = null);
+    private sealed record GuardSpec(string Field, bool Prefix = false, string[]? Keys = null, long? AtLeast = null, long? AtMost = null, CertPredicate? Cert = null);
 
     /// <summary>The guards of a conjunct (a range gives one per bound); none when it is no guard.</summary>
     private static IEnumerable<GuardSpec> GuardsOf(Criterion conjunct)
     {
         if (conjunct is CertPredicate cert)
         {
-            return [new(FieldCatalog.Certifications, Keys: [cert.Kind])];
+            return [new(FieldCatalog.Certifications, Cert: cert)];
         }
 
         if (conjunct is not Predicate predicate || !FieldCatalog.TryGet(predicate.Field, out var field))
@@ -309,6 +329,7 @@ internal sealed class ConjunctIndex
         public List<int> All { get; } = [];
         public Dictionary<string, List<int>> Values { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, List<int>> Prefixes { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, List<(int Guard, CertPredicate Cert)>> Certs { get; } = new(StringComparer.Ordinal);
         public List<(long Bound, int Guard)> AtLeast { get; } = [];
         public List<(long Bound, int Guard)> AtMost { get; } = [];
         public (long Bound, int Guard)[] AtLeastSorted { get; private set; } = [];
