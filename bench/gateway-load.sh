@@ -61,17 +61,9 @@ done < "$DATA/usccs.txt" > "$DATA/tokens.txt"
 kill $GATEWAY; wait $GATEWAY 2>/dev/null || true
 start_gateway 0
 sleep 20 # the start-up 免申即享 pass again
-cat > "$DATA/rotate.lua" <<LUA
-local tokens = {}
-for line in io.lines("$DATA/tokens.txt") do tokens[#tokens + 1] = line end
-local i = 0
-request = function()
-  i = i % #tokens + 1
-  return wrk.format("GET", "/v1/me/eligibility", { ["Authorization"] = "Bearer " .. tokens[i] })
-end
-LUA
-wrk -t2 -c"$CONNECTIONS" -d15s -s "$DATA/rotate.lua" "http://127.0.0.1:$PORT" > /dev/null # warm-up (tiered JIT)
-wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$DATA/rotate.lua" "http://127.0.0.1:$PORT" > "$DATA/many.txt"
+export HUIQI_TOKENS="$DATA/tokens.txt" # read by bench/eligibility-as-many.lua
+wrk -t2 -c"$CONNECTIONS" -d15s -s bench/eligibility-as-many.lua "http://127.0.0.1:$PORT" > /dev/null # warm-up (tiered JIT)
+wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s bench/eligibility-as-many.lua "http://127.0.0.1:$PORT" > "$DATA/many.txt"
 MANY_RPS=$(awk '/Requests\/sec/ {print $2}' "$DATA/many.txt")
 echo "eligibility_uncached_many_users: enterprises=$(wc -l < "$DATA/tokens.txt") requests_per_s=$MANY_RPS p99=$(awk '/ 99%/ {print $2}' "$DATA/many.txt") non2xx=$(awk '/Non-2xx/ {print $NF}' "$DATA/many.txt") ratio_to_trivial=$(awk "BEGIN {printf \"%.2f\", $MANY_RPS / $trivial_RPS}") (target >= 0.30)"
 
@@ -84,6 +76,6 @@ Huiqi__DataDir="$DATA" Backend__Listen="http://127.0.0.1:15002" Backend__Metrics
 BACKEND=$!
 start_gateway 0 Gateway__BackendAddress="http://127.0.0.1:15002"
 sleep 10
-wrk -t2 -c"$CONNECTIONS" -d15s -s "$DATA/rotate.lua" "http://127.0.0.1:$PORT" > /dev/null # warm-up (tiered JIT)
-wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$DATA/rotate.lua" "http://127.0.0.1:$PORT" > "$DATA/split.txt"
+wrk -t2 -c"$CONNECTIONS" -d15s -s bench/eligibility-as-many.lua "http://127.0.0.1:$PORT" > /dev/null # warm-up (tiered JIT)
+wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s bench/eligibility-as-many.lua "http://127.0.0.1:$PORT" > "$DATA/split.txt"
 echo "eligibility_uncached_many_users_split: enterprises=$(wc -l < "$DATA/tokens.txt") requests_per_s=$(awk '/Requests\/sec/ {print $2}' "$DATA/split.txt") p99=$(awk '/ 99%/ {print $2}' "$DATA/split.txt") non2xx=$(awk '/Non-2xx/ {print $NF}' "$DATA/split.txt")"

@@ -151,15 +151,7 @@ for _ in $(seq 1 30); do
 done
 [ -s "$WORK/usccs.txt" ] || { echo "FAIL: no enterprises matched through the ingress"; exit 1; }
 while read -r u; do token --role enterprise --uscc "$u"; done < "$WORK/usccs.txt" > "$WORK/tokens.txt"
-cat > "$WORK/rotate.lua" <<LUA
-local tokens = {}
-for line in io.lines("$WORK/tokens.txt") do tokens[#tokens + 1] = line end
-local i = 0
-request = function()
-  i = i % #tokens + 1
-  return wrk.format("GET", "/v1/me/eligibility", { ["Authorization"] = "Bearer " .. tokens[i] })
-end
-LUA
+export HUIQI_TOKENS="$WORK/tokens.txt" # read by bench/eligibility-as-many.lua
 
 rows() { podman exec postgres sh -c "PGPASSWORD=\$POSTGRES_PASSWORD psql -h 127.0.0.1 -U huiqi -d huiqi -tAc \"SELECT count(*) FROM enterprises WHERE uscc LIKE '$1%'\""; }
 phase() { # name fault-command
@@ -170,7 +162,7 @@ phase() { # name fault-command
   local writer=$!
   ( sleep 5; eval "$fault" ) > "$WORK/$name.fault" 2>&1 &
   local faulter=$!
-  wrk -t2 -c32 -d"${PHASE}s" --latency -s "$WORK/rotate.lua" "$URL" > "$WORK/$name.wrk"
+  wrk -t2 -c32 -d"${PHASE}s" --latency -s bench/eligibility-as-many.lua "$URL" > "$WORK/$name.wrk"
   wait "$writer" "$faulter" || true
   sleep 2
   local total non2xx errors p99 ok refused after
@@ -187,7 +179,7 @@ phase() { # name fault-command
 
 set +e
 say "load: wrk -t2 -c32 ${PHASE}s per phase over $(wc -l < "$WORK/tokens.txt") enterprises through the ingress, a writer beside it; faults 5 s in"
-wrk -t2 -c32 -d10s -s "$WORK/rotate.lua" "$URL" >/dev/null # warm-up (tiered JIT)
+wrk -t2 -c32 -d10s -s bench/eligibility-as-many.lua "$URL" >/dev/null # warm-up (tiered JIT)
 phase baseline 'true'
 phase backend_killed 'podman kill -s KILL backend-1'
 podman start backend-1 >/dev/null; wait_backend backend-1 "$B1_PORT"; sleep 15 # rejoins at the gateways' next resolution

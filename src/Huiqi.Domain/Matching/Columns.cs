@@ -99,8 +99,7 @@ internal sealed class CategoryColumn(string field) : IColumn
     public void WriteTo(BinaryWriter writer)
     {
         writer.Write(Field);
-        writer.WriteStrings(_values);
-        writer.WriteBitsets(_bits);
+        writer.WriteValueBitsets(_values, _bits);
         writer.WriteArray(_codes);
         writer.WriteArray(Present);
     }
@@ -108,15 +107,9 @@ internal sealed class CategoryColumn(string field) : IColumn
     public void ReadFrom(BinaryReader reader)
     {
         SnapshotIo.Expect(reader, Field);
-        _values.AddRange(reader.ReadStrings());
-        _values.ForEach(v => _ids.Add(v, _ids.Count));
-        _bits.AddRange(reader.ReadBitsets());
+        reader.ReadValueBitsets(Field, _values, _ids, _bits);
         _codes = reader.ReadArray<ushort>();
         Present = reader.ReadArray<ulong>();
-        if (_bits.Count != _values.Count)
-        {
-            throw new InvalidDataException($"snapshot: {Field} has {_values.Count} values and {_bits.Count} bitsets");
-        }
     }
 
     public long Bytes => _codes.Length * 2L + (Present.Length + _bits.Sum(b => (long)b.Length)) * 8L + _values.Sum(v => 40L + v.Length * 2);
@@ -204,22 +197,15 @@ internal sealed class SetColumn(string field) : IColumn
     public void WriteTo(BinaryWriter writer)
     {
         writer.Write(Field);
-        writer.WriteStrings(_values);
-        writer.WriteBitsets(_bits);
+        writer.WriteValueBitsets(_values, _bits);
         writer.WriteArray(Present);
     }
 
     public void ReadFrom(BinaryReader reader)
     {
         SnapshotIo.Expect(reader, Field);
-        _values.AddRange(reader.ReadStrings());
-        _values.ForEach(v => _ids.Add(v, _ids.Count));
-        _bits.AddRange(reader.ReadBitsets());
+        reader.ReadValueBitsets(Field, _values, _ids, _bits);
         Present = reader.ReadArray<ulong>();
-        if (_bits.Count != _values.Count)
-        {
-            throw new InvalidDataException($"snapshot: {Field} has {_values.Count} members and {_bits.Count} bitsets");
-        }
     }
 
     public long Bytes => (Present.Length + _bits.Sum(b => (long)b.Length)) * 8L;

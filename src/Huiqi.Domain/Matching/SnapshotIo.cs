@@ -70,6 +70,25 @@ internal static class SnapshotIo
         return bitsets;
     }
 
+    /// <summary>A dictionary-encoded column's values and their bitsets (one per value, in value order).</summary>
+    public static void WriteValueBitsets(this BinaryWriter writer, List<string> values, List<ulong[]> bits)
+    {
+        writer.WriteStrings(values);
+        writer.WriteBitsets(bits);
+    }
+
+    /// <summary>Reads what <see cref="WriteValueBitsets"/> wrote into empty lists, the ids of the values with them.</summary>
+    public static void ReadValueBitsets(this BinaryReader reader, string field, List<string> values, Dictionary<string, int> ids, List<ulong[]> bits)
+    {
+        values.AddRange(reader.ReadStrings());
+        values.ForEach(v => ids.Add(v, ids.Count));
+        bits.AddRange(reader.ReadBitsets());
+        if (bits.Count != values.Count)
+        {
+            throw new InvalidDataException($"snapshot: {field} has {values.Count} values and {bits.Count} bitsets");
+        }
+    }
+
     /// <summary>A count of things that follow, refused when negative (a corrupt file is not an allocation of 2^31 items).</summary>
     public static int Count(BinaryReader reader, int max = 1 << 24)
     {
