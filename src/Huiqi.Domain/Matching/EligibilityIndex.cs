@@ -441,12 +441,13 @@ public sealed class EligibilityIndex
     /// </remarks>
     private static IReadOnlyList<PolicyAnswer> AnswerAll(CompiledPolicy[] compiled, int[] positions, ProfileFacts facts, bool explain, bool missingFields)
     {
-        var answers = new List<PolicyAnswer>(positions.Length);
+        // An array of a sealed type, not a List: shared generic code would check every store for covariance.
+        var answers = new PolicyAnswer[positions.Length];
         Dictionary<string, string>? groups = null;
-        foreach (var i in positions)
+        for (var k = 0; k < positions.Length; k++)
         {
-            var policy = compiled[i];
-            answers.Add(policy.Answer(facts, explain, missingFields));
+            var policy = compiled[positions[k]];
+            answers[k] = policy.Answer(facts, explain, missingFields);
             if (policy.Policy.ExclusionGroup is { } group)
             {
                 (groups ??= new(StringComparer.Ordinal))[policy.Policy.Id] = group;
