@@ -33,6 +33,7 @@ cleanup() {
   [ -n "${HUIQI_CHECK_KEEP:-}" ] && { echo "kept: containers and $WORK (HUIQI_CHECK_KEEP)"; return; }
   podman rm -f -t 0 ingress gateway-1 gateway-2 backend-1 backend-2 redis postgres >/dev/null 2>&1 || true
   podman network rm -f "$NET" >/dev/null 2>&1 || true
+  podman volume rm -f huiqi-check-backend-1 huiqi-check-backend-2 >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -116,6 +117,8 @@ for _ in $(seq 1 60); do podman exec postgres pg_isready -q -h 127.0.0.1 2>/dev/
 start_backend() { # name port [extra args]
   local name=$1 port=$2; shift 2
   podman run -d --name "$name" --network-alias backend "${HUIQI_RUN[@]}" -p "127.0.0.1:$port:5001" --env-file "$WORK/owners.env" \
+    -v "huiqi-check-$name:/var/lib/huiqi" -e Huiqi__Index__SnapshotPath=/var/lib/huiqi/index.snapshot \
+    -e Logging__LogLevel__Huiqi.Storage.Matching=Information \
     -e Backend__Listen=http://0.0.0.0:5001 -e Backend__MetricsListen=http://0.0.0.0:9464 -e Huiqi__Store__Provider=postgres \
     -e ConnectionStrings__Postgres -e ConnectionStrings__Redis=redis:6379 -e Auth__SigningKey "$@" "$IMG/backend:check" >/dev/null
 }
@@ -182,7 +185,10 @@ say "load: wrk -t2 -c32 ${PHASE}s per phase over $(wc -l < "$WORK/tokens.txt") e
 wrk -t2 -c32 -d10s -s bench/eligibility-as-many.lua "$URL" >/dev/null # warm-up (tiered JIT)
 phase baseline 'true'
 phase backend_killed 'podman kill -s KILL backend-1'
-podman start backend-1 >/dev/null; wait_backend backend-1 "$B1_PORT"; sleep 15 # rejoins at the gateways' next resolution
+t_restart=$(date +%s%N)
+podman start backend-1 >/dev/null; wait_backend backend-1 "$B1_PORT"
+echo "backend-1 restarted: ready after $(( ($(date +%s%N) - t_restart) / 1000000 )) ms ($(podman logs backend-1 2>&1 | grep -o 'ready from its snapshot\|index loaded: [0-9]* enterprises' | tail -1 || echo '?'))"
+sleep 15 # rejoins at the gateways' next resolution
 phase gateway_killed 'podman kill -s KILL gateway-1'
 podman start gateway-1 >/dev/null; wait_ready "http://127.0.0.1:$G1_PORT/readyz" 60
 phase redis_restarted 'podman restart -t 0 redis'
@@ -214,6 +220,10 @@ failed_reads=$(awk '{s += $2} END {print s}' "$WORK/summary")
 lost=$(awk '$3 > $4 {s += $3 - $4} END {print s + 0}' "$WORK/summary")
 say "total: failed_reads=$failed_reads writes_lost=$lost (a write answered 2xx is in the table; PUTs of distinct USCCs cannot double a row)"
 if [ "$failed_reads" != 0 ] || [ "$lost" != 0 ] || [ -z "$heard" ]; then
+  echo "--- what the gateways answer now, as the first enterprise:"
+  for port in "$G1_PORT" "$G2_PORT" "$G1_PORT" "$G2_PORT"; do
+    curl -s -o /dev/null -w "gateway :$port → %{http_code}\n" "http://127.0.0.1:$port/v1/me/eligibility" -H "Authorization: Bearer $(head -1 "$WORK/tokens.txt")"
+  done
   for c in gateway-1 gateway-2 backend-1 backend-2; do echo "--- $c"; podman logs --tail 15 "$c" 2>&1 | cut -c1-400; done
   echo "FAIL"; exit 1
 fi

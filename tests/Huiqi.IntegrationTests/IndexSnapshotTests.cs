@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Huiqi.Domain.Matching;
 using Huiqi.Domain.Population;
 using Huiqi.Domain.Profiles;
@@ -46,6 +47,41 @@ public sealed class IndexSnapshotTests : IDisposable
         Assert.Equal(42, index.GetProfile(added.Uscc)?.Employees);
         Assert.Equal(await second.BackendServices.GetRequiredService<IStore>().CountProfilesAsync(CancellationToken.None), index.Count);
         Assert.Equal(401 + 1, index.Count); // the demo population, the showcase enterprise and the one added
+
+        // And it answers as a loaded one does: an enterprise's list through the gateway.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/me/eligibility");
+        request.Headers.Authorization = new("Bearer", second.Token(("role", "enterprise"), ("uscc", added.Uscc)));
+        using var response = await second.Http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
+    public async Task A_snapshot_written_by_one_process_answers_in_the_next()
+    {
+        // Two operating-system processes, as a restarted container: anything the writer kept that only holds within
+        // its own process (a hash seeded per process placed the USCC table's entries) shows here and nowhere else.
+        var settings = new Dictionary<string, string>
+        {
+            ["Huiqi__Demo__Seed"] = "true",
+            ["Huiqi__Demo__Population"] = "300",
+            ["Huiqi__Index__SnapshotPath"] = SnapshotPath,
+        };
+        var data = Path.Combine(_dir, "store");
+        await using (var first = await PlatformProcess.StartGatewayAsync(data, settings))
+        {
+            await Eventually(() => File.Exists(SnapshotPath));
+        }
+
+        var written = File.GetLastWriteTimeUtc(SnapshotPath);
+        await using var second = await PlatformProcess.StartGatewayAsync(data, settings);
+        var token = await (await second.Http.PostAsJsonAsync("/v1/dev/token", new { role = "enterprise", uscc = Huiqi.Storage.Demo.DemoSeeder.ShowcaseUscc }))
+            .Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/me/eligibility");
+        request.Headers.Authorization = new("Bearer", token.GetProperty("token").GetString());
+        using var response = await second.Http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        await Task.Delay(1000);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(SnapshotPath)); // started from it: a full load would have written a new one
     }
 
     [Fact]

@@ -81,7 +81,7 @@ public sealed class EligibilityIndex
     }
 
     /// <summary>The layout of <see cref="WriteSnapshot"/>; a snapshot of another layout is not read.</summary>
-    public const int SnapshotFormat = 1;
+    public const int SnapshotFormat = 2;
 
     /// <summary>
     /// Everything the index holds about enterprises (not the policies: they come from the store), for a snapshot file

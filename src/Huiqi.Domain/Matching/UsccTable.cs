@@ -16,21 +16,30 @@ internal sealed class UsccTable
 
     public void Resize(int slots) => Array.Resize(ref _codes, slots * Length);
 
+    /// <summary>
+    /// The USCC bytes and the live slots; not the hash table: its positions come from <see cref="HashCode"/>, which is
+    /// seeded per process, so the table is built again by the process that reads the snapshot.
+    /// </summary>
     public void WriteTo(BinaryWriter writer)
     {
         writer.WriteArray(_codes);
-        writer.WriteArray(_table);
-        writer.Write(_used);
+        writer.WriteArray(_table.Where(e => e > 0).Select(e => e - 1).ToArray());
     }
 
     public void ReadFrom(BinaryReader reader)
     {
         _codes = reader.ReadArray<byte>();
-        _table = reader.ReadArray<int>();
-        _used = reader.ReadInt32();
-        if (!System.Numerics.BitOperations.IsPow2(_table.Length) || _used < 0 || _used > _table.Length)
+        var slots = reader.ReadArray<int>();
+        _table = new int[Math.Max(16, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(slots.Length + 1) * 2))];
+        _used = slots.Length;
+        foreach (var slot in slots)
         {
-            throw new InvalidDataException("snapshot: the USCC table is malformed");
+            if (slot < 0 || (long)(slot + 1) * Length > _codes.Length)
+            {
+                throw new InvalidDataException("snapshot: a USCC slot outside the table");
+            }
+
+            Insert(slot);
         }
     }
 
