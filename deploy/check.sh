@@ -165,8 +165,15 @@ phase() { # name fault-command
   local writer=$!
   ( sleep 5; eval "$fault" ) > "$WORK/$name.fault" 2>&1 &
   local faulter=$!
+  # Beside the load, one request to each gateway every half second: what a failing read was answered, if one fails.
+  ( end=$(( $(date +%s) + PHASE )); while [ "$(date +%s)" -lt "$end" ]; do
+      for port in "$G1_PORT" "$G2_PORT"; do
+        printf '%s %s %s\n' "$(date +%s.%N | cut -c1-14)" "$port" \
+          "$(curl -s --max-time 6 -w ' %{http_code}' "http://127.0.0.1:$port/v1/me/eligibility" -H "Authorization: Bearer $(head -1 "$WORK/tokens.txt")" | tail -c 200)"
+      done; sleep 0.5; done ) > "$WORK/$name.samples" 2>&1 &
+  local sampler=$!
   wrk -t2 -c32 -d"${PHASE}s" --latency -s bench/eligibility-as-many.lua "$URL" > "$WORK/$name.wrk"
-  wait "$writer" "$faulter" || true
+  wait "$writer" "$faulter" "$sampler" || true
   sleep 2
   local total non2xx errors p99 ok refused after
   total=$(awk '/requests in/ {print $1}' "$WORK/$name.wrk")
@@ -178,6 +185,10 @@ phase() { # name fault-command
   after=$(rows "$prefix")
   echo "$name: reads=$total failed_reads=$((non2xx + errors)) (non2xx=$non2xx socket_errors=$errors) p99=$p99 | writes_acknowledged=$ok writes_refused=$refused rows_added=$((after - before)) lost=$(( ok > after - before ? ok - (after - before) : 0 )) unacknowledged_rows=$(( after - before > ok ? after - before - ok : 0 ))"
   echo "$name $((non2xx + errors)) $ok $((after - before))" >> "$WORK/summary"
+  if [ "$((non2xx + errors))" != 0 ]; then
+    echo "  sampled answers that were not 200 (time, gateway port, body … status):"
+    grep -v ' 200$' "$WORK/$name.samples" | head -5 | cut -c1-220 | sed 's/^/    /'
+  fi
 }
 
 set +e

@@ -22,7 +22,7 @@ public sealed record GatewayOptions
     /// With a <c>dns:///name:port</c> backend address (several replicas behind one name): how often the name is resolved
     /// again, so replicas that join are used. A replica that stops answering triggers a resolution at once.
     /// </summary>
-    public TimeSpan BackendResolveInterval { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan BackendResolveInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     public string EmbeddedBackendListen { get; init; } = "http://127.0.0.1:5001";
 

@@ -38,8 +38,14 @@ public sealed class BackendCall(GatewayOptions options, TimeProvider clock)
             Requests.AddOrUpdate(metadata, http); // only an in-process call reads it (over the wire the token travels)
         }
 
-        return new CallOptions(metadata, clock.GetUtcNow().UtcDateTime + timeout, http.RequestAborted);
+        var call = new CallOptions(metadata, clock.GetUtcNow().UtcDateTime + timeout, http.RequestAborted);
+        // Several replicas behind a name: while none is known to be ready (one just died, its name is being resolved
+        // again) a call waits for one, within its deadline, rather than failing at once. Nothing has been sent yet, so
+        // a write cannot be doubled by waiting.
+        return _balanced ? call.WithWaitForReady() : call;
     }
+
+    private readonly bool _balanced = Uri.TryCreate(options.BackendAddress, UriKind.Absolute, out var address) && address.Scheme == "dns";
 
     /// <summary>
     /// The caller's <c>Request-Timeout</c> as the deadline, at most <paramref name="max"/>: one finite number of seconds,
