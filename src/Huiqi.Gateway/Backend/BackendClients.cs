@@ -58,12 +58,18 @@ public static class BackendClients
         }
 
         // Many phones at once: more than one HTTP/2 connection to the backend, so streams do not queue behind one socket.
+        // A backend that vanishes (a killed container, a node gone) sends no reset: its connection looks alive while the
+        // calls on it wait for their deadline. A ping after 2 s without frames, answered within 1 s, finds it dead in ~3 s,
+        // inside the 5 s deadline, so its reads fail over to another replica; a connection attempt to a vanished address
+        // gives up after 2 s (docs/deployment.md).
         static HttpMessageHandler Handler() => new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(2),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(1),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            ConnectTimeout = TimeSpan.FromSeconds(2),
         };
 
         services.AddGrpcClient<Grpc.Health.V1.Health.HealthClient>(Configure).ConfigureChannel(Channel).ConfigurePrimaryHttpMessageHandler(Handler);
