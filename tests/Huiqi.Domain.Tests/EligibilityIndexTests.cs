@@ -306,6 +306,36 @@ public sealed class EligibilityIndexTests
     }
 
     [Fact]
+    public void A_negated_yes_no_condition_is_a_guard_that_decides_exactly()
+    {
+        // `not (dishonest = true)` and its kin, alone and beside a code: the conjunct index keys them on the other value
+        // (a dishonest enterprise leaves `not (dishonest = true)` out unevaluated), unknown staying unknown.
+        var profiles = new[] { (bool?)true, false, null }
+            .SelectMany((dishonest, d) => new[] { "620102", "620402" }.Select((region, r) => new EnterpriseProfile
+            {
+                Uscc = PopulationGenerator.MakeUscc(region, d * 2 + r),
+                Region = region,
+                Dishonest = dishonest,
+                Employees = 10 + d,
+            }))
+            .ToList();
+        var policies = new List<Policy>();
+        foreach (var op in new[] { Op.Eq, Op.Ne })
+        {
+            foreach (var value in new[] { true, false })
+            {
+                var negated = new Not(new Predicate(FieldCatalog.Dishonest, op, new BoolOperand(value)));
+                policies.Add(BenefitAndAnswerTests.Policy($"not-{op}-{value}", negated, new FixedBenefit(100)));
+                policies.Add(BenefitAndAnswerTests.Policy($"not-{op}-{value}-lz", All(negated, Leaf("region", Op.Under, "620100")),
+                    new RateBenefit(FieldCatalog.Employees, 5000)));
+            }
+        }
+
+        var index = EligibilityIndex.Build(profiles, policies);
+        AssertAgreement(index, profiles, policies, Dates[..1]);
+    }
+
+    [Fact]
     public void Certification_guards_follow_kind_level_expiry_and_recency_exactly()
     {
         // The conjunct index leaves a policy out when no held certification satisfies its condition; every combination

@@ -284,6 +284,14 @@ internal sealed class ConjunctIndex
     /// <summary>The guards of a conjunct (a range gives one per bound); none when it is no guard.</summary>
     private static IEnumerable<GuardSpec> GuardsOf(Criterion conjunct)
     {
+        // `not (dishonest = true)`: a yes/no field has two values, so the negation is the other one (unknown stays unknown).
+        if (conjunct is Not { Child: Predicate { Values: [BoolOperand inner] } negated }
+            && FieldCatalog.TryGet(negated.Field, out var boolField) && boolField.Type == FieldType.Bool && negated.Op is Op.Eq or Op.Ne)
+        {
+            var wanted = inner.Value != (negated.Op == Op.Ne);
+            return [new(boolField.Name, Keys: [!wanted ? bool.TrueString : bool.FalseString])];
+        }
+
         if (conjunct is CertPredicate cert)
         {
             return [new(FieldCatalog.Certifications, Cert: cert)];
