@@ -32,7 +32,7 @@ internal static class ShardsBench
 
         population = null; // only the indexes from here on
         var disagreements = 0;
-        long tenths = 0;
+        long eligiblePairs = 0;
         foreach (var policy in whole.Policies)
         {
             using var all = whole.MatchPolicy(policy, Workload.AsOf);
@@ -46,10 +46,10 @@ internal static class ShardsBench
                 Console.WriteLine($"DISAGREE policy {policy.Id}: whole {all.EligibleCount}/{all.TotalAmountFen} vs shards {a.EligibleCount + b.EligibleCount}/{a.TotalAmountFen + b.TotalAmountFen}");
             }
 
-            tenths += all.EligibleCount;
+            eligiblePairs += all.EligibleCount;
         }
 
-        Console.WriteLine($"policies_summed={whole.Policies.Count} eligible_pairs={tenths} policy_disagreements={disagreements}");
+        Console.WriteLine($"policies_summed={whole.Policies.Count} eligible_pairs={eligiblePairs} policy_disagreements={disagreements}");
 
         // Enterprises in both shards, answered by their shard and by the whole.
         var sample = new PopulationGenerator().Generate(Math.Min(size, 200_000)).Where((_, i) => i % 100 == 0).Select(p => p.Uscc).ToList();

@@ -28,6 +28,9 @@ public sealed record GatewayOptions
 
     public bool HostsBackend => string.IsNullOrWhiteSpace(BackendAddress);
 
+    /// <summary>Several backend replicas behind one name (<c>dns:///name:port</c>): calls are balanced over them (docs/deployment.md).</summary>
+    public bool BalancesBackends => Uri.TryCreate(BackendAddress, UriKind.Absolute, out var address) && address.Scheme == "dns";
+
     /// <summary>
     /// With the embedded backend: call its services in this process (the contract's messages by reference, the token
     /// checked once) rather than over its h2c port. Partners still reach that port; false forces the wire (to measure it).

@@ -513,7 +513,7 @@ internal sealed class TextColumn(string field) : IColumn
     public void WriteTo(BinaryWriter writer)
     {
         writer.Write(Field);
-        writer.WriteArray(_arena.AsSpan(0, _used).ToArray());
+        writer.WriteArray<byte>(_arena.AsSpan(0, _used));
         writer.WriteArray(_offsets);
         writer.WriteArray(_lengths);
         writer.WriteArray(Present);
@@ -659,7 +659,7 @@ internal sealed class CertColumn : IColumn
         foreach (var (kind, entries) in _byKind)
         {
             writer.Write(kind);
-            writer.WriteArray(entries.ToArray());
+            writer.WriteArray<Entry>(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries));
         }
 
         writer.WriteArray(Present);

@@ -9,10 +9,13 @@ namespace Huiqi.Domain.Matching;
 /// </summary>
 internal static class SnapshotIo
 {
-    public static void WriteArray<T>(this BinaryWriter writer, T[] array) where T : unmanaged
+    public static void WriteArray<T>(this BinaryWriter writer, T[] array) where T : unmanaged => writer.WriteArray((ReadOnlySpan<T>)array);
+
+    /// <summary>The used part of an array (an arena, a list's items) without copying it first.</summary>
+    public static void WriteArray<T>(this BinaryWriter writer, ReadOnlySpan<T> items) where T : unmanaged
     {
-        writer.Write(array.Length);
-        writer.Write(MemoryMarshal.AsBytes(array.AsSpan()));
+        writer.Write(items.Length);
+        writer.Write(MemoryMarshal.AsBytes(items));
     }
 
     public static T[] ReadArray<T>(this BinaryReader reader, long maxLength = int.MaxValue) where T : unmanaged

@@ -12,6 +12,8 @@ namespace Huiqi.Gateway.Backend;
 /// </summary>
 public sealed class BackendCall(GatewayOptions options, TimeProvider clock)
 {
+    private readonly bool _balanced = options.BalancesBackends; // read once, not parsed per call
+
     /// <summary>The request each call's options were made for: how an in-process call knows its validated caller.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Metadata, HttpContext> Requests = new();
 
@@ -44,8 +46,6 @@ public sealed class BackendCall(GatewayOptions options, TimeProvider clock)
         // a write cannot be doubled by waiting.
         return _balanced ? call.WithWaitForReady() : call;
     }
-
-    private readonly bool _balanced = Uri.TryCreate(options.BackendAddress, UriKind.Absolute, out var address) && address.Scheme == "dns";
 
     /// <summary>
     /// The caller's <c>Request-Timeout</c> as the deadline, at most <paramref name="max"/>: one finite number of seconds,

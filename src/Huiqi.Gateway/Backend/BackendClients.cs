@@ -41,7 +41,7 @@ public static class BackendClients
         // Several backend replicas behind one name (a headless Service, a podman network alias): `dns:///name:port`
         // resolves every address and spreads calls over them round-robin, so a replica that dies takes only its
         // in-flight calls with it (reads retried on another) and one that joins is found at the next resolution.
-        var balanced = Uri.TryCreate(options.BackendAddress, UriKind.Absolute, out var address) && address.Scheme == "dns";
+        var balanced = options.BalancesBackends;
         if (balanced)
         {
             services.AddSingleton<ResolverFactory>(new DnsResolverFactory(refreshInterval: options.BackendResolveInterval));
