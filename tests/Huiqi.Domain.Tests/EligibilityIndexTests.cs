@@ -557,6 +557,50 @@ public sealed class EligibilityIndexTests
     }
 
     [Fact]
+    public void Writes_after_ranges_and_certifications_were_asked_keep_every_answer()
+    {
+        // Ranges keep each cut bucket's members in value order and certification questions keep their answers: both are
+        // built by reads and then kept by writes. Ask everything once (every bucket ordered), then move values across
+        // buckets, within them, to absent and back, change certifications, remove and add enterprises — and compare.
+        var profiles = Population(2000, seed: 29);
+        var policies = RandomPolicies(seed: 31, count: 40);
+        var index = EligibilityIndex.Build(profiles, policies);
+        index.OrderAllBuckets();
+        AssertAgreement(index, profiles, policies, Dates[..2]);
+
+        var random = new Random(37);
+        var others = new PopulationGenerator(41).Generate(2000).ToList();
+        for (var i = 0; i < profiles.Count; i++)
+        {
+            var other = others[i];
+            profiles[i] = random.Next(6) switch
+            {
+                0 => profiles[i] with { Employees = other.Employees, AnnualRevenue = other.AnnualRevenue },
+                1 => profiles[i] with { Employees = profiles[i].Employees + 1, RdExpense = null, EstablishedOn = other.EstablishedOn },
+                2 => profiles[i] with { Certifications = other.Certifications, AnnualRevenue = null },
+                3 => other with { Uscc = profiles[i].Uscc },
+                _ => profiles[i],
+            };
+            index.Upsert(profiles[i]);
+        }
+
+        foreach (var gone in profiles.Where((_, i) => i % 17 == 0).ToList())
+        {
+            Assert.True(index.Remove(gone.Uscc));
+            profiles.Remove(gone);
+        }
+
+        AssertAgreement(index, profiles, policies, Dates[..2]);
+        foreach (var added in new PopulationGenerator(43).Generate(300).Select(p => p with { Uscc = PopulationGenerator.MakeUscc("620111", p.Uscc.GetHashCode() & 0xFFFFF) }).DistinctBy(p => p.Uscc))
+        {
+            index.Upsert(added);
+            profiles.Add(added);
+        }
+
+        AssertAgreement(index, profiles, policies, Dates[..2]);
+    }
+
+    [Fact]
     public void Exclusion_groups_with_many_overlapping_rivals_agree()
     {
         var profiles = Population(1500, seed: 17);

@@ -214,13 +214,17 @@ internal sealed class SetColumn(string field) : IColumn
 /// <summary>
 /// A numeric column (money, counts, day numbers): the value per slot plus range-encoded bucket bitsets —
 /// <c>AtMost[b]</c> holds the slots whose value falls in bucket ≤ b — so a range is one AND-NOT of two ready
-/// bitsets plus a check of the two boundary buckets, instead of a pass over every enterprise.
+/// bitsets, plus the members of a cut boundary bucket. Those are found through the bucket's members in value order
+/// (built when a range first cuts the bucket, kept in order by writes), so a cut touches only the smaller side of
+/// the bucket instead of reading every member's value (docs/eligibility.md, "Cheaper leaves").
 /// </summary>
-internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
+internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
 {
     private long[] _values = [];
     private long[] _bounds = []; // ascending cut points; bucket(v) = number of bounds ≤ v
     private ulong[][] _atMost = [[]];
+    private List<int>?[] _order = [null]; // per bucket: its slots by (value, slot); null until a range cuts the bucket
+    private readonly Lock _ordering = new();
 
     public string Field { get; } = field;
 
@@ -243,9 +247,20 @@ internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
 
     public void Set(int slot, long? value)
     {
+        if (value is { } same && Bits.Get(Present, slot) && _values[slot] == same)
+        {
+            return;
+        }
+
         if (Bits.Get(Present, slot))
         {
-            for (var b = BucketOf(_values[slot]); b < _atMost.Length; b++)
+            var old = BucketOf(_values[slot]);
+            if (_order[old] is { } order)
+            {
+                order.RemoveAt(Find(order, _values[slot], slot));
+            }
+
+            for (var b = old; b < _atMost.Length; b++)
             {
                 Bits.Clear(_atMost[b], slot);
             }
@@ -259,7 +274,18 @@ internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
         }
 
         _values[slot] = v;
-        for (var b = BucketOf(v); b < _atMost.Length; b++)
+        var bucket = BucketOf(v);
+        if (_order[bucket] is { } into)
+        {
+            if (into.Count == into.Capacity)
+            {
+                into.Capacity = into.Count + into.Count / 16 + 16; // a little room, not the doubling of List
+            }
+
+            into.Insert(Find(into, v, slot), slot);
+        }
+
+        for (var b = bucket; b < _atMost.Length; b++)
         {
             Bits.Set(_atMost[b], slot);
         }
@@ -284,6 +310,7 @@ internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
         _bounds = [.. bounds];
         var words = Present.Length;
         _atMost = new ulong[_bounds.Length + 1][];
+        _order = new List<int>?[_atMost.Length];
         for (var b = 0; b < _atMost.Length; b++)
         {
             _atMost[b] = new ulong[words];
@@ -298,12 +325,27 @@ internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
         }
     }
 
-    /// <summary>into |= the present slots whose value is in [lo, hi].</summary>
-    public void Range(long lo, long hi, Span<ulong> into)
+    /// <summary>Every bucket's value order built now (what a long-running instance converges to; for measuring memory).</summary>
+    public void OrderAll()
     {
+        for (var b = 0; b < _order.Length; b++)
+        {
+            OrderOf(b);
+        }
+    }
+
+    /// <summary>
+    /// The present slots whose value is in [lo, hi], as ready bitsets: the whole buckets are <c>Upper ∧ ¬Lower</c>
+    /// (null: none; Lower null: from the first bucket), to be XORed with <paramref name="flips"/> (rented zeroed from
+    /// <paramref name="zeroed"/> when needed). A cut boundary bucket is either left out and its members inside the
+    /// range flipped on, or taken whole and its members outside flipped off — whichever touches fewer slots.
+    /// </summary>
+    public (ulong[]? Upper, ulong[]? Lower) Plan(long lo, long hi, Func<ulong[]> zeroed, out ulong[]? flips)
+    {
+        flips = null;
         if (lo > hi)
         {
-            return;
+            return (null, null);
         }
 
         var low = BucketOf(lo);
@@ -314,57 +356,142 @@ internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
         var highWhole = high == _bounds.Length ? hi == long.MaxValue : hi == _bounds[high] - 1;
         var first = lowWhole ? low : low + 1;   // the whole buckets are first..last
         var last = highWhole ? high : high - 1;
-        if (low == high && !(lowWhole && highWhole))
+        if (!lowWhole && Cut(low, lo, hi, zeroed, ref flips))
         {
-            ScanBucket(low, lo, hi, into);
-            return;
+            (first, last) = (Math.Min(first, low), Math.Max(last, low));
         }
 
-        if (first <= last)
+        if (!highWhole && (high != low || lowWhole) && Cut(high, lo, hi, zeroed, ref flips)) // a bucket cut on both sides is cut once
         {
-            var upper = _atMost[last];
-            if (first == 0)
+            (first, last) = (Math.Min(first, high), Math.Max(last, high));
+        }
+
+        return first <= last ? (_atMost[last], first == 0 ? null : _atMost[first - 1]) : (null, null);
+    }
+
+    /// <summary>Flips the smaller side of a cut bucket; true when the bucket is to be taken whole (its outside flipped off).</summary>
+    private bool Cut(int bucket, long lo, long hi, Func<ulong[]> zeroed, ref ulong[]? flips)
+    {
+        var order = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(OrderOf(bucket));
+        var from = LowerBound(order, lo);
+        var to = hi == long.MaxValue ? order.Length : LowerBound(order, hi + 1);
+        var inside = to - from;
+        var whole = inside * 2 > order.Length;
+        if (whole ? inside == order.Length : inside == 0)
+        {
+            return whole;
+        }
+
+        var bits = flips ??= zeroed();
+        if (whole)
+        {
+            Flip(order[..from], bits);
+            Flip(order[to..], bits);
+        }
+        else
+        {
+            Flip(order[from..to], bits);
+        }
+
+        return whole;
+
+        static void Flip(ReadOnlySpan<int> slots, ulong[] bits)
+        {
+            foreach (var slot in slots)
             {
-                Bits.Or(into, upper);
+                bits[slot >> 6] ^= 1UL << slot;
             }
-            else
-            {
-                var lower = _atMost[first - 1];
-                for (var w = 0; w < into.Length; w++)
-                {
-                    into[w] |= upper[w] & ~lower[w];
-                }
-            }
-        }
-
-        if (!lowWhole)
-        {
-            ScanBucket(low, lo, hi, into);
-        }
-
-        if (!highWhole && high != low)
-        {
-            ScanBucket(high, lo, hi, into);
         }
     }
 
-    private void ScanBucket(int bucket, long lo, long hi, Span<ulong> into)
+    /// <summary>The first position in a bucket's order whose value is ≥ <paramref name="value"/>.</summary>
+    private int LowerBound(ReadOnlySpan<int> order, long value)
     {
-        var members = _atMost[bucket];
-        var below = bucket > 0 ? _atMost[bucket - 1] : null;
-        for (var w = 0; w < into.Length; w++)
+        int lo = 0, hi = order.Length;
+        while (lo < hi)
         {
-            var word = below is null ? members[w] : members[w] & ~below[w];
-            while (word != 0)
+            var mid = (lo + hi) >>> 1;
+            if (_values[order[mid]] < value) { lo = mid + 1; } else { hi = mid; }
+        }
+
+        return lo;
+    }
+
+    /// <summary>Where (value, slot) is, or is to be inserted, in a bucket's order.</summary>
+    private int Find(List<int> order, long value, int slot)
+    {
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(order);
+        int lo = 0, hi = span.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var other = _values[span[mid]];
+            if (other < value || (other == value && span[mid] < slot)) { lo = mid + 1; } else { hi = mid; }
+        }
+
+        return lo;
+    }
+
+    /// <summary>
+    /// A bucket's slots by (value, slot), built on first use. Readers may build it concurrently with each other (one
+    /// at a time, under a lock), never with a writer: writers hold the index's write lock.
+    /// </summary>
+    private List<int> OrderOf(int bucket)
+    {
+        if (Volatile.Read(ref _order[bucket]) is { } built)
+        {
+            return built;
+        }
+
+        lock (_ordering)
+        {
+            if (_order[bucket] is { } raced)
             {
-                var bit = System.Numerics.BitOperations.TrailingZeroCount(word);
-                word &= word - 1;
-                var value = _values[(w << 6) + bit];
-                if (value >= lo && value <= hi)
+                return raced;
+            }
+
+            var members = _atMost[bucket];
+            var below = bucket > 0 ? _atMost[bucket - 1] : null;
+            long count = 0;
+            for (var w = 0; w < members.Length; w++)
+            {
+                count += System.Numerics.BitOperations.PopCount(below is null ? members[w] : members[w] & ~below[w]);
+            }
+
+            var slots = new List<int>((int)count);
+            for (var w = 0; w < members.Length; w++)
+            {
+                var word = below is null ? members[w] : members[w] & ~below[w];
+                while (word != 0)
                 {
-                    into[w] |= 1UL << bit;
+                    slots.Add((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word));
+                    word &= word - 1;
                 }
             }
+
+            var keys = new long[slots.Count];
+            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots);
+            for (var i = 0; i < keys.Length; i++)
+            {
+                keys[i] = _values[span[i]];
+            }
+
+            keys.AsSpan().Sort(span);
+            for (var i = 0; i < keys.Length;)
+            {
+                // Ties in slot order, so that a write finds (value, slot) by binary search.
+                var end = i + 1;
+                while (end < keys.Length && keys[end] == keys[i])
+                {
+                    end++;
+                }
+
+                span[i..end].Sort();
+                i = end;
+            }
+
+            Volatile.Write(ref _order[bucket], slots);
+            return slots;
         }
     }
 
@@ -408,9 +535,11 @@ internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
         {
             throw new InvalidDataException($"snapshot: {Field} has {_bounds.Length} bounds and {_atMost.Length} buckets");
         }
+
+        _order = new List<int>?[_atMost.Length]; // rebuilt as ranges cut the buckets
     }
 
-    public long Bytes => _values.Length * 8L + (Present.Length + _atMost.Sum(b => (long)b.Length)) * 8L;
+    public long Bytes => _values.Length * 8L + (Present.Length + _atMost.Sum(b => (long)b.Length)) * 8L + _order.Sum(o => (o?.Capacity ?? 0) * 4L);
 }
 
 /// <summary>A bool column (dishonest): the true slots and the present slots.</summary>
@@ -550,9 +679,25 @@ internal sealed class CertColumn : IColumn
 
     public ulong[] Present { get; private set; } = [];
 
-    public void Resize(int slots) => Present = CategoryColumn.Resized(Present, Bits.WordsFor(slots));
+    public void Resize(int slots)
+    {
+        Present = CategoryColumn.Resized(Present, Bits.WordsFor(slots));
+        _held.Clear(); // answered again at the new size
+    }
 
     public void Set(int slot, IEnumerable<Profiles.Certification>? certifications)
+    {
+        try
+        {
+            Write(slot, certifications);
+        }
+        finally
+        {
+            Reanswer(slot);
+        }
+    }
+
+    private void Write(int slot, IEnumerable<Profiles.Certification>? certifications)
     {
         foreach (var entries in _byKind.Values)
         {
@@ -603,23 +748,78 @@ internal sealed class CertColumn : IColumn
         return [.. held];
     }
 
-    /// <summary>into |= slots holding a certification of the kind (and level) in force on asOf, obtained after notBefore.</summary>
-    public void Holding(string kind, string? level, DateOnly asOf, DateOnly? notBefore, Span<ulong> into)
+    /// <summary>
+    /// The slots holding a certification of the kind (and level) in force on asOf, obtained after notBefore: a ready
+    /// bitset, computed on first use for that question and then kept exact by every write (a handful of questions per
+    /// day; past <see cref="HeldQuestions"/> one is dropped to make room). Read-only for the caller.
+    /// </summary>
+    public ulong[] Holding(string kind, string? level, DateOnly asOf, DateOnly? notBefore)
     {
-        if (!_byKind.TryGetValue(kind, out var entries))
+        var key = new HeldQuestion(kind, level is null ? (byte)0 : LevelCode(level), asOf.DayNumber, notBefore?.DayNumber ?? int.MinValue);
+        lock (_heldLock)
         {
-            return;
+            if (_held.TryGetValue(key, out var ready))
+            {
+                return ready;
+            }
         }
 
-        var levelCode = level is null ? (byte)0 : LevelCode(level);
-        var today = asOf.DayNumber;
-        var after = notBefore?.DayNumber ?? int.MinValue;
-        foreach (var e in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries))
+        var bits = new ulong[Present.Length];
+        if (_byKind.TryGetValue(kind, out var entries))
         {
-            if (e.Obtained <= today && today < e.Expires && e.Obtained > after && (levelCode == 0 || e.Level == levelCode))
+            foreach (var e in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries))
             {
-                into[e.Slot >> 6] |= 1UL << e.Slot;
+                if (key.Holds(e))
+                {
+                    bits[e.Slot >> 6] |= 1UL << e.Slot;
+                }
             }
+        }
+
+        lock (_heldLock)
+        {
+            if (_held.TryGetValue(key, out var raced))
+            {
+                return raced;
+            }
+
+            if (_held.Count >= HeldQuestions)
+            {
+                _held.Remove(_held.Keys.First());
+            }
+
+            _held[key] = bits;
+            return bits;
+        }
+    }
+
+    /// <summary>How many certification questions are kept answered (each a bitset over the population).</summary>
+    public const int HeldQuestions = 16;
+
+    private readonly Dictionary<HeldQuestion, ulong[]> _held = [];
+    private readonly Lock _heldLock = new();
+
+    private readonly record struct HeldQuestion(string Kind, byte Level, int Today, int After)
+    {
+        public bool Holds(Entry e) => e.Obtained <= Today && Today < e.Expires && e.Obtained > After && (Level == 0 || e.Level == Level);
+    }
+
+    /// <summary>A write: every kept answer re-decided for the slot (writers hold the index's write lock, so no reader sees it half done).</summary>
+    private void Reanswer(int slot)
+    {
+        foreach (var (question, bits) in _held)
+        {
+            var holds = false;
+            if (_byKind.TryGetValue(question.Kind, out var entries))
+            {
+                var (start, end) = RangeOf(entries, slot);
+                for (var i = start; i < end && !holds; i++)
+                {
+                    holds = question.Holds(entries[i]);
+                }
+            }
+
+            Bits.Assign(bits, slot, holds);
         }
     }
 
@@ -676,5 +876,5 @@ internal sealed class CertColumn : IColumn
         Present = reader.ReadArray<ulong>();
     }
 
-    public long Bytes => Present.Length * 8L + _byKind.Values.Sum(e => (long)e.Capacity * 16);
+    public long Bytes => Present.Length * 8L + _byKind.Values.Sum(e => (long)e.Capacity * 16) + _held.Values.Sum(b => b.Length * 8L);
 }

@@ -304,6 +304,20 @@ public sealed class EligibilityIndex
         }
     }
 
+    /// <summary>
+    /// Builds every numeric bucket's value order now, instead of when a range first cuts the bucket: the memory a
+    /// long-running instance converges to (the bench measures it so).
+    /// </summary>
+    public void OrderAllBuckets() => Read(() =>
+    {
+        foreach (var column in _numbers.Values)
+        {
+            column.OrderAll();
+        }
+
+        return 0;
+    });
+
     /// <summary>Re-cuts the numeric buckets at the current quantiles (done by itself as the population doubles).</summary>
     public void Rebalance()
     {
@@ -990,27 +1004,50 @@ public sealed class EligibilityIndex
             var result = new PolicyMatchResult(policy.Id, _words, index.Version, index.ReturnBitset);
             try
             {
-                var root = Evaluate(policy.Criteria, track: withMissingFields);
                 var eligible = result.Own(Rent(clear: false));
-                root.T.AsSpan(0, _words).CopyTo(eligible);
                 result.Ineligible = result.Own(Rent(clear: false));
-                root.F.AsSpan(0, _words).CopyTo(result.Ineligible);
                 result.Unknown = result.Own(Rent(clear: false));
-                Bits.AndNotInto(result.Unknown.AsSpan(0, _words), index._alive, root.T);
-                Bits.AndNot(result.Unknown.AsSpan(0, _words), root.F);
-                result.Excluded = result.Own(Rent());
-                ApplyExclusionGroup(policy, eligible, result);
-                result.Eligible = eligible;
+                var (ineligible, unknown, alive) = (result.Ineligible, result.Unknown, index._alive);
+                long eligibleCount = 0, ineligibleCount = 0, unknownCount = 0;
+                Node? root = null;
                 if (withMissingFields)
+                {
+                    root = Evaluate(policy.Criteria);
+                    root.T.AsSpan(0, _words).CopyTo(eligible);
+                    root.F.AsSpan(0, _words).CopyTo(ineligible);
+                }
+
+                var pass = withMissingFields ? null : Compile(policy.Criteria);
+                for (var w0 = 0; w0 < _words; w0 += PassNode.Block)
+                {
+                    // The answer's bitsets are written once, counted while they are in cache.
+                    var n = Math.Min(PassNode.Block, _words - w0);
+                    pass?.Eval(w0, eligible.AsSpan(w0, n), ineligible.AsSpan(w0, n));
+                    for (var w = w0; w < w0 + n; w++)
+                    {
+                        unknown[w] = alive[w] & ~eligible[w] & ~ineligible[w];
+                        eligibleCount += System.Numerics.BitOperations.PopCount(eligible[w]);
+                        ineligibleCount += System.Numerics.BitOperations.PopCount(ineligible[w]);
+                        unknownCount += System.Numerics.BitOperations.PopCount(unknown[w]);
+                    }
+                }
+
+                result.Excluded = result.Own(Rent());
+                result.Eligible = eligible;
+                (result.EligibleCount, result.IneligibleCount, result.UnknownCount) = (eligibleCount, ineligibleCount, unknownCount);
+                if (policy.ExclusionGroup is not null)
+                {
+                    ApplyExclusionGroup(policy, eligible, result);
+                    result.EligibleCount = Bits.PopCount(eligible.AsSpan(0, _words));
+                    result.ExcludedCount = Bits.PopCount(result.Excluded.AsSpan(0, _words));
+                }
+
+                if (root is not null)
                 {
                     result.Missing = new SortedDictionary<string, ulong[]>(StringComparer.Ordinal);
                     CollectMissing(root, result.Unknown, result);
                 }
 
-                result.EligibleCount = Bits.PopCount(eligible.AsSpan(0, _words));
-                result.IneligibleCount = Bits.PopCount(result.Ineligible.AsSpan(0, _words));
-                result.UnknownCount = Bits.PopCount(result.Unknown.AsSpan(0, _words));
-                result.ExcludedCount = Bits.PopCount(result.Excluded.AsSpan(0, _words));
                 if (withoutClaims)
                 {
                     return result; // only the statuses of the verified view are read
@@ -1151,144 +1188,87 @@ public sealed class EligibilityIndex
 
         private Span<ulong> Span(ulong[] array) => array.AsSpan(0, _words);
 
-        private Node Evaluate(Criterion criterion, bool track)
+        /// <summary>
+        /// The criteria as one pass's tree (docs/eligibility.md, "One pass"): each condition becomes a leaf over ready
+        /// bitsets; only a range's boundary buckets, a certification and a name are computed into a bitset first.
+        /// </summary>
+        private PassNode Compile(Criterion criterion) => criterion switch
+        {
+            AllOf all => new CombinePass([.. all.Children.Select(Compile)], isAll: true, index._alive),
+            AnyOf any => new CombinePass([.. any.Children.Select(Compile)], isAll: false, index._alive),
+            Not not => new NotPass(Compile(not.Child)),
+            Predicate predicate => LeafOf(predicate),
+            CertPredicate cert => CertLeaf(cert),
+            _ => throw new ArgumentOutOfRangeException(nameof(criterion), criterion, "unknown criterion node"),
+        };
+
+        /// <summary>Runs <paramref name="node"/> over every word into <paramref name="t"/> and <paramref name="f"/>.</summary>
+        private void Run(PassNode node, ulong[] t, ulong[] f)
+        {
+            for (var w0 = 0; w0 < _words; w0 += PassNode.Block)
+            {
+                var n = Math.Min(PassNode.Block, _words - w0);
+                node.Eval(w0, t.AsSpan(w0, n), f.AsSpan(w0, n));
+            }
+        }
+
+        /// <summary>The slots where <paramref name="criterion"/> is true.</summary>
+        private ulong[] Run(Criterion criterion)
+        {
+            var (t, f) = (Scratch(clear: false), Scratch(clear: false));
+            Run(Compile(criterion), t, f);
+            return t;
+        }
+
+        /// <summary>The tree with every node's (T, F) kept, for the missing fields (ELIGIBILITY.md §5.4).</summary>
+        private Node Evaluate(Criterion criterion)
         {
             switch (criterion)
             {
                 case AllOf all:
-                    return Combine(all, all.Children, isAll: true, track);
+                    return Combine(all, all.Children, isAll: true);
                 case AnyOf any:
-                    return Combine(any, any.Children, isAll: false, track);
+                    return Combine(any, any.Children, isAll: false);
                 case Not not:
                 {
-                    var child = Evaluate(not.Child, track);
+                    var child = Evaluate(not.Child);
                     return new Node(not, child.F, child.T, [child]);
                 }
 
-                case Predicate predicate:
-                {
-                    var (match, present) = EvaluatePredicate(predicate);
-                    var f = Scratch(clear: false);
-                    Bits.AndNotInto(Span(f), present, match);
-                    Hide(predicate.Field, match, f);
-                    return new Node(predicate, match, f, []);
-                }
-
-                case CertPredicate cert:
-                {
-                    var match = Scratch();
-                    DateOnly? notBefore = cert.ObtainedWithinMonths is { } months ? Dates.MinusMonths(asOf, months) : null;
-                    index._certifications.Holding(cert.Kind, cert.Level, asOf, notBefore, Span(match));
-                    var f = Scratch(clear: false);
-                    Bits.AndNotInto(Span(f), index._certifications.Present, match);
-                    Hide(FieldCatalog.Certifications, match, f);
-                    return new Node(cert, match, f, []);
-                }
-
                 default:
-                    throw new ArgumentOutOfRangeException(nameof(criterion), criterion, "unknown criterion node");
+                {
+                    var (t, f) = (Scratch(clear: false), Scratch(clear: false));
+                    Run(Compile(criterion), t, f);
+                    return new Node(criterion, t, f, []);
+                }
             }
         }
 
-        /// <summary>Kleene: all → T = ∧T, F = ∨F; any → T = ∨T, F = ∧F. Empty all is true, empty any is false.</summary>
-        private Node Combine(Criterion node, EquatableArray<Criterion> children, bool isAll, bool track)
+        private Node Combine(Criterion node, EquatableArray<Criterion> children, bool isAll)
         {
-            var t = Scratch(clear: children.Count == 0);
-            var f = Scratch(clear: children.Count == 0);
-            if (children.Count == 0)
-            {
-                index._alive.AsSpan(0, _words).CopyTo(isAll ? t : f);
-                return new Node(node, t, f, []);
-            }
-
             var evaluated = new Node[children.Count];
             for (var i = 0; i < children.Count; i++)
             {
-                if (!track && Leaf(children[i]) is var (match, present, hidden) && match is not null)
-                {
-                    // A condition folded in as it is read (docs/eligibility.md): its false part (present, not matching,
-                    // not hidden) goes straight into the node's F, never into a bitset of its own.
-                    Fold(t, f, match, present!, hidden, first: i == 0, isAll);
-                    continue;
-                }
-
-                var child = Evaluate(children[i], track);
-                evaluated[i] = child;
-                if (i == 0)
-                {
-                    child.T.AsSpan(0, _words).CopyTo(t);
-                    child.F.AsSpan(0, _words).CopyTo(f);
-                }
-                else if (isAll)
-                {
-                    Bits.And(Span(t), child.T);
-                    Bits.Or(Span(f), child.F);
-                }
-                else
-                {
-                    Bits.Or(Span(t), child.T);
-                    Bits.And(Span(f), child.F);
-                }
+                evaluated[i] = Evaluate(children[i]);
             }
 
-            return new Node(node, t, f, track ? evaluated : []);
+            var (t, f) = (Scratch(clear: false), Scratch(clear: false));
+            Run(new CombinePass([.. evaluated.Select(c => (PassNode)new ReadyPass(c.T, c.F))], isAll, index._alive), t, f);
+            return new Node(node, t, f, evaluated);
         }
 
-        /// <summary>A condition's matching slots (hidden ones removed), its present slots and the hidden ones; nulls for a subtree.</summary>
-        private (ulong[]? Match, ulong[]? Present, ulong[]? Hidden) Leaf(Criterion criterion)
+        private PassNode CertLeaf(CertPredicate cert)
         {
-            switch (criterion)
-            {
-                case Predicate predicate:
-                {
-                    var (match, present) = EvaluatePredicate(predicate);
-                    var hidden = Hidden(predicate.Field);
-                    return (match, present, hidden);
-                }
-
-                case CertPredicate cert:
-                {
-                    var match = Scratch();
-                    DateOnly? notBefore = cert.ObtainedWithinMonths is { } months ? Dates.MinusMonths(asOf, months) : null;
-                    index._certifications.Holding(cert.Kind, cert.Level, asOf, notBefore, Span(match));
-                    return (match, index._certifications.Present, Hidden(FieldCatalog.Certifications));
-                }
-
-                default:
-                    return (null, null, null);
-            }
+            DateOnly? notBefore = cert.ObtainedWithinMonths is { } months ? Dates.MinusMonths(asOf, months) : null;
+            var match = index._certifications.Holding(cert.Kind, cert.Level, asOf, notBefore);
+            return new BitsLeaf(index._certifications.Present, [match], hidden: Hidden(FieldCatalog.Certifications));
         }
 
-        /// <summary>Kleene's all / any of (t, f) with one condition: T = match − hidden, F = present − match − hidden, in one pass.</summary>
-        private void Fold(ulong[] t, ulong[] f, ulong[] match, ulong[] present, ulong[]? hidden, bool first, bool isAll)
-        {
-            var words = _words;
-            for (var w = 0; w < words; w++)
-            {
-                var keep = hidden is null ? ulong.MaxValue : ~hidden[w];
-                var yes = match[w] & keep;
-                var no = present[w] & ~match[w] & keep;
-                if (first)
-                {
-                    (t[w], f[w]) = (yes, no);
-                }
-                else if (isAll)
-                {
-                    (t[w], f[w]) = (t[w] & yes, f[w] | no);
-                }
-                else
-                {
-                    (t[w], f[w]) = (t[w] | yes, f[w] & no);
-                }
-            }
-        }
-
-        /// <summary>The slots where the predicate holds (a subset of the present ones) and the present slots.</summary>
-        private (ulong[] Match, ulong[] Present) EvaluatePredicate(Predicate predicate)
+        /// <summary>A condition as a leaf over the columns' ready bitsets (ELIGIBILITY.md §3 per field type).</summary>
+        private PassNode LeafOf(Predicate predicate)
         {
             var field = FieldCatalog.Get(predicate.Field);
-            var match = Scratch();
-            var into = Span(match);
+            var hidden = Hidden(predicate.Field);
             var values = predicate.Values;
             switch (field.Type)
             {
@@ -1299,8 +1279,9 @@ public sealed class EligibilityIndex
                     {
                         var texts = values.Select(v => ((TextOperand)v).Value).ToHashSet(StringComparer.Ordinal);
                         var negate = predicate.Op is Op.Ne or Op.NotIn;
-                        index._name.Scan(name => texts.Contains(name) != negate, into);
-                        return (match, index._name.Present);
+                        var match = Scratch();
+                        index._name.Scan(name => texts.Contains(name) != negate, Span(match));
+                        return new BitsLeaf(index._name.Present, [match], hidden: hidden);
                     }
 
                     var column = index._categories[field.Name];
@@ -1317,73 +1298,24 @@ public sealed class EligibilityIndex
                         // A province's prefix covers most values: then the present slots less the values not under it
                         // (every present slot holds exactly one value), so the cost is the smaller side.
                         var complement = count > under.Length - count;
-                        for (var i = 0; i < under.Length; i++)
-                        {
-                            if (under[i] != complement)
-                            {
-                                Bits.Or(into, column.BitsAt(i));
-                            }
-                        }
-
-                        if (complement)
-                        {
-                            Complement(into, column.Present);
-                        }
-
-                        return (match, column.Present);
+                        var ors = Enumerable.Range(0, under.Length).Where(i => under[i] != complement).Select(column.BitsAt).ToArray();
+                        return new BitsLeaf(column.Present, ors, complement: complement, hidden: hidden);
                     }
 
-                    foreach (var value in values)
-                    {
-                        if (column.BitsOf(((TextOperand)value).Value) is { } bits)
-                        {
-                            Bits.Or(into, bits);
-                        }
-                    }
-
-                    if (predicate.Op is Op.Ne or Op.NotIn)
-                    {
-                        Complement(into, column.Present);
-                    }
-
-                    return (match, column.Present);
+                    var bits = values.Select(v => column.BitsOf(((TextOperand)v).Value)).OfType<ulong[]>().ToArray();
+                    return new BitsLeaf(column.Present, bits, complement: predicate.Op is Op.Ne or Op.NotIn, hidden: hidden);
                 }
 
                 case FieldType.Set:
                 {
                     var column = index._sets[field.Name];
+                    var bits = values.Select(v => column.BitsOf(((TextOperand)v).Value)).OfType<ulong[]>().ToArray();
                     if (predicate.Op == Op.HasAll)
                     {
-                        column.Present.AsSpan(0, _words).CopyTo(into);
-                        foreach (var value in values)
-                        {
-                            if (column.BitsOf(((TextOperand)value).Value) is { } bits)
-                            {
-                                Bits.And(into, bits);
-                            }
-                            else
-                            {
-                                into.Clear();
-                            }
-                        }
-
-                        return (match, column.Present);
+                        return new AllMembersLeaf(column.Present, bits, empty: bits.Length < values.Count, hidden);
                     }
 
-                    foreach (var value in values)
-                    {
-                        if (column.BitsOf(((TextOperand)value).Value) is { } bits)
-                        {
-                            Bits.Or(into, bits);
-                        }
-                    }
-
-                    if (predicate.Op == Op.HasNone)
-                    {
-                        Complement(into, column.Present);
-                    }
-
-                    return (match, column.Present);
+                    return new BitsLeaf(column.Present, bits, complement: predicate.Op == Op.HasNone, hidden: hidden);
                 }
 
                 case FieldType.Integer:
@@ -1391,41 +1323,18 @@ public sealed class EligibilityIndex
                 case FieldType.Date:
                 {
                     var (column, lo, hi) = ToRange(field, predicate);
-                    column.Range(lo, hi, into);
-                    if (predicate.Op == Op.Ne)
-                    {
-                        Complement(into, column.Present);
-                    }
-
-                    return (match, column.Present);
+                    var (upper, lower) = column.Plan(lo, hi, () => Scratch(), out var boundary);
+                    return new BitsLeaf(column.Present, upper is null ? [] : [upper], lower, boundary, complement: predicate.Op == Op.Ne, hidden);
                 }
 
                 case FieldType.Bool:
                 {
                     var wanted = ((BoolOperand)values[0]).Value != (predicate.Op == Op.Ne);
-                    if (wanted)
-                    {
-                        index._dishonest.True.AsSpan(0, _words).CopyTo(into);
-                    }
-                    else
-                    {
-                        Bits.AndNotInto(into, index._dishonest.Present, index._dishonest.True);
-                    }
-
-                    return (match, index._dishonest.Present);
+                    return new BitsLeaf(index._dishonest.Present, [index._dishonest.True], complement: !wanted, hidden: hidden);
                 }
 
                 default:
                     throw new ArgumentOutOfRangeException(nameof(predicate), predicate, "unsupported field type");
-            }
-        }
-
-        /// <summary>into = present ∧ ¬into.</summary>
-        private void Complement(Span<ulong> into, ulong[] present)
-        {
-            for (var w = 0; w < into.Length; w++)
-            {
-                into[w] = present[w] & ~into[w];
             }
         }
 
@@ -1514,7 +1423,7 @@ public sealed class EligibilityIndex
 
             var rivals = index.Policies
                 .Where(p => p.ExclusionGroup == group && p.Id != policy.Id && p.IsInForce(asOf))
-                .Select(p => (Policy: p, T: Evaluate(p.Criteria, track: false).T))
+                .Select(p => (Policy: p, T: Run(p.Criteria)))
                 .ToList();
             if (rivals.Count == 0)
             {
