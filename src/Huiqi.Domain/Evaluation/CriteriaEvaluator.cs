@@ -186,7 +186,10 @@ public static class CriteriaEvaluator
     /// for industry, the profile's code starts with the operand (C2710 under C27).
     /// </summary>
     public static bool IsUnder(string field, string actual, string operand) =>
-        actual.StartsWith(field == FieldCatalog.Region ? RegionPrefix(operand) : operand, StringComparison.Ordinal);
+        actual.StartsWith(UnderPrefix(field, operand), StringComparison.Ordinal);
+
+    /// <summary>What a value under <paramref name="operand"/> starts with (a region's trailing "00" pairs dropped).</summary>
+    public static string UnderPrefix(string field, string operand) => field == FieldCatalog.Region ? RegionPrefix(operand) : operand;
 
     public static string RegionPrefix(string code)
     {

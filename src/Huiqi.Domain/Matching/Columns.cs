@@ -51,6 +51,8 @@ internal sealed class CategoryColumn(string field) : IColumn
         {
             _bits[i] = Resized(_bits[i], words);
         }
+
+        _under.Clear(); // answered again at the new size
     }
 
     public void Set(int slot, string? value)
@@ -65,6 +67,7 @@ internal sealed class CategoryColumn(string field) : IColumn
         {
             _codes[slot] = Absent;
             Bits.Clear(Present, slot);
+            Reanswer(slot, null);
             return;
         }
 
@@ -84,6 +87,63 @@ internal sealed class CategoryColumn(string field) : IColumn
         _codes[slot] = (ushort)id;
         Bits.Set(_bits[id], slot);
         Bits.Set(Present, slot);
+        Reanswer(slot, value);
+    }
+
+    /// <summary>
+    /// The slots whose value starts with <paramref name="prefix"/> (an <c>under</c>: a province, a city, an industry
+    /// division): one ready bitset, made on first use by ORing the values under it and then kept exact by every write,
+    /// so a prefix costs what one value costs (docs/eligibility.md, "Cheaper leaves"). Read-only for the caller.
+    /// </summary>
+    public ulong[] Under(string prefix)
+    {
+        lock (_underLock)
+        {
+            if (_under.TryGetValue(prefix, out var ready))
+            {
+                return ready;
+            }
+        }
+
+        var bits = new ulong[Present.Length];
+        for (var i = 0; i < _values.Count; i++)
+        {
+            if (_values[i].StartsWith(prefix, StringComparison.Ordinal))
+            {
+                Bits.Or(bits, _bits[i]);
+            }
+        }
+
+        lock (_underLock)
+        {
+            if (_under.TryGetValue(prefix, out var raced))
+            {
+                return raced;
+            }
+
+            if (_under.Count >= PrefixesKept)
+            {
+                _under.Remove(_under.Keys.First());
+            }
+
+            _under[prefix] = bits;
+            return bits;
+        }
+    }
+
+    /// <summary>How many prefixes are kept answered per column (each a bitset over the population).</summary>
+    public const int PrefixesKept = 16;
+
+    private readonly Dictionary<string, ulong[]> _under = new(StringComparer.Ordinal);
+    private readonly Lock _underLock = new();
+
+    /// <summary>A write: every kept prefix re-decided for the slot (writers hold the index's write lock).</summary>
+    private void Reanswer(int slot, string? value)
+    {
+        foreach (var (prefix, bits) in _under)
+        {
+            Bits.Assign(bits, slot, value is not null && value.StartsWith(prefix, StringComparison.Ordinal));
+        }
     }
 
     public string? Get(int slot) => _codes[slot] is var code && code != Absent ? _values[code] : null;
@@ -112,7 +172,7 @@ internal sealed class CategoryColumn(string field) : IColumn
         Present = reader.ReadArray<ulong>();
     }
 
-    public long Bytes => _codes.Length * 2L + (Present.Length + _bits.Sum(b => (long)b.Length)) * 8L + _values.Sum(v => 40L + v.Length * 2);
+    public long Bytes => _codes.Length * 2L + (Present.Length + _bits.Sum(b => (long)b.Length) + _under.Values.Sum(b => (long)b.Length)) * 8L + _values.Sum(v => 40L + v.Length * 2);
 
     internal static ulong[] Resized(ulong[] bits, int words)
     {
@@ -366,7 +426,8 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
             (first, last) = (Math.Min(first, high), Math.Max(last, high));
         }
 
-        return first <= last ? (_atMost[last], first == 0 ? null : _atMost[first - 1]) : (null, null);
+        // The last bucket's AtMost holds every present slot: Present itself, which the leaf reads anyway.
+        return first <= last ? (last == _atMost.Length - 1 ? Present : _atMost[last], first == 0 ? null : _atMost[first - 1]) : (null, null);
     }
 
     /// <summary>Flips the smaller side of a cut bucket; true when the bucket is to be taken whole (its outside flipped off).</summary>

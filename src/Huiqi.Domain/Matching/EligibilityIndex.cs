@@ -46,6 +46,8 @@ public sealed class EligibilityIndex
     // Bitsets of the current capacity, reused across matches: a 1M-slot bitset is 125 KB, and fresh ones would
     // land on the large-object heap at every match.
     private readonly ConcurrentBag<ulong[]> _bitsetPool = [];
+    private readonly ConcurrentBag<ulong[]> _zeroedPool = []; // bitsets known to be all zero (a pass's flips, cleared as read)
+    private ulong[] _zeros = [];
 
     public EligibilityIndex()
     {
@@ -219,6 +221,7 @@ public sealed class EligibilityIndex
             (_free, _claims, _claimed, _claimedCount, _alive) = (other._free, other._claims, other._claimed, other._claimedCount, other._alive);
             (_capacity, _highWater, _count, _countAtRebalance) = (other._capacity, other._highWater, other._count, other._countAtRebalance);
             _bitsetPool.Clear();
+            _zeroedPool.Clear();
             _valueTotals.Clear();
             Interlocked.Increment(ref _version);
         }
@@ -890,6 +893,7 @@ public sealed class EligibilityIndex
         Interlocked.Increment(ref _version); // results and cached totals name the arrays they were computed on
         _capacity = capacity;
         _bitsetPool.Clear();
+        _zeroedPool.Clear();
         _alive = CategoryColumn.Resized(_alive, Bits.WordsFor(_capacity));
         foreach (var field in _claimed.Keys.ToList())
         {
@@ -964,6 +968,9 @@ public sealed class EligibilityIndex
         return _bitsetPool.TryTake(out var array) && array.Length == words ? array : new ulong[words];
     }
 
+    /// <summary>An all-zero bitset of the current capacity, shared: never written (a result's "excluded" without a group).</summary>
+    private ulong[] Zeros => _zeros.Length == Bits.WordsFor(_capacity) ? _zeros : _zeros = new ulong[Bits.WordsFor(_capacity)];
+
     private void ReturnBitset(ulong[] array)
     {
         if (array.Length == Bits.WordsFor(_capacity) && _bitsetPool.Count < 256)
@@ -996,6 +1003,7 @@ public sealed class EligibilityIndex
 
         private readonly int _words = Bits.WordsFor(index._capacity);
         private readonly List<ulong[]> _scratch = [];
+        private readonly List<ulong[]> _zeroed = [];
 
         private sealed record Node(Criterion Criterion, ulong[] T, ulong[] F, Node[] Children);
 
@@ -1022,17 +1030,22 @@ public sealed class EligibilityIndex
                 {
                     // The answer's bitsets are written once, counted while they are in cache.
                     var n = Math.Min(PassNode.Block, _words - w0);
-                    pass?.Eval(w0, eligible.AsSpan(w0, n), ineligible.AsSpan(w0, n));
-                    for (var w = w0; w < w0 + n; w++)
+                    var t = eligible.AsSpan(w0, n);
+                    var f = ineligible.AsSpan(w0, n);
+                    var u = unknown.AsSpan(w0, n);
+                    pass?.Eval(w0, t, f);
+                    BlockOps.AndNotInto(u, alive.AsSpan(w0, n), t);
+                    BlockOps.AndNot(u, f);
+                    for (var w = 0; w < n; w++)
                     {
-                        unknown[w] = alive[w] & ~eligible[w] & ~ineligible[w];
-                        eligibleCount += System.Numerics.BitOperations.PopCount(eligible[w]);
-                        ineligibleCount += System.Numerics.BitOperations.PopCount(ineligible[w]);
-                        unknownCount += System.Numerics.BitOperations.PopCount(unknown[w]);
+                        eligibleCount += System.Numerics.BitOperations.PopCount(t[w]);
+                        ineligibleCount += System.Numerics.BitOperations.PopCount(f[w]);
                     }
                 }
 
-                result.Excluded = result.Own(Rent());
+                unknownCount = index._count - eligibleCount - ineligibleCount; // T and F are disjoint parts of the living slots
+
+                result.Excluded = policy.ExclusionGroup is null ? index.Zeros : result.Own(Rent());
                 result.Eligible = eligible;
                 (result.EligibleCount, result.IneligibleCount, result.UnknownCount) = (eligibleCount, ineligibleCount, unknownCount);
                 if (policy.ExclusionGroup is not null)
@@ -1064,6 +1077,7 @@ public sealed class EligibilityIndex
             catch
             {
                 result.Dispose();
+                _zeroed.Clear(); // a pass may have stopped part way: not known to be zero
                 throw;
             }
             finally
@@ -1071,6 +1085,11 @@ public sealed class EligibilityIndex
                 foreach (var array in _scratch)
                 {
                     index.ReturnBitset(array);
+                }
+
+                foreach (var array in _zeroed)
+                {
+                    index._zeroedPool.Add(array);
                 }
             }
         }
@@ -1175,6 +1194,21 @@ public sealed class EligibilityIndex
                 Array.Clear(array);
             }
 
+            return array;
+        }
+
+        /// <summary>
+        /// An all-zero bitset for a leaf's flips: the leaf clears each block after reading it, so after a complete pass
+        /// it is zero again and goes back to its own pool without a memset (dropped if the match fails part way).
+        /// </summary>
+        private ulong[] Zeroed()
+        {
+            if (!index._zeroedPool.TryTake(out var array) || array.Length != _words)
+            {
+                array = new ulong[_words];
+            }
+
+            _zeroed.Add(array);
             return array;
         }
 
@@ -1287,19 +1321,8 @@ public sealed class EligibilityIndex
                     var column = index._categories[field.Name];
                     if (predicate.Op == Op.Under)
                     {
-                        var operand = ((TextOperand)values[0]).Value;
-                        var under = new bool[column.Values.Count];
-                        var count = 0;
-                        for (var i = 0; i < under.Length; i++)
-                        {
-                            count += (under[i] = CriteriaEvaluator.IsUnder(field.Name, column.Values[i], operand)) ? 1 : 0;
-                        }
-
-                        // A province's prefix covers most values: then the present slots less the values not under it
-                        // (every present slot holds exactly one value), so the cost is the smaller side.
-                        var complement = count > under.Length - count;
-                        var ors = Enumerable.Range(0, under.Length).Where(i => under[i] != complement).Select(column.BitsAt).ToArray();
-                        return new BitsLeaf(column.Present, ors, complement: complement, hidden: hidden);
+                        var prefix = CriteriaEvaluator.UnderPrefix(field.Name, ((TextOperand)values[0]).Value);
+                        return new BitsLeaf(column.Present, [column.Under(prefix)], hidden: hidden);
                     }
 
                     var bits = values.Select(v => column.BitsOf(((TextOperand)v).Value)).OfType<ulong[]>().ToArray();
@@ -1323,7 +1346,7 @@ public sealed class EligibilityIndex
                 case FieldType.Date:
                 {
                     var (column, lo, hi) = ToRange(field, predicate);
-                    var (upper, lower) = column.Plan(lo, hi, () => Scratch(), out var boundary);
+                    var (upper, lower) = column.Plan(lo, hi, Zeroed, out var boundary);
                     return new BitsLeaf(column.Present, upper is null ? [] : [upper], lower, boundary, complement: predicate.Op == Op.Ne, hidden);
                 }
 
