@@ -56,7 +56,7 @@ public sealed class CompiledPolicy
             status,
             status == EligibilityStatus.Eligible ? Policy.Benefit.AmountFor(facts.Profile, facts.AsOf) : null,
             null,
-            status == EligibilityStatus.Unknown && missingFields ? MissingFields(facts) : EquatableArray<string>.Empty,
+            status == EligibilityStatus.Unknown && missingFields ? MissingFields(facts, rootUnknown: true) : EquatableArray<string>.Empty,
             explain ? Explain(facts) : EquatableArray<ConditionResult>.Empty);
     }
 
@@ -65,10 +65,11 @@ public sealed class CompiledPolicy
         answer.Status == EligibilityStatus.Unknown && answer.MissingFields.Count == 0 ? answer with { MissingFields = MissingFields(facts) } : answer;
 
     /// <summary>ELIGIBILITY.md §5.4 over the compiled nodes (as <see cref="PolicyEvaluator.MissingFields"/>).</summary>
-    public EquatableArray<string> MissingFields(ProfileFacts facts)
+    /// <param name="rootUnknown">The caller has just found the whole policy unknown: the root is not evaluated again.</param>
+    public EquatableArray<string> MissingFields(ProfileFacts facts, bool rootUnknown = false)
     {
         var fields = new List<string>(4); // a few at most: sorted and de-duplicated once at the end
-        Collect(_root);
+        Collect(_root, rootUnknown);
         if (fields.Count > 1)
         {
             fields.Sort(StringComparer.Ordinal);
@@ -83,9 +84,9 @@ public sealed class CompiledPolicy
 
         return new EquatableArray<string>([.. fields]);
 
-        void Collect(Node node)
+        void Collect(Node node, bool known = false)
         {
-            if (node.Eval(facts) != Truth.Unknown)
+            if (!known && node.Eval(facts) != Truth.Unknown)
             {
                 return; // decided: nothing below it is missing
             }

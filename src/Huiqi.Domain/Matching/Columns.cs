@@ -737,6 +737,7 @@ internal sealed class CertColumn : IColumn
     public const int NoExpiry = int.MaxValue;
     private static readonly string[] Levels = ["", "national", "provincial", "municipal"];
     private readonly Dictionary<string, List<Entry>> _byKind = new(StringComparer.Ordinal);
+    private KeyValuePair<string, List<Entry>>[]? _kindsInOrder; // the kinds in ordinal order, for reading a row back
 
     public ulong[] Present { get; private set; } = [];
 
@@ -780,6 +781,7 @@ internal sealed class CertColumn : IColumn
             if (!_byKind.TryGetValue(certification.Kind, out var entries))
             {
                 _byKind[certification.Kind] = entries = [];
+                _kindsInOrder = null;
             }
 
             var (_, end) = RangeOf(entries, slot);
@@ -795,7 +797,7 @@ internal sealed class CertColumn : IColumn
         }
 
         var held = new List<Profiles.Certification>();
-        foreach (var (kind, entries) in _byKind.OrderBy(k => k.Key, StringComparer.Ordinal))
+        foreach (var (kind, entries) in _kindsInOrder ??= [.. _byKind.OrderBy(k => k.Key, StringComparer.Ordinal)])
         {
             var (start, end) = RangeOf(entries, slot);
             for (var i = start; i < end; i++)
