@@ -601,6 +601,30 @@ public sealed class EligibilityIndexTests
     }
 
     [Fact]
+    public void Policies_whose_guards_span_one_two_or_many_words_are_left_out_exactly()
+    {
+        // A policy's guards are consecutive bits: checked as one or two (word, mask) pairs, or word by word past that.
+        // Guard counts around the word edges, each with one bound that fails for some enterprises.
+        var profiles = Population(400, seed: 47);
+        var policies = new[] { 1, 3, 63, 64, 65, 127, 128, 129, 200 }
+            .Select(n => BenefitAndAnswerTests.Policy($"many-{n:D3}",
+                All([.. Enumerable.Range(0, n).Select(i => (Criterion)Leaf("employees", Op.Ge, i % 2)), Leaf("employees", Op.Lt, 5 + n % 3)]),
+                new FixedBenefit(1)))
+            .Prepend(BenefitAndAnswerTests.Policy("offset", Leaf("region", Op.In, "620102", "620103", "620104"), new FixedBenefit(1)))
+            .ToList();
+        var index = EligibilityIndex.Build(profiles, policies);
+        AssertAgreement(index, profiles, policies, Dates[..1]);
+
+        // Left out exactly as the guards say (a guard wrongly passed would only cost an evaluation, so count them).
+        foreach (var profile in profiles)
+        {
+            var expected = (profile.Region is null or "620102" or "620103" or "620104" ? 1 : 0)
+                + new[] { 1, 3, 63, 64, 65, 127, 128, 129, 200 }.Count(n => profile.Employees is not { } e || (e >= (n > 1 ? 1 : 0) && e < 5 + n % 3));
+            Assert.Equal(expected, index.AnswerEnterprise(profile.Uscc, Dates[0])!.Evaluated);
+        }
+    }
+
+    [Fact]
     public void Exclusion_groups_with_many_overlapping_rivals_agree()
     {
         var profiles = Population(1500, seed: 17);

@@ -45,6 +45,9 @@ public sealed class CompiledPolicy
 
     public Truth Evaluate(ProfileFacts facts) => _root.Eval(facts);
 
+    /// <summary>Whether a condition of the policy reads <paramref name="field"/> (a field no policy reads need not be read back).</summary>
+    public bool Reads(string field) => _leaves.Any(l => l.Field?.Name == field);
+
     /// <param name="missingFields">Whether an unknown answer names its missing fields (ELIGIBILITY.md §5.4); without them
     /// the answer is what ranking, exclusion groups and basis read, and a page fills them in (<see cref="WithMissingFields"/>).</param>
     public PolicyAnswer Answer(ProfileFacts facts, bool explain = false, bool missingFields = true)

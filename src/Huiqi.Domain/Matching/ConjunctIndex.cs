@@ -92,6 +92,39 @@ internal sealed class ConjunctIndex
         }
 
         _fields = [.. byField.Values];
+        _words = new GuardWords[policies.Count];
+        for (var i = 0; i < policies.Count; i++)
+        {
+            _words[i] = GuardWords.Of(_start[i], _start[i + 1]);
+        }
+    }
+
+    private readonly GuardWords[] _words;
+
+    /// <summary>
+    /// A policy's guards as at most two (word, mask) pairs — they have consecutive numbers, so a policy with fewer than
+    /// 64 guards spans one or two words — checked without a loop; <c>Long</c> for the rare policy with more.
+    /// </summary>
+    private readonly record struct GuardWords(int First, ulong FirstMask, int Second, ulong SecondMask, bool Long)
+    {
+        public static GuardWords Of(int start, int end)
+        {
+            if (start == end)
+            {
+                return default; // no guard: passes
+            }
+
+            var (first, last) = (start >> 6, (end - 1) >> 6);
+            if (last > first + 1)
+            {
+                return new(0, 0, 0, 0, Long: true);
+            }
+
+            ulong Mask(int from, int to) => (to - from == 64 ? ulong.MaxValue : (1UL << (to - from)) - 1) << (from & 63);
+            return first == last
+                ? new(first, Mask(start, end), first, 0, false)
+                : new(first, Mask(start, (first + 1) << 6), last, Mask(last << 6, end), false);
+        }
     }
 
     /// <summary>Guards over all policies (bits of the buffer <see cref="Mark"/> fills).</summary>
@@ -211,6 +244,13 @@ internal sealed class ConjunctIndex
     /// <summary>Whether every guard of policy <paramref name="policy"/> (its position in the set) passed.</summary>
     public bool Passes(int policy, ReadOnlySpan<ulong> passed)
     {
+        var words = _words[policy];
+        if (!words.Long)
+        {
+            return words.FirstMask == 0
+                || ((passed[words.First] & words.FirstMask) == words.FirstMask && (passed[words.Second] & words.SecondMask) == words.SecondMask);
+        }
+
         // A policy's guards have consecutive numbers: all of them passed is a run of set bits, checked a word at a time.
         for (int g = _start[policy], end = _start[policy + 1]; g < end;)
         {

@@ -347,13 +347,13 @@ public sealed class EligibilityIndex
     /// </summary>
     public IReadOnlyList<PolicyAnswer>? MatchEnterprise(string uscc, DateOnly asOf, bool explain = false)
     {
-        var (profile, claims) = RowOf(uscc);
+        var set = Volatile.Read(ref _set);
+        var (profile, claims) = RowOf(uscc, set);
         if (profile is null)
         {
             return null;
         }
 
-        var set = Volatile.Read(ref _set);
         if (explain)
         {
             // Every policy explained: nothing to leave out, so no candidates are looked for.
@@ -401,17 +401,22 @@ public sealed class EligibilityIndex
     /// One enterprise's answers as <see cref="MatchEnterprise"/> gives them, ranked (<see cref="RankedAnswers"/>) and
     /// without an answer object per policy left out by the conjunct index; null when the enterprise is unknown.
     /// </summary>
-    public RankedAnswers? AnswerEnterprise(string uscc, DateOnly asOf) =>
-        RowOf(uscc) is ({ } profile, var claims) ? AnswerProfile(profile, claims, asOf) : null;
+    public RankedAnswers? AnswerEnterprise(string uscc, DateOnly asOf)
+    {
+        var set = Volatile.Read(ref _set); // one set for reading the row and answering it
+        return RowOf(uscc, set) is ({ } profile, var claims) ? AnswerProfile(set, profile, claims, asOf) : null;
+    }
 
     /// <summary>
     /// The answers an enterprise would get with <paramref name="profile"/> as its facts (政策计算器, what-if: nothing is
     /// stored); <paramref name="claims"/>: the fields of it that are self-declared, for each answer's basis.
     /// </summary>
-    public RankedAnswers AnswerProfile(EnterpriseProfile profile, IReadOnlyCollection<string>? claims, DateOnly asOf)
+    public RankedAnswers AnswerProfile(EnterpriseProfile profile, IReadOnlyCollection<string>? claims, DateOnly asOf) =>
+        AnswerProfile(Volatile.Read(ref _set), profile, claims, asOf);
+
+    private static RankedAnswers AnswerProfile(PolicySet set, EnterpriseProfile profile, IReadOnlyCollection<string>? claims, DateOnly asOf)
     {
         string[]? claimed = claims is { Count: > 0 } ? [.. claims] : null;
-        var set = Volatile.Read(ref _set);
         // Without claims, candidates that can never be eligible (an absent field under a guard) are answered only when a
         // page reaches them: an enterprise missing a fact most policies ask for no longer evaluates thousands of them
         // for a first page (docs/eligibility.md). With claims every answer also needs its basis, so all are evaluated.
@@ -428,8 +433,9 @@ public sealed class EligibilityIndex
         return new RankedAnswers(set.Compiled, set.IdOrder, candidates, answered, inForce, new ProfileFacts(profile, asOf));
     }
 
-    private (EnterpriseProfile? Profile, string[]? Claims) RowOf(string uscc) => Read(() => _uscc.Find(uscc) is var slot and >= 0
-        ? (ReadRow(slot), _claims.GetValueOrDefault(slot))
+    /// <summary>A row read back for matching it against <paramref name="set"/> (the name only when a policy of it reads the name).</summary>
+    private (EnterpriseProfile? Profile, string[]? Claims) RowOf(string uscc, PolicySet set) => Read(() => _uscc.Find(uscc) is var slot and >= 0
+        ? (ReadRow(slot, withName: set.ReadsName), _claims.GetValueOrDefault(slot))
         : ((EnterpriseProfile?)null, (string[]?)null));
 
     /// <summary>ELIGIBILITY.md §5 over the given policies of the set (positions, all in force), in their order, exclusion groups and basis included.</summary>
@@ -951,10 +957,10 @@ public sealed class EligibilityIndex
         _certifications.Set(slot, profile.Certifications);
     }
 
-    private EnterpriseProfile ReadRow(int slot) => new()
+    private EnterpriseProfile ReadRow(int slot, bool withName = true) => new()
     {
         Uscc = _uscc.Get(slot),
-        Name = _name.Get(slot),
+        Name = withName ? _name.Get(slot) : null,
         Region = _categories[FieldCatalog.Region].Get(slot),
         Zone = _categories[FieldCatalog.Zone].Get(slot),
         Industry = _categories[FieldCatalog.Industry].Get(slot),
@@ -1645,7 +1651,11 @@ public sealed class EligibilityIndex
             IdOrder = [.. Enumerable.Range(0, policies.Length).OrderBy(i => policies[i].Id, StringComparer.Ordinal)];
             Conjuncts = new ConjunctIndex(Compiled);
             Ineligible = [.. Compiled.Select(c => c.Ineligible)];
+            ReadsName = Compiled.Any(c => c.Reads(FieldCatalog.Name));
         }
+
+        /// <summary>Whether any policy asks for the name: if none does, a row read for matching skips decoding it.</summary>
+        public bool ReadsName { get; }
 
         /// <summary>Each policy's answer for an enterprise it cannot apply to, by position (shared, never changed).</summary>
         public PolicyAnswer[] Ineligible { get; }
