@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Huiqi.Domain.Benefits;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Criteria;
 using Huiqi.Domain.Explanation;
@@ -43,6 +44,12 @@ public sealed class CompiledPolicy
 
     private PolicyAnswer? _ineligible;
 
+    /// <summary>The eligible answer of a policy with a fixed amount, without explanations: the same for every enterprise.</summary>
+    private PolicyAnswer EligibleFixed => _eligibleFixed ??= new(Policy.Id, Policy.Version, EligibilityStatus.Eligible, ((FixedBenefit)Policy.Benefit).AmountFen, null,
+        EquatableArray<string>.Empty, EquatableArray<ConditionResult>.Empty);
+
+    private PolicyAnswer? _eligibleFixed;
+
     public Truth Evaluate(ProfileFacts facts) => _root.Eval(facts);
 
     /// <summary>Whether a condition of the policy reads <paramref name="field"/> (a field no policy reads need not be read back).</summary>
@@ -53,6 +60,12 @@ public sealed class CompiledPolicy
     public PolicyAnswer Answer(ProfileFacts facts, bool explain = false, bool missingFields = true)
     {
         var status = EligibilityStatusNames.FromTruth(_root.Eval(facts));
+        if (!explain && (status == EligibilityStatus.Ineligible || (status == EligibilityStatus.Eligible && Policy.Benefit is FixedBenefit)))
+        {
+            // The same answer for every enterprise (a fixed amount needs no fact): shared, not allocated per call.
+            return status == EligibilityStatus.Ineligible ? Ineligible : EligibleFixed;
+        }
+
         return new PolicyAnswer(
             Policy.Id,
             Policy.Version,

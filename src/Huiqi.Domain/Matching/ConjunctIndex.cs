@@ -88,7 +88,7 @@ internal sealed class ConjunctIndex
         GuardCount = guard;
         foreach (var guards in byField.Values)
         {
-            guards.Seal();
+            guards.Seal(GuardCount);
         }
 
         _fields = [.. byField.Values];
@@ -156,11 +156,10 @@ internal sealed class ConjunctIndex
                     continue;
                 }
 
-                // Lower bounds sorted ascending: those at most the value pass (a prefix); upper bounds: those at least it (a suffix).
-                var atLeast = guards.AtLeastSorted;
-                for (var k = 0; k < atLeast.Length && atLeast[k].Bound <= number; k++) { Set(passed, atLeast[k].Guard); }
-                var atMost = guards.AtMostSorted;
-                for (var k = atMost.Length - 1; k >= 0 && atMost[k].Bound >= number; k--) { Set(passed, atMost[k].Guard); }
+                // Lower bounds sorted ascending: those at most the value pass (a prefix); upper bounds: those at least it
+                // (a suffix, kept reversed so that it is a prefix too). A long prefix starts from a ready checkpoint.
+                guards.AtLeastPassed.Mark(passed, number, atLeast: true);
+                guards.AtMostPassed.Mark(passed, number, atLeast: false);
                 continue;
             }
 
@@ -380,13 +379,67 @@ internal sealed class ConjunctIndex
         public Dictionary<string, List<(int Guard, CertPredicate Cert)>> Certs { get; } = new(StringComparer.Ordinal);
         public List<(long Bound, int Guard)> AtLeast { get; } = [];
         public List<(long Bound, int Guard)> AtMost { get; } = [];
-        public (long Bound, int Guard)[] AtLeastSorted { get; private set; } = [];
-        public (long Bound, int Guard)[] AtMostSorted { get; private set; } = [];
+        public BoundGuards AtLeastPassed { get; private set; } = BoundGuards.Empty;
+        public BoundGuards AtMostPassed { get; private set; } = BoundGuards.Empty;
 
-        public void Seal()
+        public void Seal(int guardCount)
         {
-            AtLeastSorted = [.. AtLeast.OrderBy(b => b.Bound)];
-            AtMostSorted = [.. AtMost.OrderBy(b => b.Bound)];
+            AtLeastPassed = new BoundGuards([.. AtLeast.OrderBy(b => b.Bound)], guardCount);
+            AtMostPassed = new BoundGuards([.. AtMost.OrderByDescending(b => b.Bound)], guardCount);
+        }
+    }
+
+    /// <summary>
+    /// One side of a number's guards in the order they pass (lower bounds ascending, upper bounds descending): the guards
+    /// passed by a value are a prefix. With thousands of policies a prefix is thousands of bits, so every
+    /// <see cref="Stride"/> entries a checkpoint holds the prefix so far as a ready bitset over all guards, ORed in whole.
+    /// </summary>
+    private sealed class BoundGuards
+    {
+        public static readonly BoundGuards Empty = new([], 0);
+        private const int Stride = 512;
+        private readonly (long Bound, int Guard)[] _sorted;
+        private readonly ulong[][] _checkpoints; // [c]: the guards of entries [0, (c + 1) · Stride)
+
+        public BoundGuards((long Bound, int Guard)[] sorted, int guardCount)
+        {
+            _sorted = sorted;
+            _checkpoints = new ulong[sorted.Length / Stride][];
+            var words = (guardCount + 63) >> 6;
+            for (var c = 0; c < _checkpoints.Length; c++)
+            {
+                var bits = c == 0 ? new ulong[words] : (ulong[])_checkpoints[c - 1].Clone();
+                for (var k = c * Stride; k < (c + 1) * Stride; k++)
+                {
+                    Set(bits, sorted[k].Guard);
+                }
+
+                _checkpoints[c] = bits;
+            }
+        }
+
+        public void Mark(Span<ulong> passed, long number, bool atLeast)
+        {
+            // The passing prefix: entries whose bound is ≤ the value (lower bounds) or ≥ it (upper bounds).
+            int lo = 0, hi = _sorted.Length;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (atLeast ? _sorted[mid].Bound <= number : _sorted[mid].Bound >= number) { lo = mid + 1; } else { hi = mid; }
+            }
+
+            var from = 0;
+            if (lo >= Stride)
+            {
+                var c = lo / Stride - 1;
+                Bits.Or(passed, _checkpoints[c]);
+                from = (c + 1) * Stride;
+            }
+
+            for (var k = from; k < lo; k++)
+            {
+                Set(passed, _sorted[k].Guard);
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using Huiqi.Domain.Benefits;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Criteria;
@@ -442,14 +443,14 @@ public sealed class EligibilityIndex
     /// <param name="missingFields">False: unknown answers leave their missing fields to be filled in for a page.</param>
     private static IReadOnlyList<PolicyAnswer> Answer(PolicySet set, int[] positions, EnterpriseProfile profile, string[]? claims, DateOnly asOf, bool explain, bool missingFields = true)
     {
-        var answers = AnswerAll(set.Compiled, positions, new ProfileFacts(profile, asOf), explain, missingFields);
+        var answers = AnswerAll(set, positions, new ProfileFacts(profile, asOf), explain, missingFields);
         if (claims is null)
         {
             return answers;
         }
 
         // Basis compares statuses and amounts only (TRUST.md §3): the second answer needs no missing fields.
-        var without = AnswerAll(set.Compiled, positions, new ProfileFacts(AnswerBasis.WithoutClaims(profile, claims), asOf), explain: false, missingFields: false);
+        var without = AnswerAll(set, positions, new ProfileFacts(AnswerBasis.WithoutClaims(profile, claims), asOf), explain: false, missingFields: false);
         return AnswerBasis.Apply(answers, without, set.InForce(asOf), claims);
     }
 
@@ -485,22 +486,19 @@ public sealed class EligibilityIndex
     /// Rivals in an exclusion group that are not among <paramref name="positions"/> are ineligible (the conjunct index
     /// left them out), and an ineligible answer never competes, so resolving the groups among these answers is exact.
     /// </remarks>
-    private static IReadOnlyList<PolicyAnswer> AnswerAll(CompiledPolicy[] compiled, int[] positions, ProfileFacts facts, bool explain, bool missingFields)
+    private static IReadOnlyList<PolicyAnswer> AnswerAll(PolicySet set, int[] positions, ProfileFacts facts, bool explain, bool missingFields)
     {
         // An array of a sealed type, not a List: shared generic code would check every store for covariance.
         var answers = new PolicyAnswer[positions.Length];
-        Dictionary<string, string>? groups = null;
+        var grouped = false;
         for (var k = 0; k < positions.Length; k++)
         {
-            var policy = compiled[positions[k]];
+            var policy = set.Compiled[positions[k]];
             answers[k] = policy.Answer(facts, explain, missingFields);
-            if (policy.Policy.ExclusionGroup is { } group)
-            {
-                (groups ??= new(StringComparer.Ordinal))[policy.Policy.Id] = group;
-            }
+            grouped |= policy.Policy.ExclusionGroup is not null;
         }
 
-        return groups is null ? answers : ExclusionGroups.Resolve(answers, id => groups.GetValueOrDefault(id));
+        return grouped ? ExclusionGroups.Resolve(answers, set.GroupOf) : answers;
     }
 
     /// <summary>
@@ -1652,7 +1650,13 @@ public sealed class EligibilityIndex
             Conjuncts = new ConjunctIndex(Compiled);
             Ineligible = [.. Compiled.Select(c => c.Ineligible)];
             ReadsName = Compiled.Any(c => c.Reads(FieldCatalog.Name));
+            _groups = policies.Where(p => p.ExclusionGroup is not null).ToFrozenDictionary(p => p.Id, p => p.ExclusionGroup!, StringComparer.Ordinal);
         }
+
+        private readonly FrozenDictionary<string, string> _groups;
+
+        /// <summary>A policy's exclusion group by id (null: none, or not in the set).</summary>
+        public string? GroupOf(string policyId) => _groups.GetValueOrDefault(policyId);
 
         /// <summary>Whether any policy asks for the name: if none does, a row read for matching skips decoding it.</summary>
         public bool ReadsName { get; }

@@ -36,18 +36,26 @@ public sealed class RankedAnswers
         (_compiled, _idOrder, _candidates, _answered, _facts, _asOf) = (compiled, idOrder, candidates, answered, facts, facts.AsOf);
         // Eligible and excluded answers are ranked by amount; unknown ones carry none, so the id order they come in is
         // their rank, and they follow the head as a page reaches them.
-        var head = new List<(PolicyAnswer, CompiledPolicy)>();
+        // Sorted on a value key: candidates come in policy id order, so (status rank, larger amount first, k) is the
+        // list's order without comparing ids as strings (the head of an enterprise eligible for thousands of policies).
+        var keys = new List<HeadKey>();
         for (var k = 0; k < candidates.Length; k++)
         {
             if (answered[k] is { Status: EligibilityStatus.Eligible or EligibilityStatus.Excluded } answer)
             {
-                head.Add((answer, compiled[candidates[k]]));
+                keys.Add(new HeadKey(Rank(answer.Status), answer.AmountFen ?? 0, k));
                 EligibleTotalFen += answer.Status == EligibilityStatus.Eligible ? answer.AmountFen ?? 0 : 0;
             }
         }
 
-        head.Sort(static (x, y) => Compare(x.Item1, y.Item1));
-        _head = [.. head];
+        keys.Sort();
+        _head = new (PolicyAnswer, CompiledPolicy)[keys.Count];
+        for (var i = 0; i < _head.Length; i++)
+        {
+            var k = keys[i].K;
+            _head[i] = (answered[k]!, compiled[candidates[k]]);
+        }
+
         Count = inForce;
     }
 
@@ -151,6 +159,16 @@ public sealed class RankedAnswers
         var c = Rank(a.Status).CompareTo(Rank(b.Status));
         if (c == 0) { c = (b.AmountFen ?? 0).CompareTo(a.AmountFen ?? 0); }
         return c != 0 ? c : string.CompareOrdinal(a.PolicyId, b.PolicyId);
+    }
+
+    private readonly record struct HeadKey(int Rank, long Amount, int K) : IComparable<HeadKey>
+    {
+        public int CompareTo(HeadKey other)
+        {
+            var c = Rank.CompareTo(other.Rank);
+            if (c == 0) { c = other.Amount.CompareTo(Amount); }
+            return c != 0 ? c : K.CompareTo(other.K);
+        }
     }
 
     private static int Rank(EligibilityStatus status) => status switch
