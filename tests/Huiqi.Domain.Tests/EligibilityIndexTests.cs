@@ -563,7 +563,11 @@ public sealed class EligibilityIndexTests
         // built by reads and then kept by writes. Ask everything once (every bucket ordered), then move values across
         // buckets, within them, to absent and back, change certifications, remove and add enterprises — and compare.
         var profiles = Population(2000, seed: 29);
-        var policies = RandomPolicies(seed: 31, count: 40);
+        var policies = RandomPolicies(seed: 31, count: 40)
+            .Append(BenefitAndAnswerTests.Policy("prefix-city", Leaf("region", Op.Under, "620100"), new FixedBenefit(1)))
+            .Append(BenefitAndAnswerTests.Policy("prefix-province", Any(Leaf("region", Op.Under, "620000"), Leaf("industry", Op.Under, "C")), new FixedBenefit(1)))
+            .Append(BenefitAndAnswerTests.Policy("cert-kind", new CertPredicate("high_tech", null, 24), new FixedBenefit(1)))
+            .ToList();
         var index = EligibilityIndex.Build(profiles, policies);
         index.OrderAllBuckets();
         AssertAgreement(index, profiles, policies, Dates[..2]);

@@ -93,9 +93,10 @@ internal sealed class CategoryColumn(string field) : IColumn
     /// <summary>
     /// The slots whose value starts with <paramref name="prefix"/> (an <c>under</c>: a province, a city, an industry
     /// division): one ready bitset, made on first use by ORing the values under it and then kept exact by every write,
-    /// so a prefix costs what one value costs (docs/eligibility.md, "Cheaper leaves"). Read-only for the caller.
+    /// so a prefix costs what one value costs (docs/eligibility.md, "The index in brief"); the value's own bitset when
+    /// only one value is under it; null when none is. Read-only for the caller.
     /// </summary>
-    public ulong[] Under(string prefix)
+    public ulong[]? Under(string prefix)
     {
         lock (_underLock)
         {
@@ -105,13 +106,16 @@ internal sealed class CategoryColumn(string field) : IColumn
             }
         }
 
-        var bits = new ulong[Present.Length];
-        for (var i = 0; i < _values.Count; i++)
+        var under = Enumerable.Range(0, _values.Count).Where(i => _values[i].StartsWith(prefix, StringComparison.Ordinal)).ToArray();
+        if (under.Length <= 1)
         {
-            if (_values[i].StartsWith(prefix, StringComparison.Ordinal))
-            {
-                Bits.Or(bits, _bits[i]);
-            }
+            return under.Length == 0 ? null : _bits[under[0]]; // no value, or one: nothing to keep
+        }
+
+        var bits = new ulong[Present.Length];
+        foreach (var i in under)
+        {
+            Bits.Or(bits, _bits[i]);
         }
 
         lock (_underLock)
@@ -131,8 +135,11 @@ internal sealed class CategoryColumn(string field) : IColumn
         }
     }
 
-    /// <summary>How many prefixes are kept answered per column (each a bitset over the population).</summary>
-    public const int PrefixesKept = 16;
+    /// <summary>
+    /// How many prefixes covering two values or more are kept answered per column, each a bitset over the population:
+    /// with the 16 certification questions, at most 1 + 7 bytes per enterprise over the seven code columns.
+    /// </summary>
+    public const int PrefixesKept = 8;
 
     private readonly Dictionary<string, ulong[]> _under = new(StringComparer.Ordinal);
     private readonly Lock _underLock = new();
@@ -276,7 +283,7 @@ internal sealed class SetColumn(string field) : IColumn
 /// <c>AtMost[b]</c> holds the slots whose value falls in bucket ≤ b — so a range is one AND-NOT of two ready
 /// bitsets, plus the members of a cut boundary bucket. Those are found through the bucket's members in value order
 /// (built when a range first cuts the bucket, kept in order by writes), so a cut touches only the smaller side of
-/// the bucket instead of reading every member's value (docs/eligibility.md, "Cheaper leaves").
+/// the bucket instead of reading every member's value (docs/eligibility.md, "The index in brief").
 /// </summary>
 internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
 {

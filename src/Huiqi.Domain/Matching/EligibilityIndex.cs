@@ -1349,7 +1349,7 @@ public sealed class EligibilityIndex
                     if (predicate.Op == Op.Under)
                     {
                         var prefix = CriteriaEvaluator.UnderPrefix(field.Name, ((TextOperand)values[0]).Value);
-                        return new BitsLeaf(column.Present, [column.Under(prefix)], hidden: hidden);
+                        return new BitsLeaf(column.Present, column.Under(prefix) is { } under ? [under] : [], hidden: hidden);
                     }
 
                     var bits = values.Select(v => column.BitsOf(((TextOperand)v).Value)).OfType<ulong[]>().ToArray();
