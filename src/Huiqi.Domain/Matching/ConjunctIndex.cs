@@ -89,6 +89,17 @@ internal sealed class ConjunctIndex
         foreach (var guards in byField.Values)
         {
             guards.Seal(GuardCount);
+            foreach (var list in guards.Values.Values.Concat(guards.Prefixes.Values).Concat(guards.CertGroups.Values.SelectMany(c => c.Select(g => g.Guards)))
+                .Append(guards.All).Where(l => l.Count >= DenseFrom))
+            {
+                var bits = new ulong[(GuardCount + 63) >> 6];
+                foreach (var g in list)
+                {
+                    Set(bits, g);
+                }
+
+                _dense[list] = bits;
+            }
         }
 
         _fields = [.. byField.Values];
@@ -100,6 +111,14 @@ internal sealed class ConjunctIndex
     }
 
     private readonly GuardWords[] _words;
+
+    /// <summary>
+    /// Long postings (a common value or prefix shared by thousands of policies) also as a bitset over the guards, ORed in
+    /// a word at a time instead of setting thousands of bits one by one.
+    /// </summary>
+    private readonly Dictionary<List<int>, ulong[]> _dense = new(ReferenceEqualityComparer.Instance);
+
+    private const int DenseFrom = 256;
 
     /// <summary>
     /// A policy's guards as at most two (word, mask) pairs — they have consecutive numbers, so a policy with fewer than
@@ -190,13 +209,14 @@ internal sealed class ConjunctIndex
                     // enough, as the condition itself asks (CriteriaEvaluator.Holds).
                     foreach (var cert in held)
                     {
-                        if (guards.Certs.TryGetValue(cert.Kind, out var candidates))
+                        if (guards.CertGroups.TryGetValue(cert.Kind, out var conditions))
                         {
-                            foreach (var (g, condition) in candidates)
+                            // Each distinct condition once (a kind, level and recency shared by thousands of policies).
+                            foreach (var (condition, list) in conditions)
                             {
                                 if (CriteriaEvaluator.Holds(condition, cert, facts.AsOf))
                                 {
-                                    Set(passed, g);
+                                    Set(passed, list);
                                 }
                             }
                         }
@@ -267,7 +287,7 @@ internal sealed class ConjunctIndex
         return true;
     }
 
-    private static void SetKey(Span<ulong> passed, Dictionary<string, List<int>> postings, string key)
+    private void SetKey(Span<ulong> passed, Dictionary<string, List<int>> postings, string key)
     {
         if (postings.TryGetValue(key, out var list))
         {
@@ -277,7 +297,7 @@ internal sealed class ConjunctIndex
 
     private static void Set(Span<ulong> passed, int g) => passed[g >> 6] |= 1UL << g;
 
-    private static void SetAbsent(Span<ulong> passed, Span<ulong> absent, List<int> guards)
+    private void SetAbsent(Span<ulong> passed, Span<ulong> absent, List<int> guards)
     {
         Set(passed, guards);
         if (!absent.IsEmpty)
@@ -305,8 +325,14 @@ internal sealed class ConjunctIndex
         return false;
     }
 
-    private static void Set(Span<ulong> passed, List<int> guards)
+    private void Set(Span<ulong> passed, List<int> guards)
     {
+        if (guards.Count >= DenseFrom && _dense.TryGetValue(guards, out var bits))
+        {
+            Bits.Or(passed, bits);
+            return;
+        }
+
         foreach (var g in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(guards))
         {
             passed[g >> 6] |= 1UL << g;
@@ -382,8 +408,12 @@ internal sealed class ConjunctIndex
         public BoundGuards AtLeastPassed { get; private set; } = BoundGuards.Empty;
         public BoundGuards AtMostPassed { get; private set; } = BoundGuards.Empty;
 
+        /// <summary>Per certification kind, each distinct condition with its guards.</summary>
+        public Dictionary<string, (CertPredicate Condition, List<int> Guards)[]> CertGroups { get; private set; } = [];
+
         public void Seal(int guardCount)
         {
+            CertGroups = Certs.ToDictionary(k => k.Key, k => k.Value.GroupBy(c => c.Cert).Select(g => (g.Key, g.Select(c => c.Guard).ToList())).ToArray(), StringComparer.Ordinal);
             AtLeastPassed = new BoundGuards([.. AtLeast.OrderBy(b => b.Bound)], guardCount);
             AtMostPassed = new BoundGuards([.. AtMost.OrderByDescending(b => b.Bound)], guardCount);
         }
