@@ -629,6 +629,37 @@ public sealed class EligibilityIndexTests
     }
 
     [Fact]
+    public void Thousands_of_policies_sharing_values_prefixes_bounds_and_certifications_are_left_out_exactly()
+    {
+        // At catalogue scale a value, a prefix, a bound or a certification condition is shared by hundreds of policies:
+        // their guards come from ready bitsets (long postings, bound checkpoints, one decision per condition).
+        var profiles = Population(300, seed: 53);
+        CertPredicate[] certs = [new("high_tech", "national", 24), new("tech_sme", "provincial", null)]; // the second: a level nobody holds
+        CertPredicate CertOf(int i) => certs[i / 4 % 2];
+        Criterion Condition(int i) => (i % 4) switch
+        {
+            0 => Leaf("region", Op.Eq, "620102"),
+            1 => CertOf(i),
+            2 => Leaf("industry", Op.Under, "C"),
+            _ => All(Leaf("employees", Op.Ge, i % 40), Leaf("employees", Op.Ge, i / 4 % 35)), // 1,200 lower bounds: checkpoints
+        };
+        var policies = Enumerable.Range(0, 2400).Select(i => BenefitAndAnswerTests.Policy($"shared-{i:D4}", Condition(i), new FixedBenefit(1))).ToList();
+        var index = EligibilityIndex.Build(profiles, policies);
+        AssertAgreement(index, profiles, policies, Dates[..1]);
+        foreach (var profile in profiles)
+        {
+            var expected = Enumerable.Range(0, 2400).Count(i => (i % 4) switch
+            {
+                0 => profile.Region is null or "620102",
+                1 => profile.Certifications is not { } held || held.Any(c => c.Kind == CertOf(i).Kind && CriteriaEvaluator.Holds(CertOf(i), c, Dates[0])),
+                2 => profile.Industry is not { } industry || industry.StartsWith('C'),
+                _ => profile.Employees is not { } e || (e >= i % 40 && e >= i / 4 % 35),
+            });
+            Assert.Equal(expected, index.AnswerEnterprise(profile.Uscc, Dates[0])!.Evaluated);
+        }
+    }
+
+    [Fact]
     public void Exclusion_groups_with_many_overlapping_rivals_agree()
     {
         var profiles = Population(1500, seed: 17);
