@@ -285,9 +285,11 @@ internal sealed class SetColumn(string field) : IColumn
 /// (built when a range first cuts the bucket, kept in order by writes), so a cut touches only the smaller side of
 /// the bucket instead of reading every member's value (docs/eligibility.md, "The index in brief").
 /// </summary>
-internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
+internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
 {
-    private long[] _values = [];
+    // The values in 4 bytes each while every one fits (counts, day numbers, ratios), in 8 once one does not (money in fen).
+    private int[]? _narrow = [];
+    private long[]? _wide;
     private long[] _bounds = []; // ascending cut points; bucket(v) = number of bounds ≤ v
     private ulong[][] _atMost = [[]];
     private List<int>?[] _order = [null]; // per bucket: its slots by (value, slot); null until a range cuts the bucket
@@ -299,7 +301,14 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
 
     public void Resize(int slots)
     {
-        Array.Resize(ref _values, slots);
+        if (_wide is null)
+        {
+            Array.Resize(ref _narrow, slots);
+        }
+        else
+        {
+            Array.Resize(ref _wide, slots);
+        }
         var words = Bits.WordsFor(slots);
         Present = CategoryColumn.Resized(Present, words);
         for (var i = 0; i < _atMost.Length; i++)
@@ -308,23 +317,45 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
         }
     }
 
-    public long? Get(int slot) => Bits.Get(Present, slot) ? _values[slot] : null;
+    public long? Get(int slot) => Bits.Get(Present, slot) ? V(slot) : null;
 
-    public long ValueAt(int slot) => _values[slot];
+    public long ValueAt(int slot) => V(slot);
+
+    private long V(int slot) => _wide is null ? _narrow![slot] : _wide[slot];
+
+    private void Put(int slot, long value)
+    {
+        if (_wide is null)
+        {
+            if (value is >= int.MinValue and <= int.MaxValue)
+            {
+                _narrow![slot] = (int)value;
+                return;
+            }
+
+            _wide = Array.ConvertAll(_narrow!, v => (long)v);
+            _narrow = null;
+        }
+
+        _wide[slot] = value;
+    }
+
+    /// <summary>Whether the values are held in 8 bytes each (some value needs more than 32 bits).</summary>
+    public bool IsWide => _wide is not null;
 
     public void Set(int slot, long? value)
     {
-        if (value is { } same && Bits.Get(Present, slot) && _values[slot] == same)
+        if (value is { } same && Bits.Get(Present, slot) && V(slot) == same)
         {
             return;
         }
 
         if (Bits.Get(Present, slot))
         {
-            var old = BucketOf(_values[slot]);
+            var old = BucketOf(V(slot));
             if (_order[old] is { } order)
             {
-                order.RemoveAt(Find(order, _values[slot], slot));
+                order.RemoveAt(Find(order, V(slot), slot));
             }
 
             for (var b = old; b < _atMost.Length; b++)
@@ -336,11 +367,11 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
         Bits.Assign(Present, slot, value is not null);
         if (value is not { } v)
         {
-            _values[slot] = 0;
+            Put(slot, 0);
             return;
         }
 
-        _values[slot] = v;
+        Put(slot, v);
         var bucket = BucketOf(v);
         if (_order[bucket] is { } into)
         {
@@ -364,7 +395,7 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
         var present = new List<long>();
         foreach (var slot in Bits.Enumerate(Present))
         {
-            present.Add(_values[slot]);
+            present.Add(V(slot));
         }
 
         present.Sort();
@@ -385,7 +416,7 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
 
         foreach (var slot in Bits.Enumerate(Present))
         {
-            for (var b = BucketOf(_values[slot]); b < _atMost.Length; b++)
+            for (var b = BucketOf(V(slot)); b < _atMost.Length; b++)
             {
                 Bits.Set(_atMost[b], slot);
             }
@@ -479,7 +510,7 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (_values[order[mid]] < value) { lo = mid + 1; } else { hi = mid; }
+            if (V(order[mid]) < value) { lo = mid + 1; } else { hi = mid; }
         }
 
         return lo;
@@ -493,7 +524,7 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            var other = _values[span[mid]];
+            var other = V(span[mid]);
             if (other < value || (other == value && span[mid] < slot)) { lo = mid + 1; } else { hi = mid; }
         }
 
@@ -541,7 +572,7 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
             var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots);
             for (var i = 0; i < keys.Length; i++)
             {
-                keys[i] = _values[span[i]];
+                keys[i] = V(span[i]);
             }
 
             keys.AsSpan().Sort(span);
@@ -586,7 +617,16 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
     public void WriteTo(BinaryWriter writer)
     {
         writer.Write(Field);
-        writer.WriteArray(_values);
+        writer.Write(_wide is not null);
+        if (_wide is null)
+        {
+            writer.WriteArray(_narrow!);
+        }
+        else
+        {
+            writer.WriteArray(_wide);
+        }
+
         writer.WriteArray(_bounds);
         writer.WriteBitsets(_atMost);
         writer.WriteArray(Present);
@@ -595,7 +635,14 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
     public void ReadFrom(BinaryReader reader)
     {
         SnapshotIo.Expect(reader, Field);
-        _values = reader.ReadArray<long>();
+        if (reader.ReadBoolean())
+        {
+            (_narrow, _wide) = (null, reader.ReadArray<long>());
+        }
+        else
+        {
+            (_narrow, _wide) = (reader.ReadArray<int>(), null);
+        }
         _bounds = reader.ReadArray<long>();
         _atMost = [.. reader.ReadBitsets()];
         Present = reader.ReadArray<ulong>();
@@ -607,7 +654,7 @@ internal sealed class NumberColumn(string field, int buckets = 32) : IColumn
         _order = new List<int>?[_atMost.Length]; // rebuilt as ranges cut the buckets
     }
 
-    public long Bytes => _values.Length * 8L + (Present.Length + _atMost.Sum(b => (long)b.Length)) * 8L + _order.Sum(o => (o?.Capacity ?? 0) * 4L);
+    public long Bytes => (_wide?.Length * 8L ?? _narrow!.Length * 4L) + (Present.Length + _atMost.Sum(b => (long)b.Length)) * 8L + _order.Sum(o => (o?.Capacity ?? 0) * 4L);
 }
 
 /// <summary>A bool column (dishonest): the true slots and the present slots.</summary>

@@ -84,7 +84,7 @@ public sealed class EligibilityIndex
     }
 
     /// <summary>The layout of <see cref="WriteSnapshot"/>; a snapshot of another layout is not read.</summary>
-    public const int SnapshotFormat = 2;
+    public const int SnapshotFormat = 3;
 
     /// <summary>
     /// Everything the index holds about enterprises (not the policies: they come from the store), for a snapshot file
@@ -1063,11 +1063,8 @@ public sealed class EligibilityIndex
                     pass?.Eval(w0, t, f);
                     BlockOps.AndNotInto(u, alive.AsSpan(w0, n), t);
                     BlockOps.AndNot(u, f);
-                    for (var w = 0; w < n; w++)
-                    {
-                        eligibleCount += System.Numerics.BitOperations.PopCount(t[w]);
-                        ineligibleCount += System.Numerics.BitOperations.PopCount(f[w]);
-                    }
+                    eligibleCount += BlockOps.PopCount(t);
+                    ineligibleCount += BlockOps.PopCount(f);
                 }
 
                 unknownCount = index._count - eligibleCount - ineligibleCount; // T and F are disjoint parts of the living slots

@@ -225,6 +225,57 @@ internal sealed class NotPass(PassNode child) : PassNode
 /// <summary>Word operations over one block, vectorised where the machine allows.</summary>
 internal static class BlockOps
 {
+    /// <summary>
+    /// The set bits of a block. .NET has no vector popcount for x86, so where AVX-512BW (or AVX2) is there this is the
+    /// nibble-table count (Muła): each byte's count looked up for both nibbles with a shuffle, summed per 64-bit lane
+    /// with a sum of absolute differences against zero — about a third of the instructions of one popcnt per word.
+    /// </summary>
+    public static long PopCount(ReadOnlySpan<ulong> words)
+    {
+        var n = words.Length;
+        ref var r = ref MemoryMarshal.GetReference(words);
+        var i = 0;
+        long count = 0;
+        if (System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
+        {
+            var table = Vector512.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+            var nibble = Vector512.Create((byte)0x0F);
+            var sums = Vector512<ulong>.Zero;
+            for (; i + Vector512<ulong>.Count <= n; i += Vector512<ulong>.Count)
+            {
+                var bytes = Vector512.LoadUnsafe(ref r, (nuint)i).AsByte();
+                var low = System.Runtime.Intrinsics.X86.Avx512BW.Shuffle(table, bytes & nibble);
+                var high = System.Runtime.Intrinsics.X86.Avx512BW.Shuffle(table, Vector512.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & nibble);
+                sums += System.Runtime.Intrinsics.X86.Avx512BW.SumAbsoluteDifferences(low + high, Vector512<byte>.Zero).AsUInt64();
+            }
+
+            count = (long)Vector512.Sum(sums);
+        }
+        else if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            var table = Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+            var nibble = Vector256.Create((byte)0x0F);
+            var sums = Vector256<ulong>.Zero;
+            for (; i + Vector256<ulong>.Count <= n; i += Vector256<ulong>.Count)
+            {
+                var bytes = Vector256.LoadUnsafe(ref r, (nuint)i).AsByte();
+                var low = System.Runtime.Intrinsics.X86.Avx2.Shuffle(table, bytes & nibble);
+                var high = System.Runtime.Intrinsics.X86.Avx2.Shuffle(table, Vector256.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & nibble);
+                sums += System.Runtime.Intrinsics.X86.Avx2.SumAbsoluteDifferences(low + high, Vector256<byte>.Zero).AsUInt64();
+            }
+
+            count = (long)Vector256.Sum(sums);
+        }
+
+        for (; i < n; i++)
+        {
+            count += BitOperations.PopCount(words[i]);
+        }
+
+        return count;
+    }
+
     /// <summary>and ∧= andWith, or ∨= orWith, in one loop (Kleene's all and any over one child).</summary>
     public static void Combine(Span<ulong> and, ReadOnlySpan<ulong> andWith, Span<ulong> or, ReadOnlySpan<ulong> orWith)
     {
