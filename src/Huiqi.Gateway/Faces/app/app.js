@@ -460,8 +460,10 @@ const routes = [
   [/^\/messages$/, messages, 'messages'],
   [/^\/search$/, search, 'home'],
 ];
+let showingFailure = false; // the screen is 出错了: coming back online retries it by itself
 function failed(problem) {
   if (problem.status === 401) { signInScreen(problem.message); return; }
+  showingFailure = true;
   if (problem.offline) {
     banner.hidden = false;
     banner.innerHTML = html`<span>${problem.message}</span><button type="button" id="retry">重试</button>`.s;
@@ -481,6 +483,7 @@ async function route() {
   try {
     await match[1](new URLSearchParams(search), ...args);
     banner.hidden = true;
+    showingFailure = false;
   } catch (problem) {
     failed(problem instanceof Problem ? problem : new Problem(0, { detail: '页面出错了，请重试。' }));
   }
@@ -496,7 +499,10 @@ function elder(on) {
 }
 elder(localStorage.getItem(ELDER_KEY) === '1');
 document.getElementById('elder').addEventListener('click', () => elder(!document.documentElement.classList.contains('elder')));
-window.addEventListener('online', () => { banner.hidden = true; });
+window.addEventListener('online', () => {
+  banner.hidden = true;
+  if (showingFailure) route(); // a screen that failed offline is fetched again; one being filled in is left alone
+});
 window.addEventListener('offline', () => {
   banner.hidden = false;
   banner.innerHTML = html`<span>网络已断开，恢复后请点重试。</span><button type="button" id="retry">重试</button>`.s;
