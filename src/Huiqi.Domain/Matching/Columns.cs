@@ -137,9 +137,9 @@ internal sealed class CategoryColumn(string field) : IColumn
 
     /// <summary>
     /// How many prefixes covering two values or more are kept answered per column, each a bitset over the population:
-    /// with the 16 certification questions, at most 1 + 7 bytes per enterprise over the seven code columns.
+    /// with the 8 certification questions, at most 1 + 3.5 bytes per enterprise over the seven code columns.
     /// </summary>
-    public const int PrefixesKept = 8;
+    public const int PrefixesKept = 4;
 
     private readonly Dictionary<string, ulong[]> _under = new(StringComparer.Ordinal);
     private readonly Lock _underLock = new();
@@ -911,7 +911,7 @@ internal sealed class CertColumn : IColumn
     }
 
     /// <summary>How many certification questions are kept answered (each a bitset over the population).</summary>
-    public const int HeldQuestions = 16;
+    public const int HeldQuestions = 8;
 
     private readonly Dictionary<HeldQuestion, ulong[]> _held = [];
     private readonly Lock _heldLock = new();
