@@ -98,12 +98,9 @@ internal sealed class CategoryColumn(string field) : IColumn
     /// </summary>
     public ulong[]? Under(string prefix)
     {
-        lock (_underLock)
+        if (_under.Find(prefix) is { } ready)
         {
-            if (_under.TryGetValue(prefix, out var ready))
-            {
-                return ready;
-            }
+            return ready;
         }
 
         var under = Enumerable.Range(0, _values.Count).Where(i => _values[i].StartsWith(prefix, StringComparison.Ordinal)).ToArray();
@@ -118,21 +115,7 @@ internal sealed class CategoryColumn(string field) : IColumn
             Bits.Or(bits, _bits[i]);
         }
 
-        lock (_underLock)
-        {
-            if (_under.TryGetValue(prefix, out var raced))
-            {
-                return raced;
-            }
-
-            if (_under.Count >= PrefixesKept)
-            {
-                _under.Remove(_under.Keys.First());
-            }
-
-            _under[prefix] = bits;
-            return bits;
-        }
+        return _under.Keep(prefix, bits);
     }
 
     /// <summary>
@@ -141,8 +124,7 @@ internal sealed class CategoryColumn(string field) : IColumn
     /// </summary>
     public const int PrefixesKept = 4;
 
-    private readonly Dictionary<string, ulong[]> _under = new(StringComparer.Ordinal);
-    private readonly Lock _underLock = new();
+    private readonly KeptAnswers<string> _under = new(PrefixesKept, StringComparer.Ordinal);
 
     /// <summary>A write: every kept prefix re-decided for the slot (writers hold the index's write lock).</summary>
     private void Reanswer(int slot, string? value)
@@ -179,7 +161,7 @@ internal sealed class CategoryColumn(string field) : IColumn
         Present = reader.ReadArray<ulong>();
     }
 
-    public long Bytes => _codes.Length * 2L + (Present.Length + _bits.Sum(b => (long)b.Length) + _under.Values.Sum(b => (long)b.Length)) * 8L + _values.Sum(v => 40L + v.Length * 2);
+    public long Bytes => _codes.Length * 2L + (Present.Length + _bits.Sum(b => (long)b.Length)) * 8L + _under.Bytes + _values.Sum(v => 40L + v.Length * 2);
 
     internal static ulong[] Resized(ulong[] bits, int words)
     {
@@ -873,12 +855,9 @@ internal sealed class CertColumn : IColumn
     public ulong[] Holding(string kind, string? level, DateOnly asOf, DateOnly? notBefore)
     {
         var key = new HeldQuestion(kind, level is null ? (byte)0 : LevelCode(level), asOf.DayNumber, notBefore?.DayNumber ?? int.MinValue);
-        lock (_heldLock)
+        if (_held.Find(key) is { } ready)
         {
-            if (_held.TryGetValue(key, out var ready))
-            {
-                return ready;
-            }
+            return ready;
         }
 
         var bits = new ulong[Present.Length];
@@ -893,28 +872,13 @@ internal sealed class CertColumn : IColumn
             }
         }
 
-        lock (_heldLock)
-        {
-            if (_held.TryGetValue(key, out var raced))
-            {
-                return raced;
-            }
-
-            if (_held.Count >= HeldQuestions)
-            {
-                _held.Remove(_held.Keys.First());
-            }
-
-            _held[key] = bits;
-            return bits;
-        }
+        return _held.Keep(key, bits);
     }
 
     /// <summary>How many certification questions are kept answered (each a bitset over the population).</summary>
     public const int HeldQuestions = 8;
 
-    private readonly Dictionary<HeldQuestion, ulong[]> _held = [];
-    private readonly Lock _heldLock = new();
+    private readonly KeptAnswers<HeldQuestion> _held = new(HeldQuestions);
 
     private readonly record struct HeldQuestion(string Kind, byte Level, int Today, int After)
     {
@@ -993,5 +957,52 @@ internal sealed class CertColumn : IColumn
         Present = reader.ReadArray<ulong>();
     }
 
-    public long Bytes => Present.Length * 8L + _byKind.Values.Sum(e => (long)e.Capacity * 16) + _held.Values.Sum(b => b.Length * 8L);
+    public long Bytes => Present.Length * 8L + _byKind.Values.Sum(e => (long)e.Capacity * 16) + _held.Bytes;
+}
+
+/// <summary>
+/// Questions kept answered as bitsets over the population (an <c>under</c> prefix, a certification question): made by a
+/// reader on first use, kept exact by writers (who hold the index's write lock and re-decide each kept answer for the
+/// slots they write), at most <paramref name="capacity"/> of them — past it one is dropped to make room.
+/// </summary>
+internal sealed class KeptAnswers<TKey>(int capacity, IEqualityComparer<TKey>? comparer = null) where TKey : notnull
+{
+    private readonly Dictionary<TKey, ulong[]> _answers = new(comparer);
+    private readonly Lock _lock = new();
+
+    public ulong[]? Find(TKey key)
+    {
+        lock (_lock)
+        {
+            return _answers.GetValueOrDefault(key);
+        }
+    }
+
+    /// <summary>Keeps <paramref name="bits"/> as the answer to <paramref name="key"/>, or returns the one another reader kept first.</summary>
+    public ulong[] Keep(TKey key, ulong[] bits)
+    {
+        lock (_lock)
+        {
+            if (_answers.TryGetValue(key, out var raced))
+            {
+                return raced;
+            }
+
+            if (_answers.Count >= capacity)
+            {
+                _answers.Remove(_answers.Keys.First());
+            }
+
+            _answers[key] = bits;
+            return bits;
+        }
+    }
+
+    /// <summary>Every kept answer, for a writer to re-decide (no reader runs meanwhile).</summary>
+    public Dictionary<TKey, ulong[]>.Enumerator GetEnumerator() => _answers.GetEnumerator();
+
+    /// <summary>Forgets every answer (the population's size changed).</summary>
+    public void Clear() => _answers.Clear();
+
+    public long Bytes => _answers.Values.Sum(b => b.Length * 8L);
 }

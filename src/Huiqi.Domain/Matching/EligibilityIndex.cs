@@ -1062,7 +1062,7 @@ public sealed class EligibilityIndex
                     var u = unknown.AsSpan(w0, n);
                     pass?.Eval(w0, t, f);
                     BlockOps.AndNotInto(u, alive.AsSpan(w0, n), t);
-                    BlockOps.AndNot(u, f);
+                    Bits.AndNot(u, f);
                     eligibleCount += BlockOps.PopCount(t);
                     ineligibleCount += BlockOps.PopCount(f);
                 }

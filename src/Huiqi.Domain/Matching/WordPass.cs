@@ -169,7 +169,7 @@ internal sealed class AllMembersLeaf(ulong[] present, ulong[][] ands, bool empty
             p.CopyTo(t);
             foreach (var and in ands)
             {
-                BlockOps.And(t, and.AsSpan(w0, n));
+                Bits.And(t, and.AsSpan(w0, n));
             }
         }
 
@@ -177,8 +177,8 @@ internal sealed class AllMembersLeaf(ulong[] present, ulong[][] ands, bool empty
         if (hidden is not null)
         {
             var h = hidden.AsSpan(w0, n);
-            BlockOps.AndNot(t, h);
-            BlockOps.AndNot(f, h);
+            Bits.AndNot(t, h);
+            Bits.AndNot(f, h);
         }
     }
 }
@@ -306,91 +306,6 @@ internal static class BlockOps
         {
             and[i] &= andWith[i];
             or[i] |= orWith[i];
-        }
-    }
-
-    public static void And(Span<ulong> target, ReadOnlySpan<ulong> other)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && target.Length >= Vector<ulong>.Count)
-        {
-            var t = MemoryMarshal.Cast<ulong, Vector<ulong>>(target);
-            var o = MemoryMarshal.Cast<ulong, Vector<ulong>>(other);
-            for (var v = 0; v < t.Length; v++)
-            {
-                t[v] &= o[v];
-            }
-
-            i = t.Length * Vector<ulong>.Count;
-        }
-
-        for (; i < target.Length; i++)
-        {
-            target[i] &= other[i];
-        }
-    }
-
-    public static void Or(Span<ulong> target, ReadOnlySpan<ulong> other)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && target.Length >= Vector<ulong>.Count)
-        {
-            var t = MemoryMarshal.Cast<ulong, Vector<ulong>>(target);
-            var o = MemoryMarshal.Cast<ulong, Vector<ulong>>(other);
-            for (var v = 0; v < t.Length; v++)
-            {
-                t[v] |= o[v];
-            }
-
-            i = t.Length * Vector<ulong>.Count;
-        }
-
-        for (; i < target.Length; i++)
-        {
-            target[i] |= other[i];
-        }
-    }
-
-    public static void Xor(Span<ulong> target, ReadOnlySpan<ulong> other)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && target.Length >= Vector<ulong>.Count)
-        {
-            var t = MemoryMarshal.Cast<ulong, Vector<ulong>>(target);
-            var o = MemoryMarshal.Cast<ulong, Vector<ulong>>(other);
-            for (var v = 0; v < t.Length; v++)
-            {
-                t[v] ^= o[v];
-            }
-
-            i = t.Length * Vector<ulong>.Count;
-        }
-
-        for (; i < target.Length; i++)
-        {
-            target[i] ^= other[i];
-        }
-    }
-
-    /// <summary>target ∧= ¬other.</summary>
-    public static void AndNot(Span<ulong> target, ReadOnlySpan<ulong> other)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && target.Length >= Vector<ulong>.Count)
-        {
-            var t = MemoryMarshal.Cast<ulong, Vector<ulong>>(target);
-            var o = MemoryMarshal.Cast<ulong, Vector<ulong>>(other);
-            for (var v = 0; v < t.Length; v++)
-            {
-                t[v] = Vector.AndNot(t[v], o[v]);
-            }
-
-            i = t.Length * Vector<ulong>.Count;
-        }
-
-        for (; i < target.Length; i++)
-        {
-            target[i] &= ~other[i];
         }
     }
 
