@@ -1192,16 +1192,6 @@ public sealed class EligibilityIndex
             return hidden;
         }
 
-        /// <summary>A leaf in the verified view: its claimed slots become unknown (neither true nor false).</summary>
-        private void Hide(string field, ulong[] t, ulong[] f)
-        {
-            if (Hidden(field) is { } hidden)
-            {
-                Bits.AndNot(Span(t), hidden);
-                Bits.AndNot(Span(f), hidden);
-            }
-        }
-
         /// <summary>The amount at a slot; in the verified view unknown where the benefit's figure is claimed.</summary>
         private long? AmountAt(Benefit benefit, int slot) =>
             benefit.Field is { } field && Hidden(field) is { } hidden && Bits.Get(hidden, slot) ? null : index.AmountOf(benefit, slot, asOf);
@@ -1247,8 +1237,9 @@ public sealed class EligibilityIndex
         private Span<ulong> Span(ulong[] array) => array.AsSpan(0, _words);
 
         /// <summary>
-        /// The criteria as one pass's tree (docs/eligibility.md, "One pass"): each condition becomes a leaf over ready
-        /// bitsets; only a range's boundary buckets, a certification and a name are computed into a bitset first.
+        /// The criteria as one pass's tree (docs/eligibility.md, "One pass per policy"): each condition becomes a leaf
+        /// over ready bitsets; only a range's boundary buckets, a certification and a name are computed into a bitset
+        /// first.
         /// </summary>
         private PassNode Compile(Criterion criterion) => criterion switch
         {

@@ -6,7 +6,7 @@ namespace Huiqi.Domain.Matching;
 
 /// <summary>
 /// One policy's criteria tree evaluated in one pass over the population, a block of words at a time
-/// (docs/eligibility.md, "One pass"): every node computes its three-valued (T, F) words for the block into small
+/// (docs/eligibility.md, "One pass per policy"): every node computes its three-valued (T, F) words for the block into small
 /// buffers that stay in L1, so the only full-size traffic is the leaves' ready bitsets read once and the answer's
 /// bitsets written once — no bitset per node.
 /// </summary>
@@ -20,9 +20,10 @@ internal abstract class PassNode
 }
 
 /// <summary>
-/// A condition: <c>m = (∨ ors) ∧ ¬minus ⊕ flips</c> (flips: zero again after the pass, see <c>Zeroed</c>) (then <c>present ∧ ¬m</c> when <paramref name="complement"/>);
-/// T = m − hidden, F = present − m − hidden. Covers a category's values, a set's members, a range's whole buckets
-/// with its boundary bucket's members, a yes/no field, and any condition computed beforehand (one ready bitset).
+/// A condition: <c>m = (∨ ors) ∧ ¬minus ⊕ flips</c>, then <c>present ∧ ¬m</c> when <paramref name="complement"/>;
+/// T = m − hidden, F = present − m − hidden. The flips (a range's cut boundary buckets) are cleared as they are read,
+/// so their bitset goes back to its pool zero (<c>PolicyMatcher.Zeroed</c>). Covers a category's values, a set's
+/// members, a range's whole buckets, a yes/no field, and any condition computed beforehand (one ready bitset).
 /// </summary>
 internal sealed class BitsLeaf(ulong[] present, ulong[][] ors, ulong[]? minus = null, ulong[]? flips = null, bool complement = false, ulong[]? hidden = null) : PassNode
 {
