@@ -567,6 +567,8 @@ public sealed class EligibilityIndexTests
             .Append(BenefitAndAnswerTests.Policy("prefix-city", Leaf("region", Op.Under, "620100"), new FixedBenefit(1)))
             .Append(BenefitAndAnswerTests.Policy("prefix-province", Any(Leaf("region", Op.Under, "620000"), Leaf("industry", Op.Under, "C")), new FixedBenefit(1)))
             .Append(BenefitAndAnswerTests.Policy("cert-kind", new CertPredicate("high_tech", null, 24), new FixedBenefit(1)))
+            .Append(BenefitAndAnswerTests.Policy("prefix-one-value", Leaf("region", Op.Under, "620102"), new FixedBenefit(1)))
+            .Append(BenefitAndAnswerTests.Policy("prefix-no-value", new Not(Leaf("industry", Op.Under, "Z9")), new FixedBenefit(1)))
             .ToList();
         var index = EligibilityIndex.Build(profiles, policies);
         index.OrderAllBuckets();
