@@ -16,14 +16,17 @@ public sealed class ChangeFeed(RedisConnection redis, ILogger<ChangeFeed> logger
 
     public async Task PublishAsync(string what)
     {
-        if (redis.Multiplexer is not { IsConnected: true } multiplexer)
+        if (redis.Multiplexer is not { } multiplexer)
         {
             return;
         }
 
         try
         {
-            await multiplexer.GetSubscriber().PublishAsync(Channel, what);
+            // Fire and forget: the writer never waits on Redis, and a notice sent while the connection is being
+            // re-established waits in StackExchange.Redis's backlog instead of being dropped (dropped only if Redis
+            // stays away past the timeout — then the others' polling finds the change).
+            await multiplexer.GetSubscriber().PublishAsync(Channel, what, CommandFlags.FireAndForget);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
