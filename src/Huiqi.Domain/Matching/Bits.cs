@@ -95,8 +95,27 @@ public static class Bits
     /// <summary>target = a &amp; ~b.</summary>
     public static void AndNotInto(Span<ulong> target, ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
     {
-        a[..target.Length].CopyTo(target);
-        AndNot(target, b);
+        // One pass (a policy's pass calls this per block for every leaf): no copy of a first.
+        a = a[..target.Length];
+        b = b[..target.Length];
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var t = MemoryMarshal.Cast<ulong, Vector<ulong>>(target);
+            var va = MemoryMarshal.Cast<ulong, Vector<ulong>>(a);
+            var vb = MemoryMarshal.Cast<ulong, Vector<ulong>>(b);
+            for (var v = 0; v < t.Length; v++)
+            {
+                t[v] = Vector.AndNot(va[v], vb[v]);
+            }
+
+            i = t.Length * Vector<ulong>.Count;
+        }
+
+        for (; i < target.Length; i++)
+        {
+            target[i] = a[i] & ~b[i];
+        }
     }
 
     public static long PopCount(ReadOnlySpan<ulong> set)

@@ -301,8 +301,6 @@ internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
 
     public long? Get(int slot) => Bits.Get(Present, slot) ? V(slot) : null;
 
-    public long ValueAt(int slot) => V(slot);
-
     private long V(int slot) => _wide is null ? _narrow![slot] : _wide[slot];
 
     private void Put(int slot, long value)
@@ -322,8 +320,6 @@ internal sealed class NumberColumn(string field, int buckets = 64) : IColumn
         _wide[slot] = value;
     }
 
-    /// <summary>Whether the values are held in 8 bytes each (some value needs more than 32 bits).</summary>
-    public bool IsWide => _wide is not null;
 
     public void Set(int slot, long? value)
     {

@@ -1043,7 +1043,7 @@ public sealed class EligibilityIndex
                 result.Ineligible = result.Own(Rent(clear: false));
                 result.Unknown = result.Own(Rent(clear: false));
                 var (ineligible, unknown, alive) = (result.Ineligible, result.Unknown, index._alive);
-                long eligibleCount = 0, ineligibleCount = 0, unknownCount = 0;
+                long eligibleCount = 0, ineligibleCount = 0;
                 Node? root = null;
                 if (withMissingFields)
                 {
@@ -1061,14 +1061,13 @@ public sealed class EligibilityIndex
                     var f = ineligible.AsSpan(w0, n);
                     var u = unknown.AsSpan(w0, n);
                     pass?.Eval(w0, t, f);
-                    BlockOps.AndNotInto(u, alive.AsSpan(w0, n), t);
+                    Bits.AndNotInto(u, alive.AsSpan(w0, n), t);
                     Bits.AndNot(u, f);
                     eligibleCount += BlockOps.PopCount(t);
                     ineligibleCount += BlockOps.PopCount(f);
                 }
 
-                unknownCount = index._count - eligibleCount - ineligibleCount; // T and F are disjoint parts of the living slots
-
+                var unknownCount = index._count - eligibleCount - ineligibleCount; // T and F are disjoint parts of the living slots
                 result.Excluded = policy.ExclusionGroup is null ? index.Zeros : result.Own(Rent());
                 result.Eligible = eligible;
                 (result.EligibleCount, result.IneligibleCount, result.UnknownCount) = (eligibleCount, ineligibleCount, unknownCount);

@@ -174,7 +174,7 @@ internal sealed class AllMembersLeaf(ulong[] present, ulong[][] ands, bool empty
             }
         }
 
-        BlockOps.AndNotInto(f, p, t);
+        Bits.AndNotInto(f, p, t);
         if (hidden is not null)
         {
             var h = hidden.AsSpan(w0, n);
@@ -329,29 +329,6 @@ internal static class BlockOps
         for (; i < target.Length; i++)
         {
             target[i] = from[i] & ~target[i];
-        }
-    }
-
-    /// <summary>target = a ∧ ¬b.</summary>
-    public static void AndNotInto(Span<ulong> target, ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && target.Length >= Vector<ulong>.Count)
-        {
-            var t = MemoryMarshal.Cast<ulong, Vector<ulong>>(target);
-            var va = MemoryMarshal.Cast<ulong, Vector<ulong>>(a);
-            var vb = MemoryMarshal.Cast<ulong, Vector<ulong>>(b);
-            for (var v = 0; v < t.Length; v++)
-            {
-                t[v] = Vector.AndNot(va[v], vb[v]);
-            }
-
-            i = t.Length * Vector<ulong>.Count;
-        }
-
-        for (; i < target.Length; i++)
-        {
-            target[i] = a[i] & ~b[i];
         }
     }
 }
