@@ -32,6 +32,10 @@ public sealed class MobileStoryTests(GatewayFixture fixture) : IClassFixture<Gat
             """{"name": "兰州计算器科技有限公司", "region": "620102", "employees": 12, "taxCredit": "A", "dishonest": false, "certifications": []}""")).EnsureSuccessStatusCode();
         var token = f.Platform.Token(("role", "enterprise"), ("uscc", uscc), ("sub", uscc));
         var before = await f.JsonAsync(HttpMethod.Get, "/v1/me", token);
+        // The workflow answers the new enterprise in the background: its own entitlement first, so that what is counted
+        // below is what the what-if calls could add, not the PUT's work arriving late.
+        await EventuallyAsync(async () => (await f.JsonAsync(HttpMethod.Get, "/v1/me/entitlements", token)).GetProperty("items").EnumerateArray()
+            .FirstOrDefault(e => e.GetProperty("policyId").GetString() == "lz-employment-stability"));
         var entitlementsBefore = (await f.JsonAsync(HttpMethod.Get, "/v1/me/entitlements", token)).GetProperty("items").GetArrayLength();
         static JsonElement Item(JsonElement list, string id) => list.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("policyId").GetString() == id);
 
