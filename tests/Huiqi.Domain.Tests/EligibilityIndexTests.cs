@@ -687,6 +687,34 @@ public sealed class EligibilityIndexTests
         Assert.True(lowest.ExcludedCount > 0 && lowest.ExcludingPolicyIds.Count >= 3, "the lowest award should lose to several different winners");
     }
 
+    [Fact]
+    public void Missing_fields_and_exclusion_groups_agree_over_many_blocks_of_the_pass()
+    {
+        // Three blocks of the pass and part of a fourth (a block is 8,192 enterprises), so that every per-block
+        // offset of the missing fields and of the exclusion groups is exercised; fixed and mixed groups both.
+        var profiles = Population(3 * 8192 + 500, seed: 29);
+        var generator = new PolicyGenerator(31);
+        var policies = RandomPolicies(seed: 37, count: 14);
+        policies.AddRange(
+        [
+            BenefitAndAnswerTests.Policy("f-300", Any(generator.Criterion(2), Leaf("employees", Op.Gt, 5)), new FixedBenefit(300), "award"),
+            BenefitAndAnswerTests.Policy("f-500", Leaf("tax_credit", Op.In, "A", "B"), new FixedBenefit(500), "award"),
+            BenefitAndAnswerTests.Policy("f-100", All(), new FixedBenefit(100), "award"),
+            BenefitAndAnswerTests.Policy("g-rate", Any(generator.Criterion(2), Leaf("region", Op.Under, "620000")), new RateBenefit("rd_expense", 100), "mixed"),
+            BenefitAndAnswerTests.Policy("g-fixed", All(generator.Criterion(1)), new FixedBenefit(1000), "mixed"),
+        ]);
+        var index = EligibilityIndex.Build(profiles, policies);
+        var asOf = Dates[0];
+        var plain = profiles.ToDictionary(p => p.Uscc, p => EnterpriseMatcher.Match(p, policies, asOf).ToDictionary(a => a.PolicyId));
+
+        var (pairs, _) = AssertPolicyOutcomes(index, profiles, policies, asOf, plain);
+
+        Assert.True(pairs >= 15 * profiles.Count, $"only {pairs} pairs compared");
+        var last = profiles.Skip(2 * 8192).Select(p => plain[p.Uscc]).ToList(); // the third block on: excluded and missing there too
+        Assert.True(last.Sum(a => a.Values.Count(x => x.Status == EligibilityStatus.Excluded)) > 100, "too few exclusions past the second block");
+        Assert.True(last.Sum(a => a.Values.Count(x => x.MissingFields.Count > 0)) > 100, "too few missing fields past the second block");
+    }
+
     /// <summary>Compares every (enterprise, policy in force, date): status, amount, excludedBy, missingFields.</summary>
     private static int AssertAgreement(EligibilityIndex index, IReadOnlyList<EnterpriseProfile> profiles, IReadOnlyList<Policy> policies, DateOnly[]? dates = null,
         IReadOnlyDictionary<string, string[]>? claims = null, Action<int, int>? evaluatedOfAnswered = null)
@@ -732,34 +760,50 @@ public sealed class EligibilityIndexTests
                 }
             }
 
-            foreach (var policy in policies.Where(p => p.IsInForce(asOf)))
-            {
-                using var result = index.MatchPolicy(policy, asOf, withMissingFields: true);
-                var fromIndex = Enum.GetValues<EligibilityStatus>()
-                    .SelectMany(status => index.Outcomes(result, policy, asOf, status))
-                    .ToDictionary(o => o.Outcome.Uscc, o => o.Outcome);
-                Assert.Equal(profiles.Count, fromIndex.Count);
-                foreach (var profile in profiles)
-                {
-                    var expected = plain[profile.Uscc][policy.Id];
-                    var actual = fromIndex[profile.Uscc];
-                    var context = $"policy {policy.Id} ({Text.CriteriaText.Print(policy.Criteria)}), enterprise {profile.Uscc}, as of {asOf}";
-                    Assert.True(expected.Status == actual.Status, $"status {expected.Status} ≠ {actual.Status}: {context}");
-                    Assert.True(expected.AmountFen == actual.AmountFen, $"amount {expected.AmountFen} ≠ {actual.AmountFen}: {context}");
-                    Assert.True(expected.ExcludedBy == actual.ExcludedBy, $"excludedBy {expected.ExcludedBy} ≠ {actual.ExcludedBy}: {context}");
-                    Assert.True(expected.MissingFields.SequenceEqual(actual.MissingFields), $"missing [{string.Join(",", expected.MissingFields)}] ≠ [{string.Join(",", actual.MissingFields)}]: {context}");
-                    Assert.True(expected.Basis == actual.Basis, $"basis {expected.Basis} ≠ {actual.Basis}: {context}");
-                    Assert.True(expected.Claims.SequenceEqual(actual.Claims ?? []), $"claims [{expected.Claims}] ≠ [{string.Join(",", actual.Claims ?? [])}]: {context}");
-                    selfDeclared += expected.Basis == Basis.SelfDeclared ? 1 : 0;
-                    pairs++;
-                }
-            }
+            var (policyPairs, policySelfDeclared) = AssertPolicyOutcomes(index, profiles, policies, asOf, plain);
+            (pairs, selfDeclared) = (pairs + policyPairs, selfDeclared + policySelfDeclared);
         }
 
         Assert.True(claims is null || selfDeclared >= 200, $"only {selfDeclared} outcomes rest on claims: too few to test basis");
         Assert.True(claims is not null || selfDeclared == 0, "without claims every outcome is verified");
         evaluatedOfAnswered?.Invoke(evaluated, answered);
         return pairs;
+    }
+
+    /// <summary>Every policy in force over the whole population (missing fields asked for) against the reference's answers.</summary>
+    private static (int Pairs, int SelfDeclared) AssertPolicyOutcomes(EligibilityIndex index, IReadOnlyList<EnterpriseProfile> profiles, IReadOnlyList<Policy> policies,
+        DateOnly asOf, Dictionary<string, Dictionary<string, PolicyAnswer>> plain)
+    {
+        var (pairs, selfDeclared) = (0, 0);
+        foreach (var policy in policies.Where(p => p.IsInForce(asOf)))
+        {
+            using var result = index.MatchPolicy(policy, asOf, withMissingFields: true);
+            var fromIndex = Enum.GetValues<EligibilityStatus>()
+                .SelectMany(status => index.Outcomes(result, policy, asOf, status))
+                .ToDictionary(o => o.Outcome.Uscc, o => o.Outcome);
+            Assert.Equal(profiles.Count, fromIndex.Count);
+            foreach (var profile in profiles)
+            {
+                var expected = plain[profile.Uscc][policy.Id];
+                var actual = fromIndex[profile.Uscc];
+                var context = $"policy {policy.Id} ({Text.CriteriaText.Print(policy.Criteria)}), enterprise {profile.Uscc}, as of {asOf}";
+                Assert.True(expected.Status == actual.Status, $"status {expected.Status} ≠ {actual.Status}: {context}");
+                Assert.True(expected.AmountFen == actual.AmountFen, $"amount {expected.AmountFen} ≠ {actual.AmountFen}: {context}");
+                Assert.True(expected.ExcludedBy == actual.ExcludedBy, $"excludedBy {expected.ExcludedBy} ≠ {actual.ExcludedBy}: {context}");
+                Assert.True(expected.MissingFields.SequenceEqual(actual.MissingFields), $"missing [{string.Join(",", expected.MissingFields)}] ≠ [{string.Join(",", actual.MissingFields)}]: {context}");
+                Assert.True(expected.Basis == actual.Basis, $"basis {expected.Basis} ≠ {actual.Basis}: {context}");
+                Assert.True(expected.Claims.SequenceEqual(actual.Claims ?? []), $"claims [{expected.Claims}] ≠ [{string.Join(",", actual.Claims ?? [])}]: {context}");
+                selfDeclared += expected.Basis == Basis.SelfDeclared ? 1 : 0;
+                pairs++;
+            }
+
+            Assert.Equal(profiles.Count(p => plain[p.Uscc][policy.Id].Status == EligibilityStatus.Eligible), result.EligibleCount);
+            Assert.Equal(profiles.Count(p => plain[p.Uscc][policy.Id].Status == EligibilityStatus.Excluded), result.ExcludedCount);
+            Assert.Equal(profiles.Count(p => plain[p.Uscc][policy.Id].Status == EligibilityStatus.Unknown), result.UnknownCount);
+            Assert.Equal(profiles.Count(p => plain[p.Uscc][policy.Id].Status == EligibilityStatus.Ineligible), result.IneligibleCount);
+        }
+
+        return (pairs, selfDeclared);
     }
 
     /// <summary>The generator's population plus hand-made edge cases (everything absent, zero revenue, empty sets, leap-day dates).</summary>

@@ -1032,8 +1032,6 @@ public sealed class EligibilityIndex
         private readonly List<ulong[]> _scratch = [];
         private readonly List<ulong[]> _zeroed = [];
 
-        private sealed record Node(Criterion Criterion, ulong[] T, ulong[] F, Node[] Children);
-
         public PolicyMatchResult Match(Policy policy, bool withMissingFields)
         {
             var result = new PolicyMatchResult(policy.Id, _words, index.Version, index.ReturnBitset);
@@ -1043,16 +1041,17 @@ public sealed class EligibilityIndex
                 result.Ineligible = result.Own(Rent(clear: false));
                 result.Unknown = result.Own(Rent(clear: false));
                 var (ineligible, unknown, alive) = (result.Ineligible, result.Unknown, index._alive);
-                long eligibleCount = 0, ineligibleCount = 0;
-                Node? root = null;
                 if (withMissingFields)
                 {
-                    root = Evaluate(policy.Criteria);
-                    root.T.AsSpan(0, _words).CopyTo(eligible);
-                    root.F.AsSpan(0, _words).CopyTo(ineligible);
+                    result.Missing = new SortedDictionary<string, ulong[]>(StringComparer.Ordinal);
                 }
 
+                // One walk over the population (docs/eligibility.md, "One pass per policy"): the criteria, the missing
+                // fields and the exclusion group, a block at a time.
                 var pass = withMissingFields ? null : Compile(policy.Criteria);
+                var kept = withMissingFields ? Keep(policy.Criteria) : null;
+                var exclusion = ExclusionOf(policy, result);
+                long eligibleCount = 0, ineligibleCount = 0, excludedCount = 0;
                 for (var w0 = 0; w0 < _words; w0 += PassNode.Block)
                 {
                     // The answer's bitsets are written once, counted while they are in cache.
@@ -1060,30 +1059,37 @@ public sealed class EligibilityIndex
                     var t = eligible.AsSpan(w0, n);
                     var f = ineligible.AsSpan(w0, n);
                     var u = unknown.AsSpan(w0, n);
-                    pass?.Eval(w0, t, f);
+                    if (kept is null)
+                    {
+                        pass!.Eval(w0, t, f);
+                    }
+                    else
+                    {
+                        kept.Eval(w0, n);
+                        kept.T.AsSpan(0, n).CopyTo(t);
+                        kept.F.AsSpan(0, n).CopyTo(f);
+                    }
+
                     Bits.AndNotInto(u, alive.AsSpan(w0, n), t);
                     Bits.AndNot(u, f);
                     eligibleCount += BlockOps.PopCount(t);
                     ineligibleCount += BlockOps.PopCount(f);
+                    if (kept is not null)
+                    {
+                        CollectMissing(kept, u, w0, result);
+                    }
+
+                    if (exclusion is not null)
+                    {
+                        excludedCount += exclusion.Apply(w0, t); // after the unknown and missing, which do not depend on it
+                    }
                 }
 
+                exclusion?.Finish();
                 var unknownCount = index._count - eligibleCount - ineligibleCount; // T and F are disjoint parts of the living slots
-                result.Excluded = policy.ExclusionGroup is null ? index.Zeros : result.Own(Rent());
                 result.Eligible = eligible;
-                (result.EligibleCount, result.IneligibleCount, result.UnknownCount) = (eligibleCount, ineligibleCount, unknownCount);
-                if (policy.ExclusionGroup is not null)
-                {
-                    ApplyExclusionGroup(policy, eligible, result);
-                    result.EligibleCount = Bits.PopCount(eligible.AsSpan(0, _words));
-                    result.ExcludedCount = Bits.PopCount(result.Excluded.AsSpan(0, _words));
-                }
-
-                if (root is not null)
-                {
-                    result.Missing = new SortedDictionary<string, ulong[]>(StringComparer.Ordinal);
-                    CollectMissing(root, result.Unknown, result);
-                }
-
+                (result.EligibleCount, result.IneligibleCount, result.UnknownCount, result.ExcludedCount) =
+                    (eligibleCount - excludedCount, ineligibleCount, unknownCount, excludedCount);
                 if (withoutClaims)
                 {
                     return result; // only the statuses of the verified view are read
@@ -1250,59 +1256,72 @@ public sealed class EligibilityIndex
             _ => throw new ArgumentOutOfRangeException(nameof(criterion), criterion, "unknown criterion node"),
         };
 
-        /// <summary>Runs <paramref name="node"/> over every word into <paramref name="t"/> and <paramref name="f"/>.</summary>
-        private void Run(PassNode node, ulong[] t, ulong[] f)
+        /// <summary>The criteria with every node's words for the block kept, for the missing fields.</summary>
+        private KeptNode Keep(Criterion criterion) => criterion switch
         {
-            for (var w0 = 0; w0 < _words; w0 += PassNode.Block)
-            {
-                var n = Math.Min(PassNode.Block, _words - w0);
-                node.Eval(w0, t.AsSpan(w0, n), f.AsSpan(w0, n));
-            }
-        }
+            AllOf all => new KeptNode(criterion, null, [.. all.Children.Select(Keep)], index._alive),
+            AnyOf any => new KeptNode(criterion, null, [.. any.Children.Select(Keep)], index._alive),
+            Not not => new KeptNode(criterion, null, [Keep(not.Child)], index._alive),
+            _ => new KeptNode(criterion, Compile(criterion), [], index._alive),
+        };
 
-        /// <summary>The slots where <paramref name="criterion"/> is true.</summary>
-        private ulong[] Run(Criterion criterion)
+        /// <summary>A node of the criteria whose T and F for the current block stay readable after the block is evaluated.</summary>
+        private sealed class KeptNode(Criterion criterion, PassNode? leaf, KeptNode[] children, ulong[] alive)
         {
-            var (t, f) = (Scratch(clear: false), Scratch(clear: false));
-            Run(Compile(criterion), t, f);
-            return t;
-        }
+            public readonly ulong[] T = new ulong[PassNode.Block];
+            public readonly ulong[] F = new ulong[PassNode.Block];
 
-        /// <summary>The tree with every node's (T, F) kept, for the missing fields (ELIGIBILITY.md §5.4).</summary>
-        private Node Evaluate(Criterion criterion)
-        {
-            switch (criterion)
+            /// <summary>The unknown slots of the block for which this node is unknown too (the missing fields' walk).</summary>
+            public readonly ulong[] Here = new ulong[PassNode.Block];
+
+            public Criterion Criterion => criterion;
+
+            public KeptNode[] Children => children;
+
+            public void Eval(int w0, int n)
             {
-                case AllOf all:
-                    return Combine(all, all.Children, isAll: true);
-                case AnyOf any:
-                    return Combine(any, any.Children, isAll: false);
-                case Not not:
+                var t = T.AsSpan(0, n);
+                var f = F.AsSpan(0, n);
+                if (leaf is not null)
                 {
-                    var child = Evaluate(not.Child);
-                    return new Node(not, child.F, child.T, [child]);
+                    leaf.Eval(w0, t, f);
+                    return;
                 }
 
-                default:
+                if (criterion is Not)
                 {
-                    var (t, f) = (Scratch(clear: false), Scratch(clear: false));
-                    Run(Compile(criterion), t, f);
-                    return new Node(criterion, t, f, []);
+                    children[0].Eval(w0, n);
+                    children[0].F.AsSpan(0, n).CopyTo(t);
+                    children[0].T.AsSpan(0, n).CopyTo(f);
+                    return;
+                }
+
+                var isAll = criterion is AllOf;
+                if (children.Length == 0)
+                {
+                    alive.AsSpan(w0, n).CopyTo(isAll ? t : f);
+                    (isAll ? f : t).Clear();
+                    return;
+                }
+
+                children[0].Eval(w0, n);
+                children[0].T.AsSpan(0, n).CopyTo(t);
+                children[0].F.AsSpan(0, n).CopyTo(f);
+                foreach (var child in children.AsSpan(1))
+                {
+                    child.Eval(w0, n);
+                    var ct = child.T.AsSpan(0, n);
+                    var cf = child.F.AsSpan(0, n);
+                    if (isAll)
+                    {
+                        BlockOps.Combine(t, ct, f, cf); // t ∧= ct, f ∨= cf
+                    }
+                    else
+                    {
+                        BlockOps.Combine(f, cf, t, ct); // f ∧= cf, t ∨= ct
+                    }
                 }
             }
-        }
-
-        private Node Combine(Criterion node, EquatableArray<Criterion> children, bool isAll)
-        {
-            var evaluated = new Node[children.Count];
-            for (var i = 0; i < children.Count; i++)
-            {
-                evaluated[i] = Evaluate(children[i]);
-            }
-
-            var (t, f) = (Scratch(clear: false), Scratch(clear: false));
-            Run(new CombinePass([.. evaluated.Select(c => (PassNode)new ReadyPass(c.T, c.F))], isAll, index._alive), t, f);
-            return new Node(node, t, f, evaluated);
         }
 
         private PassNode CertLeaf(CertPredicate cert)
@@ -1451,99 +1470,158 @@ public sealed class EligibilityIndex
         /// amounts the ranking is one order for everybody (bitwise); otherwise amounts are compared enterprise by
         /// enterprise, for the enterprises eligible for this policy and some rival only.
         /// </summary>
-        private void ApplyExclusionGroup(Policy policy, ulong[] eligible, PolicyMatchResult result)
+        /// <summary>
+        /// The policy's exclusion group, resolved in its pass (null when it has none, or no rival in force): with fixed
+        /// amounts only the rivals that beat it are evaluated, in rank order, each taking the slots still left; otherwise
+        /// every rival is, and each contested slot goes to the highest amount there (ExclusionGroups.Beats).
+        /// </summary>
+        private Exclusion? ExclusionOf(Policy policy, PolicyMatchResult result)
         {
             if (policy.ExclusionGroup is not { } group)
             {
-                return;
+                result.Excluded = index.Zeros;
+                return null;
             }
 
-            var rivals = index.Policies
-                .Where(p => p.ExclusionGroup == group && p.Id != policy.Id && p.IsInForce(asOf))
-                .Select(p => (Policy: p, T: Run(p.Criteria)))
-                .ToList();
-            if (rivals.Count == 0)
+            result.Excluded = result.Own(Rent());
+            var rivals = index.Policies.Where(p => p.ExclusionGroup == group && p.Id != policy.Id && p.IsInForce(asOf)).ToList();
+            var isFixed = policy.Benefit is FixedBenefit && rivals.All(r => r.Benefit is FixedBenefit);
+            if (isFixed)
             {
-                return;
+                static long Fixed(Policy p) => ((FixedBenefit)p.Benefit).AmountFen;
+                rivals = [.. rivals
+                    .Where(r => ExclusionGroups.Beats(r.Id, Fixed(r), policy.Id, Fixed(policy)))
+                    .OrderBy(r => r, Comparer<Policy>.Create((a, b) =>
+                        a.Id == b.Id ? 0 : ExclusionGroups.Beats(a.Id, Fixed(a), b.Id, Fixed(b)) ? -1 : 1))];
             }
 
-            if (policy.Benefit is FixedBenefit && rivals.All(r => r.Policy.Benefit is FixedBenefit))
+            // Every rival compiled here is evaluated over every block: its flips are cleared only by a whole pass.
+            return rivals.Count == 0
+                ? null
+                : new Exclusion(this, policy, result, [.. rivals.Select(r => new Rival(r, Compile(r.Criteria), isFixed ? result.Own(Rent(clear: false)) : null))], isFixed);
+        }
+
+        /// <summary>A rival of the policy's exclusion group: its pass, its T for the block, and what it won (written per block when amounts are fixed).</summary>
+        private sealed record Rival(Policy Policy, PassNode Pass, ulong[]? Won)
+        {
+            public readonly ulong[] T = new ulong[PassNode.Block];
+
+            public bool WonAny { get; set; }
+        }
+
+        private sealed class Exclusion(PolicyMatcher matcher, Policy policy, PolicyMatchResult result, Rival[] rivals, bool isFixed)
+        {
+            private readonly ulong[] _f = new ulong[PassNode.Block];
+            private readonly ulong[] _taken = new ulong[PassNode.Block];
+
+            /// <summary>Takes the slots rivals win out of the block's eligible <paramref name="t"/>; returns how many.</summary>
+            public long Apply(int w0, Span<ulong> t)
             {
-                long Fixed(Policy p) => ((FixedBenefit)p.Benefit).AmountFen;
-                var taken = Scratch();
-                foreach (var (rival, t) in rivals
-                    .Where(r => ExclusionGroups.Beats(r.Policy.Id, Fixed(r.Policy), policy.Id, Fixed(policy)))
-                    .OrderBy(r => r, Comparer<(Policy Policy, ulong[] T)>.Create((a, b) =>
-                        a.Policy.Id == b.Policy.Id ? 0 : ExclusionGroups.Beats(a.Policy.Id, Fixed(a.Policy), b.Policy.Id, Fixed(b.Policy)) ? -1 : 1)))
+                var n = t.Length;
+                foreach (var rival in rivals)
                 {
-                    // Slots eligible for both, not yet given to a higher-ranked rival.
-                    var won = result.Own(Rent(clear: false));
-                    for (var w = 0; w < _words; w++)
-                    {
-                        won[w] = eligible[w] & t[w] & ~taken[w];
-                        taken[w] |= won[w];
-                    }
-
-                    if (Bits.Any(won.AsSpan(0, _words)))
-                    {
-                        result.ExcludedBy[rival.Id] = won;
-                    }
+                    rival.Pass.Eval(w0, rival.T.AsSpan(0, n), _f.AsSpan(0, n));
                 }
 
-                Bits.Or(Span(result.Excluded), taken);
-                Bits.AndNot(Span(eligible), taken);
-                return;
-            }
-
-            var contested = Scratch();
-            foreach (var (_, t) in rivals)
-            {
-                Bits.Or(Span(contested), t);
-            }
-
-            Bits.And(Span(contested), eligible);
-            foreach (var slot in Bits.Enumerate(contested))
-            {
-                var (winnerId, winnerAmount) = (policy.Id, AmountAt(policy.Benefit, slot));
-                foreach (var (rival, t) in rivals)
+                long count = 0;
+                if (isFixed)
                 {
-                    if (Bits.Get(t, slot))
+                    // Slots eligible for both, not yet given to a higher-ranked rival.
+                    var taken = _taken.AsSpan(0, n);
+                    taken.Clear();
+                    foreach (var rival in rivals)
                     {
-                        var amount = AmountAt(rival.Benefit, slot);
-                        if (ExclusionGroups.Beats(rival.Id, amount, winnerId, winnerAmount))
+                        var won = rival.Won.AsSpan(w0, n);
+                        var any = 0UL;
+                        for (var i = 0; i < n; i++)
                         {
-                            (winnerId, winnerAmount) = (rival.Id, amount);
+                            won[i] = t[i] & rival.T[i] & ~taken[i];
+                            taken[i] |= won[i];
+                            any |= won[i];
+                        }
+
+                        rival.WonAny |= any != 0;
+                    }
+
+                    taken.CopyTo(result.Excluded.AsSpan(w0, n));
+                    Bits.AndNot(t, taken);
+                    return BlockOps.PopCount(taken);
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    var contested = 0UL;
+                    foreach (var rival in rivals)
+                    {
+                        contested |= rival.T[i];
+                    }
+
+                    contested &= t[i];
+                    while (contested != 0)
+                    {
+                        var bit = System.Numerics.BitOperations.TrailingZeroCount(contested);
+                        contested &= contested - 1;
+                        var slot = ((w0 + i) << 6) + bit;
+                        var (winnerId, winnerAmount) = (policy.Id, matcher.AmountAt(policy.Benefit, slot));
+                        foreach (var rival in rivals)
+                        {
+                            if ((rival.T[i] & (1UL << bit)) != 0)
+                            {
+                                var amount = matcher.AmountAt(rival.Policy.Benefit, slot);
+                                if (ExclusionGroups.Beats(rival.Policy.Id, amount, winnerId, winnerAmount))
+                                {
+                                    (winnerId, winnerAmount) = (rival.Policy.Id, amount);
+                                }
+                            }
+                        }
+
+                        if (winnerId != policy.Id)
+                        {
+                            if (!result.ExcludedBy.TryGetValue(winnerId, out var bits))
+                            {
+                                result.ExcludedBy[winnerId] = bits = result.Own(matcher.Rent());
+                            }
+
+                            Bits.Set(bits, slot);
+                            Bits.Set(result.Excluded, slot);
+                            t[i] &= ~(1UL << bit);
+                            count++;
                         }
                     }
                 }
 
-                if (winnerId != policy.Id)
-                {
-                    if (!result.ExcludedBy.TryGetValue(winnerId, out var bits))
-                    {
-                        result.ExcludedBy[winnerId] = bits = result.Own(Rent());
-                    }
+                return count;
+            }
 
-                    Bits.Set(bits, slot);
-                    Bits.Set(result.Excluded, slot);
-                    Bits.Clear(eligible, slot);
+            /// <summary>With fixed amounts, the rivals that won any slot, in rank order.</summary>
+            public void Finish()
+            {
+                foreach (var rival in rivals)
+                {
+                    if (rival.WonAny)
+                    {
+                        result.ExcludedBy[rival.Policy.Id] = rival.Won!;
+                    }
                 }
             }
         }
 
         /// <summary>
-        /// ELIGIBILITY.md §5.4, bitwise: a leaf's field is missing where the leaf and every ancestor are unknown.
-        /// Derived fields name their absent sources (both when none is absent, i.e. annual_revenue = 0).
+        /// ELIGIBILITY.md §5.4, bitwise over the block: a leaf's field is missing where the leaf and every ancestor are
+        /// unknown. Derived fields name their absent sources (both when none is absent, i.e. annual_revenue = 0).
         /// </summary>
-        private void CollectMissing(Node node, ulong[] mask, PolicyMatchResult result)
+        private void CollectMissing(KeptNode node, ReadOnlySpan<ulong> mask, int w0, PolicyMatchResult result)
         {
-            var here = Scratch(clear: false);
-            for (var w = 0; w < _words; w++)
+            var n = mask.Length;
+            var here = node.Here.AsSpan(0, n);
+            var any = 0UL;
+            for (var i = 0; i < n; i++)
             {
-                here[w] = mask[w] & ~node.T[w] & ~node.F[w];
+                here[i] = mask[i] & ~node.T[i] & ~node.F[i];
+                any |= here[i];
             }
 
-            if (!Bits.Any(Span(here)))
+            if (any == 0)
             {
                 return;
             }
@@ -1556,38 +1634,38 @@ public sealed class EligibilityIndex
                     {
                         var rd = index._numbers[FieldCatalog.RdExpense].Present;
                         var revenue = index._numbers[FieldCatalog.AnnualRevenue].Present;
-                        AddMissing(FieldCatalog.RdExpense, here, (w, m) => m & (~rd[w] | revenue[w]), result);
-                        AddMissing(FieldCatalog.AnnualRevenue, here, (w, m) => m & (~revenue[w] | rd[w]), result);
+                        AddMissing(FieldCatalog.RdExpense, here, w0, (w, m) => m & (~rd[w] | revenue[w]), result);
+                        AddMissing(FieldCatalog.AnnualRevenue, here, w0, (w, m) => m & (~revenue[w] | rd[w]), result);
                     }
                     else
                     {
-                        AddMissing(field.IsDerived ? field.Sources![0] : field.Name, here, (_, m) => m, result);
+                        AddMissing(field.IsDerived ? field.Sources![0] : field.Name, here, w0, (_, m) => m, result);
                     }
 
                     break;
                 case CertPredicate:
-                    AddMissing(FieldCatalog.Certifications, here, (_, m) => m, result);
+                    AddMissing(FieldCatalog.Certifications, here, w0, (_, m) => m, result);
                     break;
                 default:
                     foreach (var child in node.Children)
                     {
-                        CollectMissing(child, here, result);
+                        CollectMissing(child, here, w0, result);
                     }
 
                     break;
             }
         }
 
-        private void AddMissing(string field, ulong[] mask, Func<int, ulong, ulong> select, PolicyMatchResult result)
+        private void AddMissing(string field, ReadOnlySpan<ulong> here, int w0, Func<int, ulong, ulong> select, PolicyMatchResult result)
         {
             if (!result.Missing!.TryGetValue(field, out var bits))
             {
                 result.Missing[field] = bits = result.Own(Rent());
             }
 
-            for (var w = 0; w < _words; w++)
+            for (var i = 0; i < here.Length; i++)
             {
-                bits[w] |= select(w, mask[w]);
+                bits[w0 + i] |= select(w0 + i, here[i]);
             }
         }
 

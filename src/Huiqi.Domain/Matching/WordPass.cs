@@ -363,16 +363,6 @@ internal static class BlockOps
     }
 }
 
-/// <summary>A node whose (T, F) were computed beforehand (the missing-fields walk keeps every node's bitsets).</summary>
-internal sealed class ReadyPass(ulong[] t, ulong[] f) : PassNode
-{
-    public override void Eval(int w0, Span<ulong> tOut, Span<ulong> fOut)
-    {
-        t.AsSpan(w0, tOut.Length).CopyTo(tOut);
-        f.AsSpan(w0, fOut.Length).CopyTo(fOut);
-    }
-}
-
 /// <summary>
 /// Word operations at one width — 512 or 256 bits where the machine has them, one word otherwise — so that a loop is
 /// written once and the JIT specialises it per width (.NET has no public interface over its vector types).
