@@ -70,6 +70,21 @@ internal static class QuickBench
         }, warmups: Steady);
         Print("dry_run_1m_ms", dryRunMs.ToString("0.00"));
 
+        // The console's questions beyond the counts: the measured policy with its missing fields, and a policy of an
+        // exclusion group with its rivals resolved in the same pass.
+        Print("missing_fields_1m_ms", Median(15, () =>
+        {
+            using var result = index.MatchPolicy(policy, Workload.AsOf, withMissingFields: true);
+            GC.KeepAlive(result.UnknownCount);
+        }, warmups: Steady).ToString("0.00"));
+        var grouped = policies.First(p => p.ExclusionGroup is not null);
+        Print("grouped_policy_rivals", policies.Count(p => p.ExclusionGroup == grouped.ExclusionGroup) - 1);
+        Print("grouped_policy_1m_ms", Median(15, () =>
+        {
+            using var result = index.MatchPolicy(grouped, Workload.AsOf);
+            GC.KeepAlive(result.EligibleCount);
+        }, warmups: Steady).ToString("0.00"));
+
         // Version comparison (POST /v1/policies/{id}/compare): the measured policy against a version without its first
         // condition (gains), then against one with another fixed amount (every common enterprise changes amount).
         var looser = policy with { Criteria = new Huiqi.Domain.Criteria.AllOf(conditions.Skip(1).ToArray()) };
