@@ -60,10 +60,9 @@ public sealed class CompiledPolicy
     public PolicyAnswer Answer(ProfileFacts facts, bool explain = false, bool missingFields = true)
     {
         var status = EligibilityStatusNames.FromTruth(_root.Eval(facts));
-        if (!explain && (status == EligibilityStatus.Ineligible || (status == EligibilityStatus.Eligible && Policy.Benefit is FixedBenefit)))
+        if (!explain && status != EligibilityStatus.Unknown)
         {
-            // The same answer for every enterprise (a fixed amount needs no fact): shared, not allocated per call.
-            return status == EligibilityStatus.Ineligible ? Ineligible : EligibleFixed;
+            return status == EligibilityStatus.Ineligible ? Ineligible : Eligible(facts);
         }
 
         return new PolicyAnswer(
@@ -75,6 +74,12 @@ public sealed class CompiledPolicy
             status == EligibilityStatus.Unknown && missingFields ? MissingFields(facts, rootUnknown: true) : EquatableArray<string>.Empty,
             explain ? Explain(facts) : EquatableArray<ConditionResult>.Empty);
     }
+
+    /// <summary>The answer of an enterprise known to be eligible, without explanations; a fixed amount's is shared, not allocated per call.</summary>
+    public PolicyAnswer Eligible(ProfileFacts facts) => Policy.Benefit is FixedBenefit
+        ? EligibleFixed
+        : new PolicyAnswer(Policy.Id, Policy.Version, EligibilityStatus.Eligible, Policy.Benefit.AmountFor(facts.Profile, facts.AsOf), null,
+            EquatableArray<string>.Empty, EquatableArray<ConditionResult>.Empty);
 
     /// <summary>An answer of this policy given without its missing fields, with them.</summary>
     public PolicyAnswer WithMissingFields(PolicyAnswer answer, ProfileFacts facts) =>

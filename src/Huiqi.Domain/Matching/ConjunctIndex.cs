@@ -33,11 +33,13 @@ internal sealed class ConjunctIndex
     public ConjunctIndex(IReadOnlyList<CompiledPolicy> policies)
     {
         _start = new int[policies.Count + 1];
+        _exact = new bool[policies.Count];
         var byField = new Dictionary<string, FieldGuards>(StringComparer.Ordinal);
         var guard = 0;
         for (var i = 0; i < policies.Count; i++)
         {
             _start[i] = guard;
+            _exact[i] = Conjuncts(policies[i].Policy.Criteria).All(IsExact);
             foreach (var conjunct in Conjuncts(policies[i].Policy.Criteria))
             {
                 foreach (var spec in GuardsOf(conjunct))
@@ -111,6 +113,17 @@ internal sealed class ConjunctIndex
     }
 
     private readonly GuardWords[] _words;
+
+    /// <summary>Per policy: every conjunct is decided exactly by its guards (see <see cref="IsExact(int)"/>).</summary>
+    private readonly bool[] _exact;
+
+    /// <summary>
+    /// Whether policy <paramref name="policy"/> is eligible wherever its guards all pass on facts present and not claimed:
+    /// its criteria are an <c>all</c> (or one condition) whose every conjunct has guards that pass exactly when it is
+    /// true on a known fact — not merely when it may be (<c>has_all</c> passes on any one member; a condition with no
+    /// guard is not decided at all). Such a candidate needs no evaluation to be known eligible.
+    /// </summary>
+    public bool IsExact(int policy) => _exact[policy];
 
     /// <summary>
     /// Long postings (a common value or prefix shared by thousands of policies) also as a bitset over the guards, ORed in
@@ -345,6 +358,10 @@ internal sealed class ConjunctIndex
 
     /// <summary>A necessary condition of a conjunct: keys (values or prefixes) of a categorical field, or one bound of a number.</summary>
     private sealed record GuardSpec(string Field, bool Prefix = false, string[]? Keys = null, long? AtLeast = null, long? AtMost = null, CertPredicate? Cert = null);
+
+    /// <summary>Whether a conjunct's guards pass exactly where it is true on a known fact (a range's bounds, values, one prefix, any member, a yes/no, a certification).</summary>
+    private static bool IsExact(Criterion conjunct) =>
+        conjunct is not Predicate { Op: Op.HasAll } && conjunct is Not or CertPredicate or Predicate && GuardsOf(conjunct).Any();
 
     /// <summary>The guards of a conjunct (a range gives one per bound); none when it is no guard.</summary>
     private static IEnumerable<GuardSpec> GuardsOf(Criterion conjunct)

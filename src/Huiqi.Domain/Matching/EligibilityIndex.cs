@@ -424,7 +424,9 @@ public sealed class EligibilityIndex
         var deferrable = claimed is null ? new List<bool>() : null;
         var (candidates, inForce) = set.Candidates(profile, claimed, asOf, inIdOrder: true, deferrable);
         var now = deferrable is null ? candidates : [.. candidates.Where((_, k) => !deferrable[k])];
-        var answeredNow = Answer(set, now, profile, claimed, asOf, explain: false, missingFields: false);
+        // Without claims, a candidate none of whose guards passed on an absent field, and whose guards decide every
+        // condition exactly, is eligible: only its amount is worked out (docs/eligibility.md).
+        var answeredNow = Answer(set, now, profile, claimed, asOf, explain: false, missingFields: false, guardsDecide: claimed is null);
         var answered = new PolicyAnswer?[candidates.Length];
         for (int k = 0, j = 0; k < candidates.Length; k++)
         {
@@ -441,9 +443,11 @@ public sealed class EligibilityIndex
 
     /// <summary>ELIGIBILITY.md §5 over the given policies of the set (positions, all in force), in their order, exclusion groups and basis included.</summary>
     /// <param name="missingFields">False: unknown answers leave their missing fields to be filled in for a page.</param>
-    private static IReadOnlyList<PolicyAnswer> Answer(PolicySet set, int[] positions, EnterpriseProfile profile, string[]? claims, DateOnly asOf, bool explain, bool missingFields = true)
+    /// <param name="guardsDecide">Every position passed its guards on present, unclaimed facts: exact ones are eligible without evaluating them.</param>
+    private static IReadOnlyList<PolicyAnswer> Answer(PolicySet set, int[] positions, EnterpriseProfile profile, string[]? claims, DateOnly asOf, bool explain,
+        bool missingFields = true, bool guardsDecide = false)
     {
-        var answers = AnswerAll(set, positions, new ProfileFacts(profile, asOf), explain, missingFields);
+        var answers = AnswerAll(set, positions, new ProfileFacts(profile, asOf), explain, missingFields, guardsDecide && claims is null && !explain);
         if (claims is null)
         {
             return answers;
@@ -486,7 +490,7 @@ public sealed class EligibilityIndex
     /// Rivals in an exclusion group that are not among <paramref name="positions"/> are ineligible (the conjunct index
     /// left them out), and an ineligible answer never competes, so resolving the groups among these answers is exact.
     /// </remarks>
-    private static IReadOnlyList<PolicyAnswer> AnswerAll(PolicySet set, int[] positions, ProfileFacts facts, bool explain, bool missingFields)
+    private static IReadOnlyList<PolicyAnswer> AnswerAll(PolicySet set, int[] positions, ProfileFacts facts, bool explain, bool missingFields, bool guardsDecide = false)
     {
         // An array of a sealed type, not a List: shared generic code would check every store for covariance.
         var answers = new PolicyAnswer[positions.Length];
@@ -494,7 +498,7 @@ public sealed class EligibilityIndex
         for (var k = 0; k < positions.Length; k++)
         {
             var policy = set.Compiled[positions[k]];
-            answers[k] = policy.Answer(facts, explain, missingFields);
+            answers[k] = guardsDecide && set.Conjuncts.IsExact(positions[k]) ? policy.Eligible(facts) : policy.Answer(facts, explain, missingFields);
             grouped |= policy.Policy.ExclusionGroup is not null;
         }
 
