@@ -23,8 +23,7 @@ public static class EnterpriseMatcher
 
     private static IReadOnlyList<PolicyAnswer> Resolve(List<Policy> inForce, EnterpriseProfile profile, DateOnly asOf, bool explain)
     {
-        var groups = inForce.Where(p => p.ExclusionGroup is not null).ToDictionary(p => p.Id, p => p.ExclusionGroup, StringComparer.Ordinal);
         var answers = inForce.Select(p => PolicyEvaluator.Evaluate(p, profile, asOf, explain)).ToList();
-        return ExclusionGroups.Resolve(answers, id => groups.GetValueOrDefault(id));
+        return ExclusionGroups.Resolve(answers, i => inForce[i].ExclusionGroup);
     }
 }

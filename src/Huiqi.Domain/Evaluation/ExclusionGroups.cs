@@ -7,12 +7,14 @@ namespace Huiqi.Domain.Evaluation;
 /// </summary>
 public static class ExclusionGroups
 {
-    public static IReadOnlyList<PolicyAnswer> Resolve(IReadOnlyList<PolicyAnswer> answers, Func<string, string?> groupOf)
+    /// <param name="groupAt">The exclusion group of the i-th answer's policy (null: none).</param>
+    public static IReadOnlyList<PolicyAnswer> Resolve(IReadOnlyList<PolicyAnswer> answers, Func<int, string?> groupAt)
     {
         var winners = new Dictionary<string, PolicyAnswer>(StringComparer.Ordinal);
-        foreach (var answer in answers)
+        for (var i = 0; i < answers.Count; i++)
         {
-            if (answer.Status != EligibilityStatus.Eligible || groupOf(answer.PolicyId) is not { } group)
+            var answer = answers[i];
+            if (answer.Status != EligibilityStatus.Eligible || groupAt(i) is not { } group)
             {
                 continue;
             }
@@ -33,7 +35,7 @@ public static class ExclusionGroups
         {
             var answer = answers[i];
             resolved[i] = answer.Status == EligibilityStatus.Eligible
-                && groupOf(answer.PolicyId) is { } group
+                && groupAt(i) is { } group
                 && winners[group].PolicyId != answer.PolicyId
                     ? answer with { Status = EligibilityStatus.Excluded, ExcludedBy = winners[group].PolicyId }
                     : answer;

@@ -423,7 +423,19 @@ public sealed class EligibilityIndex
         // for a first page (docs/eligibility.md). With claims every answer also needs its basis, so all are evaluated.
         var deferrable = claimed is null ? new List<bool>() : null;
         var (candidates, inForce) = set.Candidates(profile, claimed, asOf, inIdOrder: true, deferrable);
-        var now = deferrable is null ? candidates : [.. candidates.Where((_, k) => !deferrable[k])];
+        var now = candidates;
+        if (deferrable is not null)
+        {
+            now = new int[deferrable.Count(d => !d)];
+            for (int k = 0, j = 0; k < candidates.Length; k++)
+            {
+                if (!deferrable[k])
+                {
+                    now[j++] = candidates[k];
+                }
+            }
+        }
+
         // Without claims, a candidate none of whose guards passed on an absent field, and whose guards decide every
         // condition exactly, is eligible: only its amount is worked out (docs/eligibility.md).
         var answeredNow = Answer(set, now, profile, claimed, asOf, explain: false, missingFields: false, guardsDecide: claimed is null);
@@ -502,7 +514,7 @@ public sealed class EligibilityIndex
             grouped |= policy.Policy.ExclusionGroup is not null;
         }
 
-        return grouped ? ExclusionGroups.Resolve(answers, set.GroupOf) : answers;
+        return grouped ? ExclusionGroups.Resolve(answers, k => set.Compiled[positions[k]].Policy.ExclusionGroup) : answers;
     }
 
     /// <summary>
@@ -1719,13 +1731,7 @@ public sealed class EligibilityIndex
             Conjuncts = new ConjunctIndex(Compiled);
             Ineligible = [.. Compiled.Select(c => c.Ineligible)];
             ReadsName = Compiled.Any(c => c.Reads(FieldCatalog.Name));
-            _groups = policies.Where(p => p.ExclusionGroup is not null).ToFrozenDictionary(p => p.Id, p => p.ExclusionGroup!, StringComparer.Ordinal);
         }
-
-        private readonly FrozenDictionary<string, string> _groups;
-
-        /// <summary>A policy's exclusion group by id (null: none, or not in the set).</summary>
-        public string? GroupOf(string policyId) => _groups.GetValueOrDefault(policyId);
 
         /// <summary>Whether any policy asks for the name: if none does, a row read for matching skips decoding it.</summary>
         public bool ReadsName { get; }
