@@ -715,6 +715,44 @@ public sealed class EligibilityIndexTests
         Assert.True(last.Sum(a => a.Values.Count(x => x.MissingFields.Count > 0)) > 100, "too few missing fields past the second block");
     }
 
+    [Fact]
+    public void Pages_of_a_long_eligible_list_are_the_list_in_order_however_they_are_asked_for()
+    {
+        // Hundreds of eligible answers with tied and distinct amounts, some excluded: a short page puts only its own
+        // part of the head in order, and a later page must still find the rest in order after it.
+        var random = new Random(41);
+        var profiles = Population(40, seed: 43);
+        var policies = Enumerable.Range(0, 600).Select(i => BenefitAndAnswerTests.Policy(
+            $"q{random.Next(100_000):D5}-{i:D3}",
+            i % 5 == 0 ? Leaf("employees", Op.Gt, random.Next(0, 50)) : All(),
+            i % 3 == 0 ? new RateBenefit("rd_expense", random.Next(1, 4) * 100) : new FixedBenefit(random.Next(1, 6) * 1000),
+            i % 7 == 0 ? $"g{i % 4}" : null)).ToList();
+        var index = EligibilityIndex.Build(profiles, policies);
+        foreach (var profile in profiles.Take(12))
+        {
+            var expected = EnterpriseMatcher.Match(profile, policies, AsOf).ToList();
+            expected.Sort(RankedAnswers.Compare);
+            (int Offset, int Limit)[][] orders =
+            [
+                [(0, 10), (10, 10), (20, 300), (0, 0)],
+                [(250, 7), (0, 50), (40, 20)],
+                [(0, 1), (1, 1), (598, 5), (100, 60)],
+                [(0, 0)],
+            ];
+            foreach (var order in orders)
+            {
+                var ranked = index.AnswerEnterprise(profile.Uscc, AsOf)!;
+                foreach (var (offset, limit) in order)
+                {
+                    var want = expected.Skip(offset).Take(limit == 0 ? int.MaxValue : limit).ToList();
+                    Assert.Equal(want, ranked.Page(offset, limit).Select(a => a.Answer));
+                }
+            }
+        }
+
+        Assert.Contains(profiles.Take(12), p => index.AnswerEnterprise(p.Uscc, AsOf)!.Page(0, 0).Count(a => a.Answer.Status == EligibilityStatus.Eligible) > 400);
+    }
+
     /// <summary>Compares every (enterprise, policy in force, date): status, amount, excludedBy, missingFields.</summary>
     private static int AssertAgreement(EligibilityIndex index, IReadOnlyList<EnterpriseProfile> profiles, IReadOnlyList<Policy> policies, DateOnly[]? dates = null,
         IReadOnlyDictionary<string, string[]>? claims = null, Action<int, int>? evaluatedOfAnswered = null)

@@ -16,7 +16,8 @@ namespace Huiqi.Domain.Matching;
 /// </remarks>
 public sealed class RankedAnswers
 {
-    private readonly (PolicyAnswer Answer, CompiledPolicy Policy)[] _head;
+    private readonly HeadKey[] _head;   // eligible and excluded candidates; [0, _ordered) in list order, the rest after them unordered
+    private int _ordered;
     private readonly CompiledPolicy[] _compiled;
     private readonly int[] _idOrder;
     private readonly int[] _candidates;
@@ -38,6 +39,7 @@ public sealed class RankedAnswers
         // their rank, and they follow the head as a page reaches them.
         // Sorted on a value key: candidates come in policy id order, so (status rank, larger amount first, k) is the
         // list's order without comparing ids as strings (the head of an enterprise eligible for thousands of policies).
+        // Only as much of the head is put in order as the pages asked for need (OrderHead).
         var keys = new List<HeadKey>();
         for (var k = 0; k < candidates.Length; k++)
         {
@@ -48,14 +50,7 @@ public sealed class RankedAnswers
             }
         }
 
-        keys.Sort();
-        _head = new (PolicyAnswer, CompiledPolicy)[keys.Count];
-        for (var i = 0; i < _head.Length; i++)
-        {
-            var k = keys[i].K;
-            _head[i] = (answered[k]!, compiled[candidates[k]]);
-        }
-
+        _head = [.. keys];
         Count = inForce;
     }
 
@@ -78,9 +73,11 @@ public sealed class RankedAnswers
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         var wanted = Math.Max(0, Math.Min(limit == 0 ? int.MaxValue : limit, Count - offset));
         var page = new List<(PolicyAnswer, Policy)>(wanted);
+        OrderHead(Math.Min(_head.Length, offset + wanted));
         for (var i = offset; i < _head.Length && page.Count < wanted; i++)
         {
-            page.Add((_head[i].Answer, _head[i].Policy.Policy));
+            var k = _head[i].K;
+            page.Add((_answered[k]!, _compiled[_candidates[k]].Policy));
         }
 
         // The unknown ones, in id order, answered as far as the page needs.
@@ -133,6 +130,66 @@ public sealed class RankedAnswers
         }
 
         return page;
+    }
+
+    /// <summary>
+    /// Puts the head's first <paramref name="count"/> keys in list order. A first page of an enterprise eligible for
+    /// thousands of policies needs only its 50 smallest: they are selected with a bounded max-heap in place (each key
+    /// past the first <paramref name="count"/> costs one comparison with the heap's top unless it belongs in it) and
+    /// only they are sorted; a page further on sorts the rest, which is all at or after them. .NET offers a full sort
+    /// and a priority queue that copies, but no partial sort in place, hence these few lines.
+    /// </summary>
+    private void OrderHead(int count)
+    {
+        if (count <= _ordered)
+        {
+            return;
+        }
+
+        var rest = _head.AsSpan(_ordered);
+        var wanted = count - _ordered;
+        if (wanted * 8 < rest.Length)
+        {
+            var heap = rest[..wanted];
+            for (var i = wanted / 2 - 1; i >= 0; i--)
+            {
+                SiftDown(heap, i);
+            }
+
+            for (var i = wanted; i < rest.Length; i++)
+            {
+                if (rest[i].CompareTo(heap[0]) < 0)
+                {
+                    (rest[i], heap[0]) = (heap[0], rest[i]);
+                    SiftDown(heap, 0);
+                }
+            }
+
+            heap.Sort();
+            _ordered = count;
+            return;
+        }
+
+        rest.Sort();
+        _ordered = _head.Length;
+
+        static void SiftDown(Span<HeadKey> heap, int i)
+        {
+            while (true)
+            {
+                var largest = i;
+                var (left, right) = (2 * i + 1, 2 * i + 2);
+                if (left < heap.Length && heap[left].CompareTo(heap[largest]) > 0) { largest = left; }
+                if (right < heap.Length && heap[right].CompareTo(heap[largest]) > 0) { largest = right; }
+                if (largest == i)
+                {
+                    return;
+                }
+
+                (heap[i], heap[largest]) = (heap[largest], heap[i]);
+                i = largest;
+            }
+        }
     }
 
     /// <summary>The candidate (k) of the <paramref name="u"/>-th unknown answer in id order, or -1 when there are fewer.</summary>
