@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Huiqi.Backend;
 using Huiqi.Gateway.Auth;
@@ -21,6 +22,14 @@ namespace Huiqi.Gateway;
 public static class GatewayExtensions
 {
     public const string CorsPolicy = "huiqi-app";
+
+    /// <summary>The JSON every route writes: nulls left out, Chinese as text (not \uXXXX), the views' generated metadata first.</summary>
+    public static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        options.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
+    }
 
     public static WebApplicationBuilder AddHuiqiGateway(this WebApplicationBuilder builder)
     {
@@ -54,12 +63,7 @@ public static class GatewayExtensions
         builder.Services.AddBackendClients(options);
         builder.AddHuiqiTelemetry();
         builder.AddGatewayAuth();
-        builder.Services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-            json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping; // Chinese as text, not \uXXXX
-            json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
-        });
+        builder.Services.ConfigureHttpJsonOptions(json => ConfigureJson(json.SerializerOptions));
         // Problems are JSON whatever the Accept header says (a client asking for XML or an event stream still learns why).
         builder.Services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, ProblemJsonWriter>();
         // An exception that is the request's fault (a malformed or too slow body read outside /v1) is its 4xx, not a 500.

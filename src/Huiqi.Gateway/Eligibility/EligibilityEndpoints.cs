@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Huiqi.Contracts.V1;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Options;
 using Huiqi.Domain.Explanation;
 using Huiqi.Domain.Serialization;
 using Huiqi.Gateway.Auth;
@@ -30,33 +28,32 @@ public static class EligibilityEndpoints
             .WithSummary("政策计算器：假设部分信息不同时可享的政策（不保存、不触发任何流程）")
             .WithDescription("请求体与 PATCH /v1/me 相同：只写要假设的字段（null 表示假设该信息缺失）。返回与 GET /v1/me/eligibility 相同的列表，每项逐条说明。");
         v1.MapGet("/enterprises/{uscc}/eligibility", EnterpriseAsync).WithName("GetEnterpriseEligibility").WithTags("enterprises")
-            .RequireAuthorization(GatewayAuth.EligibilityReaders).WithSummary("某企业可享政策");
+            .RequireAuthorization(GatewayAuth.EligibilityReaders).Produces<EligibilityView>(StatusCodes.Status200OK, "application/json")
+            .WithSummary("某企业可享政策");
         return v1;
     }
 
     /// <summary>The enterprise's own list, kept as ready JSON bytes in the answer cache: a repeat costs neither a backend call nor serialization.</summary>
     private static async Task<IResult> MineAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, AnswerCache cache,
-        IOptions<JsonOptions> json, string? asOf, string? limit, string? cursor)
+        string? asOf, string? limit, string? cursor)
     {
         var uscc = EnterpriseEndpoints.UsccOf(http);
         // Validated before the cache is asked, so a bad parameter is never served from it.
         var (date, size, position) = ReadQuery(asOf, limit, cursor);
         if (!cache.Enabled)
         {
-            return (await ListAsync(http, eligibility, call, uscc, asOf, limit, cursor)); // written straight into the response
+            return GeneratedJson.Ok(await ListAsync(http, eligibility, call, uscc, asOf, limit, cursor), GatewayJsonContext.Default.EligibilityView); // written straight into the response
         }
 
         var key = $"{date}|{size}|{position}|{Domain.Common.Dates.TodayInChina()}";
         var answer = await cache.GetOrCreateAsync(uscc, key, async _ =>
-        {
-            var view = (await ListAsync(http, eligibility, call, uscc, asOf, limit, cursor)).Value!;
-            return new CachedJson(JsonSerializer.SerializeToUtf8Bytes(view, json.Value.SerializerOptions));
-        }, http.RequestAborted);
+            new CachedJson(GeneratedJson.Bytes(await ListAsync(http, eligibility, call, uscc, asOf, limit, cursor), GatewayJsonContext.Default.EligibilityView)),
+            http.RequestAborted);
         return TypedResults.Bytes(answer.Utf8, "application/json; charset=utf-8");
     }
 
     /// <summary>The hypothetical facts pass through as JSON and are validated once, by the backend, as a patch would be.</summary>
-    private static async Task<Ok<EligibilityView>> WhatIfMineAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string? asOf, string? limit)
+    private static async Task<GeneratedJsonResult<EligibilityView>> WhatIfMineAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string? asOf, string? limit)
     {
         var query = new QueryValues();
         var size = query.Limit(limit, @default: 50);
@@ -65,11 +62,13 @@ public static class EligibilityEndpoints
         var request = new WhatIfRequest { Uscc = EnterpriseEndpoints.UsccOf(http), AsOf = date, ProfileJson = await EnterpriseEndpoints.ReadProfileAsync(http.Request), Limit = size };
         var response = await eligibility.WhatIfAsync(request, call.For(http));
         var page = response.Answers.Select(EligibilityViews.Answer).ToList();
-        return TypedResults.Ok(new EligibilityView(response.Uscc, response.AsOf, response.EligibleTotalFen, Money.Format(response.EligibleTotalFen), page, null));
+        return GeneratedJson.Ok(new EligibilityView(response.Uscc, response.AsOf, response.EligibleTotalFen, Money.Format(response.EligibleTotalFen), page, null),
+            GatewayJsonContext.Default.EligibilityView);
     }
 
-    private static Task<Ok<EligibilityView>> EnterpriseAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string uscc, string? asOf, string? limit, string? cursor) =>
-        ListAsync(http, eligibility, call, uscc, asOf, limit, cursor);
+    private static async Task<GeneratedJsonResult<EligibilityView>> EnterpriseAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call,
+        string uscc, string? asOf, string? limit, string? cursor) =>
+        GeneratedJson.Ok(await ListAsync(http, eligibility, call, uscc, asOf, limit, cursor), GatewayJsonContext.Default.EligibilityView);
 
     private static async Task<Ok<AnswerView>> ExplainMineAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call, string policyId, string? asOf)
     {
@@ -104,7 +103,7 @@ public static class EligibilityEndpoints
     }
 
     /// <summary>The backend orders the whole list and explains only the page asked for; the cursor pins the first page's date.</summary>
-    private static async Task<Ok<EligibilityView>> ListAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call,
+    private static async Task<EligibilityView> ListAsync(HttpContext http, EligibilityService.EligibilityServiceClient eligibility, BackendCall call,
         string uscc, string? asOf, string? limit, string? cursor)
     {
         var (date, size, position) = ReadQuery(asOf, limit, cursor);
@@ -114,6 +113,6 @@ public static class EligibilityEndpoints
         var response = await eligibility.MatchEnterpriseAsync(request, call.For(http));
         var page = response.Answers.Select(EligibilityViews.Answer).ToList();
         var next = start + size < response.TotalCount ? new OffsetCursor(response.AsOf, start + size).Encode() : null;
-        return TypedResults.Ok(new EligibilityView(response.Uscc, response.AsOf, response.EligibleTotalFen, Money.Format(response.EligibleTotalFen), page, next));
+        return new EligibilityView(response.Uscc, response.AsOf, response.EligibleTotalFen, Money.Format(response.EligibleTotalFen), page, next);
     }
 }
