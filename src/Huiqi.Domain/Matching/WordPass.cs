@@ -339,28 +339,6 @@ internal static class BlockOps
 
         return i;
     }
-
-    /// <summary>target = from ∧ ¬target.</summary>
-    public static void AndNotFrom(Span<ulong> target, ReadOnlySpan<ulong> from)
-    {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && target.Length >= Vector<ulong>.Count)
-        {
-            var t = MemoryMarshal.Cast<ulong, Vector<ulong>>(target);
-            var o = MemoryMarshal.Cast<ulong, Vector<ulong>>(from);
-            for (var v = 0; v < t.Length; v++)
-            {
-                t[v] = Vector.AndNot(o[v], t[v]);
-            }
-
-            i = t.Length * Vector<ulong>.Count;
-        }
-
-        for (; i < target.Length; i++)
-        {
-            target[i] = from[i] & ~target[i];
-        }
-    }
 }
 
 /// <summary>
