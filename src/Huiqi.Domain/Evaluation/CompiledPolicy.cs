@@ -144,9 +144,9 @@ public sealed class CompiledPolicy
             var result = leaf.Node.Eval(facts);
             results[i] = leaf.Predicate is { } predicate
                 ? new ConditionResult(leaf.Path, predicate.Field, predicate.Op, predicate.Values, null,
-                    ConditionText.ActualValue(predicate.Field, profile, asOf), result, ConditionText.Describe(predicate, profile, asOf, result))
+                    ConditionText.ActualValue(predicate.Field, profile, asOf), result, ConditionText.Describe(predicate, leaf.Requirement, profile, asOf, result))
                 : new ConditionResult(leaf.Path, FieldCatalog.Certifications, null, EquatableArray<Operand>.Empty, leaf.Cert,
-                    ConditionText.ActualCertifications(leaf.Cert!, profile), result, ConditionText.Describe(leaf.Cert!, profile, asOf, result));
+                    ConditionText.ActualCertifications(leaf.Cert!, profile), result, ConditionText.Describe(leaf.Cert!, leaf.Requirement, profile, asOf, result));
         }
 
         return new EquatableArray<ConditionResult>(results);
@@ -158,6 +158,9 @@ public sealed class CompiledPolicy
     private sealed record Leaf(string Path, Predicate? Predicate, CertPredicate? Cert, FieldDef? Field)
     {
         public Node Node { get; set; } = null!;
+
+        /// <summary>The condition's half of its sentence, the same for every enterprise: worked out once, not per explanation.</summary>
+        public string Requirement { get; } = Predicate is not null ? ConditionText.RequirementOf(Predicate) : ConditionText.RequirementOf(Cert!);
     }
 
     private static Node Build(Criterion criterion, string path, List<Leaf> leaves)

@@ -12,19 +12,30 @@ namespace Huiqi.Domain.Explanation;
 /// </summary>
 public static class ConditionText
 {
-    public static string Describe(Predicate predicate, EnterpriseProfile profile, DateOnly asOf, Truth result)
+    public static string Describe(Predicate predicate, EnterpriseProfile profile, DateOnly asOf, Truth result) =>
+        Describe(predicate, RequirementOf(predicate), profile, asOf, result);
+
+    /// <param name="requirement">The condition's own half of the sentence (<see cref="RequirementOf(Predicate)"/>), worked out once per compiled condition.</param>
+    public static string Describe(Predicate predicate, string requirement, EnterpriseProfile profile, DateOnly asOf, Truth result)
     {
         var field = FieldCatalog.Get(predicate.Field);
         var actual = DisplayActual(field, profile, asOf);
-        var requirement = Requirement(field, predicate.Op, predicate.Values);
         return actual is null
             ? $"{field.Label}未提供，要求{requirement}：无法判断"
             : $"{field.Label} {actual}，要求{requirement}：{Verdict(result)}";
     }
 
-    public static string Describe(CertPredicate cert, EnterpriseProfile profile, DateOnly asOf, Truth result)
+    public static string Describe(CertPredicate cert, EnterpriseProfile profile, DateOnly asOf, Truth result) =>
+        Describe(cert, RequirementOf(cert), profile, asOf, result);
+
+    /// <summary>What a condition asks, e.g. <c>低于 2,000万元</c>: the same for every enterprise.</summary>
+    public static string RequirementOf(Predicate predicate) => Requirement(FieldCatalog.Get(predicate.Field), predicate.Op, predicate.Values);
+
+    /// <summary>What a certification condition asks, e.g. <c>持有有效的国家级高新技术企业认定</c>.</summary>
+    public static string RequirementOf(CertPredicate cert) => CertRequirement(cert);
+
+    public static string Describe(CertPredicate cert, string requirement, EnterpriseProfile profile, DateOnly asOf, Truth result)
     {
-        var requirement = CertRequirement(cert);
         if (profile.Certifications is not { } held)
         {
             return $"资质认定未提供，要求{requirement}：无法判断";
