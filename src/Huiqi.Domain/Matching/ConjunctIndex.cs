@@ -39,10 +39,12 @@ internal sealed class ConjunctIndex
         for (var i = 0; i < policies.Count; i++)
         {
             _start[i] = guard;
-            _exact[i] = Conjuncts(policies[i].Policy.Criteria).All(IsExact);
+            _exact[i] = true;
             foreach (var conjunct in Conjuncts(policies[i].Policy.Criteria))
             {
-                foreach (var spec in GuardsOf(conjunct))
+                var specs = GuardsOf(conjunct);
+                _exact[i] &= specs.Any() && IsExactKind(conjunct);
+                foreach (var spec in specs)
                 {
                     if (!byField.TryGetValue(spec.Field, out var guards))
                     {
@@ -359,9 +361,11 @@ internal sealed class ConjunctIndex
     /// <summary>A necessary condition of a conjunct: keys (values or prefixes) of a categorical field, or one bound of a number.</summary>
     private sealed record GuardSpec(string Field, bool Prefix = false, string[]? Keys = null, long? AtLeast = null, long? AtMost = null, CertPredicate? Cert = null);
 
-    /// <summary>Whether a conjunct's guards pass exactly where it is true on a known fact (a range's bounds, values, one prefix, any member, a yes/no, a certification).</summary>
-    private static bool IsExact(Criterion conjunct) =>
-        conjunct is not Predicate { Op: Op.HasAll } && conjunct is Not or CertPredicate or Predicate && GuardsOf(conjunct).Any();
+    /// <summary>
+    /// Whether a conjunct that has guards has them pass exactly where it is true on a known fact (a range's bounds,
+    /// values, one prefix, any member, a yes/no, a certification): every kind that has guards except <c>has_all</c>.
+    /// </summary>
+    private static bool IsExactKind(Criterion conjunct) => conjunct is not Predicate { Op: Op.HasAll } && conjunct is Not or CertPredicate or Predicate;
 
     /// <summary>The guards of a conjunct (a range gives one per bound); none when it is no guard.</summary>
     private static IEnumerable<GuardSpec> GuardsOf(Criterion conjunct)

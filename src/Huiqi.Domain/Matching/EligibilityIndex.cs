@@ -1326,16 +1326,7 @@ public sealed class EligibilityIndex
                 foreach (var child in children.AsSpan(1))
                 {
                     child.Eval(w0, n);
-                    var ct = child.T.AsSpan(0, n);
-                    var cf = child.F.AsSpan(0, n);
-                    if (isAll)
-                    {
-                        BlockOps.Combine(t, ct, f, cf); // t ∧= ct, f ∨= cf
-                    }
-                    else
-                    {
-                        BlockOps.Combine(f, cf, t, ct); // f ∧= cf, t ∨= ct
-                    }
+                    BlockOps.Fold(t, f, child.T.AsSpan(0, n), child.F.AsSpan(0, n), isAll);
                 }
             }
         }

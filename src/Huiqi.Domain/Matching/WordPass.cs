@@ -28,14 +28,7 @@ internal abstract class PassNode
         var ct = scratchT.AsSpan(0, t.Length);
         var cf = scratchF.AsSpan(0, t.Length);
         Eval(w0, ct, cf);
-        if (isAll)
-        {
-            BlockOps.Combine(t, ct, f, cf); // t ∧= ct, f ∨= cf
-        }
-        else
-        {
-            BlockOps.Combine(f, cf, t, ct); // f ∧= cf, t ∨= ct
-        }
+        BlockOps.Fold(t, f, ct, cf, isAll);
     }
 }
 
@@ -303,6 +296,19 @@ internal static class BlockOps
         }
 
         return count;
+    }
+
+    /// <summary>A child's (ct, cf) folded into its parent's (t, f): all → t ∧= ct, f ∨= cf; any → t ∨= ct, f ∧= cf.</summary>
+    public static void Fold(Span<ulong> t, Span<ulong> f, ReadOnlySpan<ulong> ct, ReadOnlySpan<ulong> cf, bool isAll)
+    {
+        if (isAll)
+        {
+            Combine(t, ct, f, cf);
+        }
+        else
+        {
+            Combine(f, cf, t, ct);
+        }
     }
 
     /// <summary>and ∧= andWith, or ∨= orWith, in one loop (Kleene's all and any over one child).</summary>
