@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Frozen;
 using Huiqi.Domain.Benefits;
 using Huiqi.Domain.Common;
 using Huiqi.Domain.Criteria;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Huiqi.Contracts.V1;
 using Huiqi.Domain.Explanation;
 using Huiqi.Domain.Serialization;
