@@ -28,6 +28,10 @@ public static class Telemetry
             .WithMetrics(metrics => metrics
                 .AddMeter(Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Grpc.AspNetCore.Server")
                 .AddAspNetCoreInstrumentation()
+                // Kestrel's memory pool counts every 4 KB block rented and returned: ~20 updates for one answer of ~21 KB,
+                // a few per cent of the answer route's CPU (docs/benchmarks.md). Allocations and evictions stay.
+                .AddView("aspnetcore.memory_pool.rented", MetricStreamConfiguration.Drop)
+                .AddView("aspnetcore.memory_pool.pooled", MetricStreamConfiguration.Drop)
                 .AddPrometheusExporter());
         if (!builder.Environment.IsDevelopment())
         {

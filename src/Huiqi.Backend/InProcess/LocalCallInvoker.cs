@@ -104,6 +104,10 @@ public sealed class LocalCallInvoker(LocalServices services, CallInvoker remote,
             context.Status = new Status(StatusCode.Internal, "服务内部错误", ex);
             throw new RpcException(context.Status);
         }
+        finally
+        {
+            context.Dispose();
+        }
     }
 
     private sealed class Writer<T>(ChannelWriter<T> channel, CancellationToken cancellation) : IServerStreamWriter<T>

@@ -10,6 +10,7 @@ namespace Huiqi.Backend.InProcess;
 public sealed class LocalServerCallContext : ServerCallContext, IDisposable
 {
     private readonly CancellationTokenSource _cancellation;
+    private readonly CancellationToken _token; // kept: readable after the call ended and its source was disposed
     private readonly Metadata _requestHeaders;
     private readonly Metadata _responseTrailers = [];
     private readonly DateTime _deadline;
@@ -23,6 +24,7 @@ public sealed class LocalServerCallContext : ServerCallContext, IDisposable
         User = user;
         TraceIdentifier = traceIdentifier;
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
+        _token = _cancellation.Token;
         if (_deadline != DateTime.MaxValue)
         {
             var left = _deadline - DateTime.UtcNow;
@@ -38,15 +40,24 @@ public sealed class LocalServerCallContext : ServerCallContext, IDisposable
     /// <summary>Whether the call ran out of time (rather than being cancelled by its caller).</summary>
     public bool DeadlinePassed => _deadline <= DateTime.UtcNow;
 
-    /// <summary>Ends the call: the handler sees its token cancelled (a stream stops).</summary>
-    public void Cancel() => _cancellation.Cancel();
+    /// <summary>Ends the call: the handler sees its token cancelled (a stream stops). Nothing to do once it has ended.</summary>
+    public void Cancel()
+    {
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 
     protected override string MethodCore => _method;
     protected override string HostCore => "in-process";
     protected override string PeerCore => "in-process";
     protected override DateTime DeadlineCore => _deadline;
     protected override Metadata RequestHeadersCore => _requestHeaders;
-    protected override CancellationToken CancellationTokenCore => _cancellation.Token;
+    protected override CancellationToken CancellationTokenCore => _token;
     protected override Metadata ResponseTrailersCore => _responseTrailers;
     protected override Status StatusCore { get; set; }
     protected override WriteOptions? WriteOptionsCore { get; set; }
@@ -57,5 +68,9 @@ public sealed class LocalServerCallContext : ServerCallContext, IDisposable
 
     protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
 
+    /// <summary>
+    /// Called as the handler ends: releases the deadline's timer and the link to the caller's token at once, rather
+    /// than leaving one pending timer per call until its deadline (thousands at the answer route's rate).
+    /// </summary>
     public void Dispose() => _cancellation.Dispose();
 }

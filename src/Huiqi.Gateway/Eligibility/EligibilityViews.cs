@@ -80,7 +80,8 @@ public sealed class ExpectedOperandsConverter : JsonConverter<ExpectedOperands>
 /// </summary>
 public sealed record AnswerView(
     string PolicyId, int Version, string Title, string Status, long? AmountFen, string? AmountText, string? ExcludedBy,
-    IReadOnlyList<string> MissingFields, IReadOnlyList<string> AmountMissingFields, IReadOnlyList<ConditionView> Conditions,
+    IReadOnlyList<string> MissingFields, IReadOnlyList<string> AmountMissingFields,
+    [property: JsonConverter(typeof(EncodedConditionsConverter))] IReadOnlyList<ConditionView> Conditions,
     string Basis, IReadOnlyList<string> Claims, string? BasisText);
 
 public sealed record EligibilityView(string Uscc, string AsOf, long EligibleTotalFen, string EligibleTotalText, IReadOnlyList<AnswerView> Items, string? NextCursor);

@@ -51,4 +51,74 @@ public sealed class GeneratedJsonTests
 
         Assert.Contains("兰州高新区科技企业房租补贴", System.Text.Encoding.UTF8.GetString(GeneratedJson.Bytes(views[0], GatewayJsonContext.Default.EligibilityView)));
     }
+
+    /// <summary>
+    /// A kept condition fragment is exactly what writing that condition gives: each answer's <c>conditions</c> is held to
+    /// the same conditions written as a plain array (no fragments involved), cold, warm and warm again, for conditions
+    /// that differ in one field only; and a writer with other settings never gets the relaxed fragments.
+    /// </summary>
+    [Fact]
+    public void Kept_condition_fragments_are_the_bytes_the_condition_writes()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        GatewayExtensions.ConfigureJson(options);
+        V1.ValueList Texts(params string[] items)
+        {
+            var list = new V1.ValueList();
+            foreach (var item in items) { list.Items.Add(new V1.Value { Text = item }); }
+            return list;
+        }
+
+        var salt = Guid.NewGuid().ToString("N")[..8]; // other tests may have kept fragments already: these are new
+        ConditionView[] conditions =
+        [
+            new("criteria.all[0]", "region", "under", new ExpectedOperands(Texts("620100"), null, false), "620171", "true", $"所在地区 兰州新区（620171）{salt}：满足", "partner_feed", "partner:market-regulation"),
+            new("criteria.all[0]", "region", "under", new ExpectedOperands(Texts("620100"), null, false), "620171", "true", $"所在地区 兰州新区（620171）{salt}：满足", "partner_feed", "partner:tax"),
+            new("criteria.all[0]", "region", "under", new ExpectedOperands(Texts("620000"), null, false), "620171", "true", $"所在地区 兰州新区（620171）{salt}：满足", "partner_feed", "partner:market-regulation"),
+            new("criteria.all[1]", "tags", "has_any", new ExpectedOperands(Texts("绿色工厂", "\"引号\" <b>"), null, true), "新开办,绿色工厂", "true", $"企业标签 \u0001 😀 {salt}", "self_declared", null),
+            new("criteria.all[1]", "tags", "has_any", new ExpectedOperands(Texts("绿色工厂", "\"引号\" <b>"), null, false), "新开办,绿色工厂", "true", $"企业标签 \u0001 😀 {salt}", "self_declared", null),
+            new("criteria.all[2]", "annual_revenue", "lt", new ExpectedOperands(new V1.ValueList { Items = { new V1.Value { Integer = 2_000_000_000 } } }, null, false), "123456789", "true", $"营业收入 {salt}", "partner_feed", "partner:tax"),
+            new("criteria.all[3]", "certifications", "cert", new ExpectedOperands(null, new V1.CertPredicate { Kind = "high_tech", Level = "national" }, false), null, "unknown", $"资质 {salt}", null, null),
+            new("criteria.all[4]", "dishonest", "eq", null, "否", "false", $"失信 否 {salt}", "staff", "staff:620100"),
+        ];
+        Assert.True(EncodedConditionsConverter.WorthKeeping(conditions[0]));
+        Assert.False(EncodedConditionsConverter.WorthKeeping(conditions[5])); // a revenue: nearly always new
+        var view = new EligibilityView("91620102MA74HQ1XKE", "2026-12-01", 0, "0元",
+            [new("lz-a", 1, "t", "eligible", null, null, null, [], [], conditions, "verified", [], null),
+             new("lz-b", 1, "t", "eligible", null, null, null, [], [], [.. conditions.Reverse()], "verified", [], null)], null);
+
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var written in new[] { GeneratedJson.Bytes(view, GatewayJsonContext.Default.EligibilityView), JsonSerializer.SerializeToUtf8Bytes(view, options) })
+            {
+                using var document = JsonDocument.Parse(written);
+                var items = document.RootElement.GetProperty("items");
+                Assert.Equal(JsonSerializer.Serialize<IReadOnlyList<ConditionView>>(conditions, options), items[0].GetProperty("conditions").GetRawText());
+                Assert.Equal(JsonSerializer.Serialize<IReadOnlyList<ConditionView>>(conditions.Reverse().ToArray(), options), items[1].GetProperty("conditions").GetRawText());
+            }
+        }
+
+        // Another encoder (Chinese as \uXXXX): written afresh, never from the relaxed fragments.
+        var strict = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+        strict.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
+        var escaped = JsonSerializer.Serialize(view, strict);
+        Assert.Contains("\\u6240\\u5728", escaped);
+        Assert.Contains(JsonSerializer.Serialize<IReadOnlyList<ConditionView>>(conditions, strict), escaped);
+    }
+
+    [Fact]
+    public void Kept_condition_fragments_stay_within_their_bound()
+    {
+        var conditions = Enumerable.Range(0, EncodedConditionsConverter.Capacity + 100)
+            .Select(i => new ConditionView("criteria.all[0]", "scale", "eq", null, null, "unknown", $"企业规模未提供 {Guid.NewGuid():N} {i}", null, null))
+            .ToArray();
+        var view = new EligibilityView("91620102MA74HQ1XKE", "2026-12-01", 0, "0元",
+            [new("lz-a", 1, "t", "unknown", null, null, null, ["scale"], [], conditions, "verified", [], null)], null);
+
+        var written = GeneratedJson.Bytes(view, GatewayJsonContext.Default.EligibilityView);
+
+        Assert.InRange(EncodedConditionsConverter.Count, 1, EncodedConditionsConverter.Capacity);
+        using var document = JsonDocument.Parse(written);
+        Assert.Equal(conditions.Length, document.RootElement.GetProperty("items")[0].GetProperty("conditions").GetArrayLength());
+    }
 }

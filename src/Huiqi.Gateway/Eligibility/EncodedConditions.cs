@@ -1,0 +1,92 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Huiqi.Domain.Criteria;
+using Huiqi.Gateway.Http;
+
+namespace Huiqi.Gateway.Eligibility;
+
+/// <summary>
+/// Writes an answer's explained conditions, keeping each condition's JSON once it has been written: most of them recur
+/// word for word across enterprises (<c>所在地区 兰州新区（620171），要求位于兰州市（620100）辖区内：满足</c> is the same
+/// sentence for every enterprise of that district), and encoding their zh-CN sentences (escaping scan, UTF-16 →
+/// UTF-8) was the largest single cost of the answer route (docs/benchmarks.md).
+/// </summary>
+/// <remarks>
+/// Keyed by the whole view (record equality over every field, the operands by value), so a kept fragment is exactly
+/// what writing that view gives; kept only for the gateway's own writer settings (relaxed encoder, not indented).
+/// Only conditions whose values come from a small vocabulary are kept (codes, sets, yes/no, closed lists,
+/// certifications, and any condition whose fact is missing): a revenue or a headcount is nearly always new, and
+/// keeping it would only churn the cache. Bounded: emptied when full.
+/// </remarks>
+public sealed class EncodedConditionsConverter : JsonConverter<IReadOnlyList<ConditionView>>
+{
+    /// <summary>About 600 bytes an entry with its key: at most ~10 MB.</summary>
+    public const int Capacity = 16_384;
+
+    private static readonly ConcurrentDictionary<ConditionView, byte[]> Kept = new();
+    private static int _count;
+
+    private static readonly JsonWriterOptions FragmentSettings = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? _buffer;
+    [ThreadStatic] private static Utf8JsonWriter? _fragmentWriter;
+
+    /// <summary>How many fragments are kept now (tests).</summary>
+    public static int Count => Volatile.Read(ref _count);
+
+    public override IReadOnlyList<ConditionView> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("a view is only written");
+
+    public override void Write(Utf8JsonWriter writer, IReadOnlyList<ConditionView> value, JsonSerializerOptions options)
+    {
+        var keeps = ReferenceEquals(writer.Options.Encoder, JavaScriptEncoder.UnsafeRelaxedJsonEscaping) && !writer.Options.Indented;
+        writer.WriteStartArray();
+        foreach (var condition in value)
+        {
+            if (!keeps || !WorthKeeping(condition))
+            {
+                JsonSerializer.Serialize(writer, condition, GatewayJsonContext.Default.ConditionView);
+            }
+            else
+            {
+                writer.WriteRawValue(Kept.TryGetValue(condition, out var kept) ? kept : Keep(condition), skipInputValidation: true);
+            }
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>Whether the condition is likely to recur for other enterprises (see the remarks).</summary>
+    public static bool WorthKeeping(ConditionView condition) =>
+        condition.Actual is null || condition.Op == "cert"
+        || (FieldCatalog.TryGet(condition.Field, out var field)
+            && field.Type switch
+            {
+                FieldType.Code or FieldType.Set or FieldType.Bool => true,
+                FieldType.Text => field.AllowedValues is not null,
+                _ => false,
+            });
+
+    private static byte[] Keep(ConditionView condition)
+    {
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var fragment = _fragmentWriter ??= new Utf8JsonWriter(buffer, FragmentSettings);
+        fragment.Reset(buffer);
+        JsonSerializer.Serialize(fragment, condition, GatewayJsonContext.Default.ConditionView);
+        fragment.Flush();
+        var bytes = buffer.WrittenSpan.ToArray();
+        if (Interlocked.Increment(ref _count) > Capacity)
+        {
+            // Full: start again rather than track what is least used; the recurring ones come back within a few answers.
+            Kept.Clear();
+            Volatile.Write(ref _count, 1);
+        }
+
+        Kept[condition] = bytes;
+        return bytes;
+    }
+}
