@@ -80,8 +80,7 @@ public sealed class ExpectedOperandsConverter : JsonConverter<ExpectedOperands>
 /// </summary>
 public sealed record AnswerView(
     string PolicyId, int Version, string Title, string Status, long? AmountFen, string? AmountText, string? ExcludedBy,
-    IReadOnlyList<string> MissingFields, IReadOnlyList<string> AmountMissingFields,
-    [property: JsonConverter(typeof(EncodedConditionsConverter))] IReadOnlyList<ConditionView> Conditions,
+    IReadOnlyList<string> MissingFields, IReadOnlyList<string> AmountMissingFields, ConditionViews Conditions,
     string Basis, IReadOnlyList<string> Claims, string? BasisText);
 
 public sealed record EligibilityView(string Uscc, string AsOf, long EligibleTotalFen, string EligibleTotalText, IReadOnlyList<AnswerView> Items, string? NextCursor);
@@ -91,7 +90,7 @@ public static class EligibilityViews
     public static AnswerView Answer(V1.PolicyAnswer a) => new(
         a.PolicyId, a.Version, a.Title, PolicyViews.StatusOf(a.Status), a.HasAmountFen ? a.AmountFen : null,
         a.HasAmountFen ? (a.AmountText.Length > 0 ? a.AmountText : Money.Format(a.AmountFen)) : null,
-        a.HasExcludedBy ? a.ExcludedBy : null, [.. a.MissingFields], [.. a.AmountMissingFields], [.. a.Conditions.Select(Condition)],
+        a.HasExcludedBy ? a.ExcludedBy : null, [.. a.MissingFields], [.. a.AmountMissingFields], new ConditionViews(a.Conditions),
         BasisOf(a.Basis), [.. a.Claims], a.Basis == V1.Basis.SelfDeclared ? ClaimsText(a.Claims) : null);
 
     public static string BasisOf(V1.Basis basis) => basis == V1.Basis.SelfDeclared ? "self_declared" : "verified";

@@ -1,12 +1,34 @@
 using System.Buffers;
+using System.Collections;
 using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Huiqi.Domain.Criteria;
 using Huiqi.Gateway.Http;
+using V1 = Huiqi.Contracts.V1;
 
 namespace Huiqi.Gateway.Eligibility;
+
+/// <summary>
+/// An answer's explained conditions: the contract's messages, each read as a <see cref="ConditionView"/>
+/// (<see cref="EligibilityViews.Condition"/>) when it is written or read. A type of its own so that
+/// <see cref="EncodedConditionsConverter"/> writes it while the answer around it keeps the serializer's generated
+/// writer (a converter named on a property instead would send the whole answer down the slower metadata path).
+/// </summary>
+[JsonConverter(typeof(EncodedConditionsConverter))]
+public sealed class ConditionViews(IReadOnlyList<V1.ConditionExplanation> explained) : IReadOnlyList<ConditionView>
+{
+    public ConditionView this[int index] => EligibilityViews.Condition(explained[index]);
+
+    public int Count => explained.Count;
+
+    public IEnumerator<ConditionView> GetEnumerator() => explained.Select(EligibilityViews.Condition).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    internal IReadOnlyList<V1.ConditionExplanation> Explained => explained;
+}
 
 /// <summary>
 /// Writes an answer's explained conditions, keeping each condition's JSON once it has been written: most of them recur
@@ -15,18 +37,19 @@ namespace Huiqi.Gateway.Eligibility;
 /// UTF-8) was the largest single cost of the answer route (docs/benchmarks.md).
 /// </summary>
 /// <remarks>
-/// Keyed by the whole view (record equality over every field, the operands by value), so a kept fragment is exactly
-/// what writing that view gives; kept only for the gateway's own writer settings (relaxed encoder, not indented).
+/// Keyed by the whole message (the contract's equality over every field, the operands by value), so a kept fragment is
+/// exactly what writing that message's view gives, and a recurring condition costs no view at all; kept only for the
+/// gateway's own writer settings (relaxed encoder, not indented).
 /// Only conditions whose values come from a small vocabulary are kept (codes, sets, yes/no, closed lists,
 /// certifications, and any condition whose fact is missing): a revenue or a headcount is nearly always new, and
 /// keeping it would only churn the cache. Bounded: emptied when full.
 /// </remarks>
-public sealed class EncodedConditionsConverter : JsonConverter<IReadOnlyList<ConditionView>>
+public sealed class EncodedConditionsConverter : JsonConverter<ConditionViews>
 {
     /// <summary>About 600 bytes an entry with its key: at most ~10 MB.</summary>
     public const int Capacity = 16_384;
 
-    private static readonly ConcurrentDictionary<ConditionView, byte[]> Kept = new();
+    private static readonly ConcurrentDictionary<V1.ConditionExplanation, byte[]> Kept = new(BySentence.Instance);
     private static int _count;
 
     private static readonly JsonWriterOptions FragmentSettings = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
@@ -37,18 +60,18 @@ public sealed class EncodedConditionsConverter : JsonConverter<IReadOnlyList<Con
     /// <summary>How many fragments are kept now (tests).</summary>
     public static int Count => Volatile.Read(ref _count);
 
-    public override IReadOnlyList<ConditionView> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+    public override ConditionViews Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         throw new NotSupportedException("a view is only written");
 
-    public override void Write(Utf8JsonWriter writer, IReadOnlyList<ConditionView> value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, ConditionViews value, JsonSerializerOptions options)
     {
         var keeps = ReferenceEquals(writer.Options.Encoder, JavaScriptEncoder.UnsafeRelaxedJsonEscaping) && !writer.Options.Indented;
         writer.WriteStartArray();
-        foreach (var condition in value)
+        foreach (var condition in value.Explained)
         {
             if (!keeps || !WorthKeeping(condition))
             {
-                JsonSerializer.Serialize(writer, condition, GatewayJsonContext.Default.ConditionView);
+                JsonSerializer.Serialize(writer, EligibilityViews.Condition(condition), GatewayJsonContext.Default.ConditionView);
             }
             else
             {
@@ -60,8 +83,8 @@ public sealed class EncodedConditionsConverter : JsonConverter<IReadOnlyList<Con
     }
 
     /// <summary>Whether the condition is likely to recur for other enterprises (see the remarks).</summary>
-    public static bool WorthKeeping(ConditionView condition) =>
-        condition.Actual is null || condition.Op == "cert"
+    public static bool WorthKeeping(V1.ConditionExplanation condition) =>
+        !condition.HasActual || condition.Cert is not null
         || (FieldCatalog.TryGet(condition.Field, out var field)
             && field.Type switch
             {
@@ -70,13 +93,13 @@ public sealed class EncodedConditionsConverter : JsonConverter<IReadOnlyList<Con
                 _ => false,
             });
 
-    private static byte[] Keep(ConditionView condition)
+    private static byte[] Keep(V1.ConditionExplanation condition)
     {
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
         var fragment = _fragmentWriter ??= new Utf8JsonWriter(buffer, FragmentSettings);
         fragment.Reset(buffer);
-        JsonSerializer.Serialize(fragment, condition, GatewayJsonContext.Default.ConditionView);
+        JsonSerializer.Serialize(fragment, EligibilityViews.Condition(condition), GatewayJsonContext.Default.ConditionView);
         fragment.Flush();
         var bytes = buffer.WrittenSpan.ToArray();
         if (Interlocked.Increment(ref _count) > Capacity)
@@ -86,7 +109,20 @@ public sealed class EncodedConditionsConverter : JsonConverter<IReadOnlyList<Con
             Volatile.Write(ref _count, 1);
         }
 
-        Kept[condition] = bytes;
+        Kept[condition.Clone()] = bytes; // a copy of its own: the key must never change under the dictionary
         return bytes;
+    }
+
+    /// <summary>
+    /// Equal when every field is (the message's own equality); hashed by the sentence and the path's length only,
+    /// which nearly always tell two conditions apart, at a fraction of the cost of hashing every field.
+    /// </summary>
+    private sealed class BySentence : IEqualityComparer<V1.ConditionExplanation>
+    {
+        public static readonly BySentence Instance = new();
+
+        public bool Equals(V1.ConditionExplanation? x, V1.ConditionExplanation? y) => x is null ? y is null : x.Equals(y);
+
+        public int GetHashCode(V1.ConditionExplanation condition) => HashCode.Combine(condition.Text, condition.Path.Length);
     }
 }

@@ -33,6 +33,16 @@ public static class OpenApiExtensions
                 };
                 return Task.CompletedTask;
             });
+            // The explained conditions are written by a converter of their own (Eligibility/EncodedConditions.cs), which
+            // the schema generator cannot see through: say what it writes, an array of conditions.
+            options.AddSchemaTransformer(async (schema, context, cancellationToken) =>
+            {
+                if (context.JsonTypeInfo.Type == typeof(Eligibility.ConditionViews))
+                {
+                    schema.Type = JsonSchemaType.Array;
+                    schema.Items = await context.GetOrCreateSchemaAsync(typeof(Eligibility.ConditionView), null, cancellationToken);
+                }
+            });
             options.AddOperationTransformer((operation, context, _) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
