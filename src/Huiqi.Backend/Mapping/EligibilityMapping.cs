@@ -26,3 +26,23 @@ public static class EligibilityMapping
             .FirstOrDefault();
     }
 }
+
+/// <summary>
+/// Where each condition's actual value came from, for one enterprise's answers: <see cref="EligibilityMapping.SourceOf"/>
+/// worked out once per field for the whole response rather than once per condition (a page explains ~60 conditions
+/// over a dozen fields).
+/// </summary>
+public sealed class ConditionSources(IReadOnlyDictionary<string, FieldProvenance> provenance)
+{
+    private readonly Dictionary<string, FieldProvenance?> _byField = new(StringComparer.Ordinal);
+
+    public FieldProvenance? Of(string field)
+    {
+        if (!_byField.TryGetValue(field, out var source))
+        {
+            _byField[field] = source = EligibilityMapping.SourceOf(field, provenance);
+        }
+
+        return source;
+    }
+}

@@ -295,7 +295,7 @@ public static class PolicyMapping
     };
 
     /// <param name="provenance">The enterprise's stored provenance: each explained condition names the source of its actual value (TRUST.md §3).</param>
-    public static V1.PolicyAnswer ToProto(PolicyAnswer answer, Policy policy, IReadOnlyDictionary<string, FieldProvenance>? provenance = null)
+    public static V1.PolicyAnswer ToProto(PolicyAnswer answer, Policy policy, ConditionSources? sources = null)
     {
         var proto = new V1.PolicyAnswer
         {
@@ -330,7 +330,7 @@ public static class PolicyMapping
             };
             if (c.Actual is { } actual) { condition.Actual = actual; }
             if (certProto is not null) { condition.Cert = certProto; }
-            if (c.Actual is not null && provenance is not null && EligibilityMapping.SourceOf(c.Field, provenance) is { } source)
+            if (c.Actual is not null && sources?.Of(c.Field) is { } source)
             {
                 condition.Source = ProfileMapping.ToProto(source.Source);
                 condition.SourceBy = source.By;

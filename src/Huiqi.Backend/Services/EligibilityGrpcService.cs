@@ -30,15 +30,20 @@ public sealed class EligibilityGrpcService(EnterpriseAnswers answers, PolicyReac
         return Response(answer);
     }
 
-    private static MatchEnterpriseResponse Response(EnterpriseAnswer answer) =>
-        new()
+    private static MatchEnterpriseResponse Response(EnterpriseAnswer answer)
+    {
+        var response = new MatchEnterpriseResponse
         {
-            Uscc = answer.Uscc,
-            AsOf = Dates.Format(answer.AsOf),
-            Answers = { answer.Answers.Select(a => PolicyMapping.ToProto(a.Answer, a.Policy, answer.Provenance)) },
-            EligibleTotalFen = answer.EligibleTotalFen,
-            TotalCount = answer.TotalCount,
+            Uscc = answer.Uscc, AsOf = Dates.Format(answer.AsOf), EligibleTotalFen = answer.EligibleTotalFen, TotalCount = answer.TotalCount,
         };
+        var sources = answer.Provenance is { } provenance ? new ConditionSources(provenance) : null;
+        foreach (var a in answer.Answers)
+        {
+            response.Answers.Add(PolicyMapping.ToProto(a.Answer, a.Policy, sources));
+        }
+
+        return response;
+    }
 
     public override async Task<MatchEnterpriseResponse> WhatIf(WhatIfRequest request, ServerCallContext context)
     {
@@ -50,7 +55,7 @@ public sealed class EligibilityGrpcService(EnterpriseAnswers answers, PolicyReac
     public override async Task<PolicyAnswer> Explain(ExplainRequest request, ServerCallContext context)
     {
         var (answer, provenance) = await answers.ExplainAsync(RpcCaller.Of(context), request.Uscc, request.PolicyId, AsOf(request.AsOf), context.CancellationToken);
-        return PolicyMapping.ToProto(answer.Answer, answer.Policy, provenance);
+        return PolicyMapping.ToProto(answer.Answer, answer.Policy, provenance is null ? null : new ConditionSources(provenance));
     }
 
     public override async Task MatchPolicy(MatchPolicyRequest request, IServerStreamWriter<PolicyMatch> responseStream, ServerCallContext context)

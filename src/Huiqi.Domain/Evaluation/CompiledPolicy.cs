@@ -142,14 +142,59 @@ public sealed class CompiledPolicy
         {
             var leaf = _leaves[i];
             var result = leaf.Node.Eval(facts);
-            results[i] = leaf.Predicate is { } predicate
-                ? new ConditionResult(leaf.Path, predicate.Field, predicate.Op, predicate.Values, null,
-                    ConditionText.ActualValue(predicate.Field, profile, asOf), result, ConditionText.Describe(predicate, leaf.Requirement, profile, asOf, result))
-                : new ConditionResult(leaf.Path, FieldCatalog.Certifications, null, EquatableArray<Operand>.Empty, leaf.Cert,
-                    ConditionText.ActualCertifications(leaf.Cert!, profile), result, ConditionText.Describe(leaf.Cert!, leaf.Requirement, profile, asOf, result));
+            var actual = leaf.Predicate is { } p ? ConditionText.ActualValue(p.Field, profile, asOf) : ConditionText.ActualCertifications(leaf.Cert!, profile);
+            if (!leaf.Recurs)
+            {
+                results[i] = leaf.Explained(actual, result, profile, asOf);
+            }
+            else if (!RecurringConditions.TryGetValue(new(leaf, actual, result), out results[i]!))
+            {
+                results[i] = RecurringConditions.Keep(new(leaf, actual, result), leaf.Explained(actual, result, profile, asOf));
+            }
         }
 
         return new EquatableArray<ConditionResult>(results);
+    }
+
+    /// <summary>
+    /// Explained conditions whose sentence is a function of the leaf, the enterprise's canonical value and the outcome
+    /// (<see cref="Leaf.Recurs"/>), shared by every enterprise that gives the same value: a district's enterprises all
+    /// read <c>所在地区 兰州新区（620171），要求位于兰州市（620100）辖区内：满足</c>, built once instead of once each
+    /// (docs/benchmarks.md, the answer path). Bounded: emptied when full.
+    /// </summary>
+    private static class RecurringConditions
+    {
+        private const int Capacity = 16_384;
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<Recurring, ConditionResult> Kept = new();
+        private static int _count;
+
+        public static bool TryGetValue(Recurring key, out ConditionResult? explained) => Kept.TryGetValue(key, out explained);
+
+        public static ConditionResult Keep(Recurring key, ConditionResult explained)
+        {
+            if (Interlocked.Increment(ref _count) > Capacity)
+            {
+                Kept.Clear();
+                Volatile.Write(ref _count, 1);
+            }
+
+            Kept[key] = explained;
+            return explained;
+        }
+    }
+
+    /// <summary>A leaf by identity (its record equality would compare its whole predicate), a value, an outcome.</summary>
+    private readonly struct Recurring(Leaf leaf, string? actual, Truth result) : IEquatable<Recurring>
+    {
+        private readonly Leaf _leaf = leaf;
+        private readonly string? _actual = actual;
+        private readonly Truth _result = result;
+
+        public bool Equals(Recurring other) => ReferenceEquals(_leaf, other._leaf) && _result == other._result && string.Equals(_actual, other._actual, StringComparison.Ordinal);
+
+        public override bool Equals(object? obj) => obj is Recurring other && Equals(other);
+
+        public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_leaf), _actual, _result);
     }
 
     /// <summary>A compiled node: its evaluator, its children (for missing fields), and for a leaf what explains it.</summary>
@@ -161,6 +206,20 @@ public sealed class CompiledPolicy
 
         /// <summary>The condition's half of its sentence, the same for every enterprise: worked out once, not per explanation.</summary>
         public string Requirement { get; } = Predicate is not null ? ConditionText.RequirementOf(Predicate) : ConditionText.RequirementOf(Cert!);
+
+        /// <summary>
+        /// Whether the explanation is a function of the canonical actual value and the outcome alone, so one may serve
+        /// every enterprise with that value: a single code, enumeration or yes/no (shown as its name), or a certification
+        /// (the canonical value lists kind, level and dates, all the sentence shows). Not a set (its canonical value
+        /// joins members with commas a member may contain), a number or a date (nearly always new).
+        /// </summary>
+        public bool Recurs { get; } = Cert is not null || Field?.Type is FieldType.Code or FieldType.Text or FieldType.Bool;
+
+        public ConditionResult Explained(string? actual, Truth result, EnterpriseProfile profile, DateOnly asOf) => Predicate is { } predicate
+            ? new ConditionResult(Path, predicate.Field, predicate.Op, predicate.Values, null, actual, result,
+                ConditionText.Describe(predicate, Requirement, profile, asOf, result))
+            : new ConditionResult(Path, FieldCatalog.Certifications, null, EquatableArray<Operand>.Empty, Cert, actual, result,
+                ConditionText.Describe(Cert!, Requirement, profile, asOf, result));
     }
 
     private static Node Build(Criterion criterion, string path, List<Leaf> leaves)
