@@ -63,9 +63,21 @@ start_gateway 0
 sleep 20 # the start-up 免申即享 pass again
 export HUIQI_TOKENS="$DATA/tokens.txt" # read by bench/eligibility-as-many.lua
 wrk -t2 -c"$CONNECTIONS" -d15s -s bench/eligibility-as-many.lua "http://127.0.0.1:$PORT" > /dev/null # warm-up (tiered JIT)
-wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s bench/eligibility-as-many.lua "http://127.0.0.1:$PORT" > "$DATA/many.txt"
-MANY_RPS=$(awk '/Requests\/sec/ {print $2}' "$DATA/many.txt")
-echo "eligibility_uncached_many_users: enterprises=$(wc -l < "$DATA/tokens.txt") requests_per_s=$MANY_RPS p99=$(awk '/ 99%/ {print $2}' "$DATA/many.txt") non2xx=$(awk '/Non-2xx/ {print $NF}' "$DATA/many.txt") ratio_to_trivial=$(awk "BEGIN {printf \"%.2f\", $MANY_RPS / $trivial_RPS}") (target >= 0.30)"
+wrk -t2 -c"$CONNECTIONS" -d5s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/healthz" >/dev/null
+# The ratio's two rates taken in alternating slices against this one process (trivial, uncached, trivial, ...), so
+# that a slow spell of this shared machine weighs on both sides alike rather than on whichever phase it fell in.
+SLICES=4
+SLICE_SECONDS=$(( (SECONDS_PER_RUN + SLICES - 1) / SLICES ))
+TRIVIAL_SUM=0; MANY_SUM=0; MANY_P99=""; MANY_NON2XX=""
+for i in $(seq 1 $SLICES); do
+  wrk -t2 -c"$CONNECTIONS" -d"${SLICE_SECONDS}s" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/healthz" > "$DATA/trivial-$i.txt"
+  wrk -t2 -c"$CONNECTIONS" -d"${SLICE_SECONDS}s" --latency -s bench/eligibility-as-many.lua "http://127.0.0.1:$PORT" > "$DATA/many-$i.txt"
+  t=$(awk '/Requests\/sec/ {print $2}' "$DATA/trivial-$i.txt"); m=$(awk '/Requests\/sec/ {print $2}' "$DATA/many-$i.txt")
+  TRIVIAL_SUM=$(awk "BEGIN {print $TRIVIAL_SUM + $t}"); MANY_SUM=$(awk "BEGIN {print $MANY_SUM + $m}")
+  MANY_P99="$MANY_P99 $(awk '/ 99%/ {print $2}' "$DATA/many-$i.txt")"; MANY_NON2XX="$MANY_NON2XX$(awk '/Non-2xx/ {print $NF}' "$DATA/many-$i.txt")"
+  echo "  slice $i: trivial $t /s, uncached $m /s"
+done
+echo "eligibility_uncached_many_users: enterprises=$(wc -l < "$DATA/tokens.txt") requests_per_s=$(awk "BEGIN {printf \"%.0f\", $MANY_SUM / $SLICES}") p99_per_slice=$MANY_P99 non2xx=$MANY_NON2XX trivial_same_process_per_s=$(awk "BEGIN {printf \"%.0f\", $TRIVIAL_SUM / $SLICES}") ratio_to_trivial=$(awk "BEGIN {printf \"%.2f\", $MANY_SUM / $TRIVIAL_SUM}") (target >= 0.30)"
 
 # The same for the split deployment: the backend as its own process (src/Huiqi.Backend) on the store the embedded
 # run seeded, the gateway calling it over gRPC (h2c, loopback): the second hop, its token check and protobuf both ways.

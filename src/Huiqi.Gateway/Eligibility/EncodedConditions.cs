@@ -109,8 +109,22 @@ public sealed class EncodedConditionsConverter : JsonConverter<ConditionViews>
             Volatile.Write(ref _count, 1);
         }
 
-        Kept[condition.Clone()] = bytes; // a copy of its own: the key must never change under the dictionary
+        Kept[KeyOf(condition)] = bytes;
         return bytes;
+    }
+
+    /// <summary>
+    /// A copy of the message's own fields, so the key never changes under the dictionary; the operands, shared per
+    /// policy version and never changed, by reference (compared by reference first, deeply only if another instance).
+    /// </summary>
+    private static V1.ConditionExplanation KeyOf(V1.ConditionExplanation c)
+    {
+        var key = new V1.ConditionExplanation
+        {
+            Path = c.Path, Field = c.Field, Op = c.Op, Expected = c.Expected, Result = c.Result, Text = c.Text, Source = c.Source, SourceBy = c.SourceBy, Cert = c.Cert,
+        };
+        if (c.HasActual) { key.Actual = c.Actual; }
+        return key;
     }
 
     /// <summary>

@@ -126,6 +126,10 @@ public sealed class GeneratedJsonTests
         changing.SourceBy = "partner:science";
         Assert.Contains("partner:science", System.Text.Encoding.UTF8.GetString(GeneratedJson.Bytes(once, GatewayJsonContext.Default.EligibilityView)));
 
+        // The key copies every field of the message (a field added to the contract must be added to the copy too).
+        Assert.Equal(["path", "field", "op", "expected", "actual", "result", "text", "cert", "source", "source_by"],
+            V1.ConditionExplanation.Descriptor.Fields.InDeclarationOrder().Select(f => f.Name));
+
         // Another encoder (Chinese as \uXXXX): written afresh, never from the relaxed fragments.
         var strict = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
         strict.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
