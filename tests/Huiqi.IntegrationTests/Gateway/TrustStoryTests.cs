@@ -110,6 +110,36 @@ public abstract class TrustStoryTests : IAsyncLifetime
          "rdExpense": 900000000}
         """;
 
+    /// <summary>
+    /// Two owners who claim the very same certificate get one shared explanation of it (the same sentence), yet each
+    /// answer names its own claimant as the value's source, in the list and in the single answer, in either order.
+    /// </summary>
+    [Fact]
+    public async Task Two_owners_claiming_the_same_certificate_each_see_their_own_claim_as_its_source()
+    {
+        await PublishAsync("tr-same-claim", """{"cert": {"kind": "little_giant", "level": "national"}}""", """{"fixedFen": 50000000}""");
+        string[] owners = [await FirmAsync(11), await FirmAsync(12)];
+        foreach (var uscc in owners)
+        {
+            await JsonAsync(HttpMethod.Patch, "/v1/me", Owner(uscc), SixCertifications);
+        }
+
+        string? text = null;
+        foreach (var uscc in (string[])[.. owners, .. owners.Reverse()])
+        {
+            var single = await JsonAsync(HttpMethod.Get, "/v1/me/eligibility/tr-same-claim", Owner(uscc));
+            var listed = (await JsonAsync(HttpMethod.Get, "/v1/me/eligibility", Owner(uscc))).GetProperty("items").EnumerateArray()
+                .Single(a => a.GetProperty("policyId").GetString() == "tr-same-claim");
+            foreach (var answer in new[] { single, listed })
+            {
+                var cert = answer.GetProperty("conditions").EnumerateArray().Single(c => c.GetProperty("field").GetString() == "certifications");
+                Assert.Equal(("self_declared", $"enterprise:{uscc}"), (cert.GetProperty("source").GetString(), cert.GetProperty("sourceBy").GetString()));
+                text ??= cert.GetProperty("text").GetString();
+                Assert.Equal(text, cert.GetProperty("text").GetString());
+            }
+        }
+    }
+
     [Fact]
     public async Task Six_claimed_certifications_create_nothing_in_publicity_or_approvable_until_an_officer_verifies_them_then_it_pays()
     {
