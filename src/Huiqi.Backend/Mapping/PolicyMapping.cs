@@ -315,18 +315,18 @@ public static class PolicyMapping
 
         if (answer.ExcludedBy is { } winner) { proto.ExcludedBy = winner; }
         proto.MissingFields.AddRange(answer.MissingFields);
+        var operands = answer.Conditions.Count > 0 ? OperandsOf(policy) : null;
         foreach (var c in answer.Conditions)
         {
-            var source = c.Actual is not null ? sources?.Of(c.Field) : null;
-            proto.Conditions.Add(c.Recurs ? SharedExplanations.Of(c, source, policy) : ToProto(c, source, policy));
+            proto.Conditions.Add(ToProto(c, c.Actual is not null ? sources?.Of(c.Field) : null, operands!));
         }
 
         return proto;
     }
 
-    private static V1.ConditionExplanation ToProto(ConditionResult c, FieldProvenance? source, Policy policy)
+    private static V1.ConditionExplanation ToProto(ConditionResult c, FieldProvenance? source, Dictionary<string, (V1.ValueList, V1.CertPredicate?)> operands)
     {
-        var (expected, certProto) = OperandsOf(policy).TryGetValue(c.Path, out var known) ? known : Operands(c.Expected, c.Cert);
+        var (expected, certProto) = operands.TryGetValue(c.Path, out var known) ? known : Operands(c.Expected, c.Cert);
         var condition = new V1.ConditionExplanation
         {
             Path = c.Path,
@@ -345,49 +345,6 @@ public static class PolicyMapping
         }
 
         return condition;
-    }
-
-    /// <summary>
-    /// The message of an explanation that every enterprise with the same value shares (<see cref="ConditionResult.Recurs"/>),
-    /// made once per source: most of a page's conditions, no longer mapped per answer. Messages that are only read may be
-    /// shared — the wire and the in-process path only read them. Bounded: emptied when full.
-    /// </summary>
-    private static class SharedExplanations
-    {
-        private const int Capacity = 16_384;
-        private static readonly System.Collections.Concurrent.ConcurrentDictionary<Key, V1.ConditionExplanation> Kept = new();
-        private static int _count;
-
-        public static V1.ConditionExplanation Of(ConditionResult c, FieldProvenance? source, Policy policy)
-        {
-            var key = new Key(c, source?.Source, source?.By);
-            if (Kept.TryGetValue(key, out var kept))
-            {
-                return kept;
-            }
-
-            if (Interlocked.Increment(ref _count) > Capacity)
-            {
-                Kept.Clear();
-                Volatile.Write(ref _count, 1);
-            }
-
-            return Kept[key] = ToProto(c, source, policy);
-        }
-
-        /// <summary>The explanation by identity (shared instances are the point), the source by value.</summary>
-        private readonly struct Key(ConditionResult explained, ProfileSource? source, string? by) : IEquatable<Key>
-        {
-            private readonly ConditionResult _explained = explained;
-            private readonly ProfileSource? _source = source;
-            private readonly string? _by = by;
-
-            public bool Equals(Key other) => ReferenceEquals(_explained, other._explained) && _source == other._source && string.Equals(_by, other._by, StringComparison.Ordinal);
-
-            public override bool Equals(object? obj) => obj is Key other && Equals(other);
-
-            public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_explained), _source, _by);
-        }
     }
 
     /// <summary>

@@ -158,7 +158,7 @@ public sealed class CompiledPolicy
 
     /// <summary>
     /// Explained conditions whose sentence is a function of the leaf, the enterprise's canonical value and the outcome
-    /// (<see cref="ConditionResult.Recurs"/>), shared by every enterprise that gives the same value: a district's enterprises all
+    /// (<see cref="Leaf.Recurs"/>), shared by every enterprise that gives the same value: a district's enterprises all
     /// read <c>所在地区 兰州新区（620171），要求位于兰州市（620100）辖区内：满足</c>, built once instead of once each
     /// (docs/benchmarks.md, the answer path). Bounded: emptied when full.
     /// </summary>
@@ -207,8 +207,13 @@ public sealed class CompiledPolicy
         /// <summary>The condition's half of its sentence, the same for every enterprise: worked out once, not per explanation.</summary>
         public string Requirement { get; } = Predicate is not null ? ConditionText.RequirementOf(Predicate) : ConditionText.RequirementOf(Cert!);
 
-        /// <summary>As <see cref="ConditionResult.Recurs"/>: one explanation serves every enterprise with the same value.</summary>
-        public bool Recurs { get; } = Cert is not null || (Field is not null && ConditionResult.Recurring(Field));
+        /// <summary>
+        /// Whether the explanation is a function of the canonical actual value and the outcome alone, so one may serve
+        /// every enterprise with that value: a single code, enumeration or yes/no (shown as its name), or a certification
+        /// (the canonical value lists kind, level and dates, all the sentence shows). Not a set (its canonical value
+        /// joins members with commas a member may contain), a number or a date (nearly always new).
+        /// </summary>
+        public bool Recurs { get; } = Cert is not null || Field?.Type is FieldType.Code or FieldType.Text or FieldType.Bool;
 
         public ConditionResult Explained(string? actual, Truth result, EnterpriseProfile profile, DateOnly asOf) => Predicate is { } predicate
             ? new ConditionResult(Path, predicate.Field, predicate.Op, predicate.Values, null, actual, result,

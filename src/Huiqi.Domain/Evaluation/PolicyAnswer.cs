@@ -43,19 +43,7 @@ public sealed record ConditionResult(
     CertPredicate? Cert,
     string? Actual,
     Truth Result,
-    string Text)
-{
-    /// <summary>
-    /// Whether the explanation is a function of its condition, the canonical actual value and the outcome alone — a
-    /// single code, enumeration or yes/no (shown by its name), or a certification (the canonical value lists kind,
-    /// level and dates, all the sentence shows) — so that one instance serves every enterprise with that value
-    /// (<see cref="CompiledPolicy.Explain"/>) and what is made from it may be shared the same way. Not a set (its
-    /// canonical value joins members with commas a member may contain), a number or a date (nearly always new).
-    /// </summary>
-    public bool Recurs => Cert is not null || (FieldCatalog.TryGet(Field, out var def) && Recurring(def));
-
-    internal static bool Recurring(FieldDef field) => field.Type is FieldType.Code or FieldType.Text or FieldType.Bool;
-}
+    string Text);
 
 public static class EligibilityStatusNames
 {
