@@ -34,15 +34,21 @@ public static class EligibilityMapping
 /// </summary>
 public sealed class ConditionSources(IReadOnlyDictionary<string, FieldProvenance> provenance)
 {
-    private readonly Dictionary<string, FieldProvenance?> _byField = new(StringComparer.Ordinal);
+    // A few fields per response: a short list read in order beats a dictionary built per response.
+    private readonly List<(string Field, FieldProvenance? Source)> _known = new(FieldCatalog.Fields.Count + 1);
 
     public FieldProvenance? Of(string field)
     {
-        if (!_byField.TryGetValue(field, out var source))
+        foreach (var (known, source) in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_known))
         {
-            _byField[field] = source = EligibilityMapping.SourceOf(field, provenance);
+            if (ReferenceEquals(known, field) || string.Equals(known, field, StringComparison.Ordinal))
+            {
+                return source;
+            }
         }
 
-        return source;
+        var found = EligibilityMapping.SourceOf(field, provenance);
+        _known.Add((field, found));
+        return found;
     }
 }

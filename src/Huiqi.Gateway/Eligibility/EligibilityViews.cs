@@ -85,13 +85,17 @@ public sealed record AnswerView(
 
 public sealed record EligibilityView(string Uscc, string AsOf, long EligibleTotalFen, string EligibleTotalText, IReadOnlyList<AnswerView> Items, string? NextCursor);
 
+/// <summary>
+/// The contract's answers as views: one mapping per answer; lists of names are the message's own (read-only once
+/// mapped), not copies.
+/// </summary>
 public static class EligibilityViews
 {
     public static AnswerView Answer(V1.PolicyAnswer a) => new(
         a.PolicyId, a.Version, a.Title, PolicyViews.StatusOf(a.Status), a.HasAmountFen ? a.AmountFen : null,
         a.HasAmountFen ? (a.AmountText.Length > 0 ? a.AmountText : Money.Format(a.AmountFen)) : null,
-        a.HasExcludedBy ? a.ExcludedBy : null, [.. a.MissingFields], [.. a.AmountMissingFields], new ConditionViews(a.Conditions),
-        BasisOf(a.Basis), [.. a.Claims], a.Basis == V1.Basis.SelfDeclared ? ClaimsText(a.Claims) : null);
+        a.HasExcludedBy ? a.ExcludedBy : null, a.MissingFields, a.AmountMissingFields, new ConditionViews(a.Conditions),
+        BasisOf(a.Basis), a.Claims, a.Basis == V1.Basis.SelfDeclared ? ClaimsText(a.Claims) : null);
 
     public static string BasisOf(V1.Basis basis) => basis == V1.Basis.SelfDeclared ? "self_declared" : "verified";
 

@@ -67,8 +67,10 @@ public sealed class EncodedConditionsConverter : JsonConverter<ConditionViews>
     {
         var keeps = ReferenceEquals(writer.Options.Encoder, JavaScriptEncoder.UnsafeRelaxedJsonEscaping) && !writer.Options.Indented;
         writer.WriteStartArray();
-        foreach (var condition in value.Explained)
+        var explained = value.Explained;
+        for (var i = 0; i < explained.Count; i++) // by index: no enumerator per answer
         {
+            var condition = explained[i];
             if (!keeps || !WorthKeeping(condition))
             {
                 JsonSerializer.Serialize(writer, EligibilityViews.Condition(condition), GatewayJsonContext.Default.ConditionView);
