@@ -162,26 +162,7 @@ public sealed class CompiledPolicy
     /// read <c>所在地区 兰州新区（620171），要求位于兰州市（620100）辖区内：满足</c>, built once instead of once each
     /// (docs/benchmarks.md, the answer path). Bounded: emptied when full.
     /// </summary>
-    private static class RecurringConditions
-    {
-        private const int Capacity = 16_384;
-        private static readonly System.Collections.Concurrent.ConcurrentDictionary<Recurring, ConditionResult> Kept = new();
-        private static int _count;
-
-        public static bool TryGetValue(Recurring key, out ConditionResult? explained) => Kept.TryGetValue(key, out explained);
-
-        public static ConditionResult Keep(Recurring key, ConditionResult explained)
-        {
-            if (Interlocked.Increment(ref _count) > Capacity)
-            {
-                Kept.Clear();
-                Volatile.Write(ref _count, 1);
-            }
-
-            Kept[key] = explained;
-            return explained;
-        }
-    }
+    private static readonly BoundedMemo<Recurring, ConditionResult> RecurringConditions = new(16_384);
 
     /// <summary>A leaf by identity (its record equality would compare its whole predicate), a value, an outcome.</summary>
     private readonly struct Recurring(Leaf leaf, string? actual, Truth result) : IEquatable<Recurring>

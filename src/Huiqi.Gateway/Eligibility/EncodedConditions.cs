@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Collections;
-using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Huiqi.Domain.Common;
 using Huiqi.Domain.Criteria;
 using Huiqi.Gateway.Http;
 using V1 = Huiqi.Contracts.V1;
@@ -49,8 +49,7 @@ public sealed class EncodedConditionsConverter : JsonConverter<ConditionViews>
     /// <summary>About 600 bytes an entry with its key: at most ~10 MB.</summary>
     public const int Capacity = 16_384;
 
-    private static readonly ConcurrentDictionary<V1.ConditionExplanation, byte[]> Kept = new(BySentence.Instance);
-    private static int _count;
+    private static readonly BoundedMemo<V1.ConditionExplanation, byte[]> Kept = new(Capacity, BySentence.Instance);
 
     private static readonly JsonWriterOptions FragmentSettings = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
@@ -58,7 +57,7 @@ public sealed class EncodedConditionsConverter : JsonConverter<ConditionViews>
     [ThreadStatic] private static Utf8JsonWriter? _fragmentWriter;
 
     /// <summary>How many fragments are kept now (tests).</summary>
-    public static int Count => Volatile.Read(ref _count);
+    public static int Count => Kept.Count;
 
     public override ConditionViews Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         throw new NotSupportedException("a view is only written");
@@ -103,16 +102,7 @@ public sealed class EncodedConditionsConverter : JsonConverter<ConditionViews>
         fragment.Reset(buffer);
         JsonSerializer.Serialize(fragment, EligibilityViews.Condition(condition), GatewayJsonContext.Default.ConditionView);
         fragment.Flush();
-        var bytes = buffer.WrittenSpan.ToArray();
-        if (Interlocked.Increment(ref _count) > Capacity)
-        {
-            // Full: start again rather than track what is least used; the recurring ones come back within a few answers.
-            Kept.Clear();
-            Volatile.Write(ref _count, 1);
-        }
-
-        Kept[KeyOf(condition)] = bytes;
-        return bytes;
+        return Kept.Keep(KeyOf(condition), buffer.WrittenSpan.ToArray());
     }
 
     /// <summary>
