@@ -316,6 +316,7 @@ public static class PolicyMapping
         if (answer.ExcludedBy is { } winner) { proto.ExcludedBy = winner; }
         proto.MissingFields.AddRange(answer.MissingFields);
         var operands = answer.Conditions.Count > 0 ? OperandsOf(policy) : null;
+        proto.Conditions.Capacity = answer.Conditions.Count; // one array, not one per doubling
         foreach (var c in answer.Conditions)
         {
             proto.Conditions.Add(ToProto(c, c.Actual is not null ? sources?.Of(c.Field) : null, operands!));

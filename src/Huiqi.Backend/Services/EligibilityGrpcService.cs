@@ -37,6 +37,7 @@ public sealed class EligibilityGrpcService(EnterpriseAnswers answers, PolicyReac
             Uscc = answer.Uscc, AsOf = Dates.Format(answer.AsOf), EligibleTotalFen = answer.EligibleTotalFen, TotalCount = answer.TotalCount,
         };
         var sources = answer.Provenance is { } provenance ? new ConditionSources(provenance) : null;
+        response.Answers.Capacity = answer.Answers.Count;
         foreach (var a in answer.Answers)
         {
             response.Answers.Add(PolicyMapping.ToProto(a.Answer, a.Policy, sources));
