@@ -142,7 +142,7 @@ public sealed class CompiledPolicy
         {
             var leaf = _leaves[i];
             var result = leaf.Node.Eval(facts);
-            var actual = leaf.Predicate is { } p ? ConditionText.ActualValue(p.Field, profile, asOf) : ConditionText.ActualCertifications(leaf.Cert!, profile);
+            var actual = leaf.Field is { } field ? ConditionText.ActualValue(field, profile, asOf) : ConditionText.ActualCertifications(leaf.Cert!, profile);
             if (!leaf.Recurs)
             {
                 results[i] = leaf.Explained(actual, result, profile, asOf);

@@ -64,9 +64,11 @@ public static class ConditionText
     private static string Wrap(Criterion child, string text) => child is AllOf or AnyOf ? $"（{text}）" : text;
 
     /// <summary>The enterprise's value in canonical form (codes, fen, dates), or null when absent.</summary>
-    public static string? ActualValue(string fieldName, EnterpriseProfile profile, DateOnly asOf)
+    public static string? ActualValue(string fieldName, EnterpriseProfile profile, DateOnly asOf) => ActualValue(FieldCatalog.Get(fieldName), profile, asOf);
+
+    /// <summary>As <see cref="ActualValue(string, EnterpriseProfile, DateOnly)"/>, for a field already looked up (a compiled condition's).</summary>
+    public static string? ActualValue(FieldDef field, EnterpriseProfile profile, DateOnly asOf)
     {
-        var field = FieldCatalog.Get(fieldName);
         return field.Type switch
         {
             FieldType.Code or FieldType.Text => FieldValue.Text(profile, field.Name),
