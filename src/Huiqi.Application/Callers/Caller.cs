@@ -6,6 +6,14 @@ namespace Huiqi.Application.Callers;
 /// <summary>Who is calling, read from the validated token's claims, with the resource rules of API.md.</summary>
 public sealed class Caller(ClaimsPrincipal user)
 {
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ClaimsPrincipal, Caller> Read = new();
+
+    /// <summary>
+    /// The caller a principal names, read once per principal: a validated token's principal is reused for as long as
+    /// the token is (<see cref="Tokens.ValidatedTokens"/>), so an enterprise's next request does not read its claims again.
+    /// </summary>
+    public static Caller Of(ClaimsPrincipal user) => Read.GetValue(user, static u => new Caller(u));
+
     public string Role { get; } = user.FindFirst(ClaimNames.Role)?.Value ?? "";
     public string? Uscc { get; } = user.FindFirst(ClaimNames.Uscc)?.Value;
     public string? Jurisdiction { get; } = user.FindFirst(ClaimNames.Jurisdiction)?.Value;
