@@ -485,7 +485,8 @@ public sealed class EligibilityIndex
     {
         var compiled = Volatile.Read(ref _set).CompiledById;
         var facts = new ProfileFacts(profile, asOf);
-        var explained = new Dictionary<string, (Policy, EquatableArray<ConditionResult>)>(StringComparer.Ordinal);
+        var explained = new Dictionary<string, (Policy, EquatableArray<ConditionResult>)>(
+            policyIds.TryGetNonEnumeratedCount(out var count) ? count : 0, StringComparer.Ordinal); // a page's size: no regrowth
         foreach (var id in policyIds)
         {
             if (compiled.TryGetValue(id, out var policy))
