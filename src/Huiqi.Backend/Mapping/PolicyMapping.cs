@@ -294,7 +294,7 @@ public static class PolicyMapping
         _ => EligibilityStatus.Unknown,
     };
 
-    /// <param name="provenance">The enterprise's stored provenance: each explained condition names the source of its actual value (TRUST.md §3).</param>
+    /// <param name="sources">Where the enterprise's values came from: each explained condition names the source of its actual value (TRUST.md §3).</param>
     public static V1.PolicyAnswer ToProto(PolicyAnswer answer, Policy policy, ConditionSources? sources = null)
     {
         var proto = new V1.PolicyAnswer

@@ -147,9 +147,9 @@ public sealed class CompiledPolicy
             {
                 results[i] = leaf.Explained(actual, result, profile, asOf);
             }
-            else if (!RecurringConditions.TryGetValue(new(leaf, actual, result), out results[i]!))
+            else if (new Recurring(leaf, actual, result) is var key && !RecurringConditions.TryGetValue(key, out results[i]!))
             {
-                results[i] = RecurringConditions.Keep(new(leaf, actual, result), leaf.Explained(actual, result, profile, asOf));
+                results[i] = RecurringConditions.Keep(key, leaf.Explained(actual, result, profile, asOf));
             }
         }
 

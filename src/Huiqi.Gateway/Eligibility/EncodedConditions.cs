@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -11,22 +10,14 @@ using V1 = Huiqi.Contracts.V1;
 namespace Huiqi.Gateway.Eligibility;
 
 /// <summary>
-/// An answer's explained conditions: the contract's messages, each read as a <see cref="ConditionView"/>
-/// (<see cref="EligibilityViews.Condition"/>) when it is written or read. A type of its own so that
+/// An answer's explained conditions: the contract's messages, each written as its <see cref="ConditionView"/>
+/// (<see cref="EligibilityViews.Condition"/>). A type of its own so that
 /// <see cref="EncodedConditionsConverter"/> writes it while the answer around it keeps the serializer's generated
 /// writer (a converter named on a property instead would send the whole answer down the slower metadata path).
 /// </summary>
 [JsonConverter(typeof(EncodedConditionsConverter))]
-public sealed class ConditionViews(IReadOnlyList<V1.ConditionExplanation> explained) : IReadOnlyList<ConditionView>
+public sealed class ConditionViews(IReadOnlyList<V1.ConditionExplanation> explained)
 {
-    public ConditionView this[int index] => EligibilityViews.Condition(explained[index]);
-
-    public int Count => explained.Count;
-
-    public IEnumerator<ConditionView> GetEnumerator() => explained.Select(EligibilityViews.Condition).GetEnumerator();
-
-    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-
     internal IReadOnlyList<V1.ConditionExplanation> Explained => explained;
 }
 
@@ -46,7 +37,7 @@ public sealed class ConditionViews(IReadOnlyList<V1.ConditionExplanation> explai
 /// </remarks>
 public sealed class EncodedConditionsConverter : JsonConverter<ConditionViews>
 {
-    /// <summary>About 600 bytes an entry with its key: at most ~10 MB.</summary>
+    /// <summary>An entry is a fragment of a few hundred bytes and its key's copy: by estimate (not measured) ~10 MB at most.</summary>
     public const int Capacity = 16_384;
 
     private static readonly BoundedMemo<V1.ConditionExplanation, byte[]> Kept = new(Capacity, BySentence.Instance);
